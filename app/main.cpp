@@ -1,0 +1,26 @@
+// intershape: live two-hand reconstruction (GUI, the default) and its headless
+// commands (mano, infer, bench). One engine behind all of them.
+
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Intershape Live: 3D pose and shape of two interacting hands, from a camera or video"};
+  app.require_subcommand(0, 1);
+  int exit_code = 0;
+  try {
+    // Subcommands are registered here as they are implemented.
+    (void)exit_code;
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "intershape: %s\n", e.what());
+    return 1;
+  }
+  return exit_code;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test:
+#   1. the full Release build (LibTorch, GUI under Xvfb) and its CTest suite;
+#   2. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer of every
+#      part that does not need LibTorch or GL, and its CTest suite;
+#   3. the pickle-reader fuzzer for a bounded time on its seed corpus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=$(nproc)
+
+scripts/install_deps.sh
+
+echo "== release build"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build/release -j "$jobs"
+ctest --test-dir build/release --output-on-failure -j 1
+
+echo "== sanitizer build (ASan + UBSan, parts without LibTorch)"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  -DINTERSHAPE_WITH_TORCH=OFF -DINTERSHAPE_WITH_GUI=OFF -DINTERSHAPE_SANITIZE=ON
+cmake --build build/asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build/asan --output-on-failure -j "$jobs"
+
+if [ -x scripts/fuzz.sh ]; then
+  echo "== fuzz"
+  FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
+fi
+echo "== all tests passed"
