@@ -1,0 +1,62 @@
+#pragma once
+// Reads a PyTorch checkpoint written by torch.save (zip format) without Python
+// and without running anything from it: the pickle in `<archive>/data.pkl` is
+// read by our own reader (mano/pickle.h), which only knows the few classes a
+// state dict uses; tensor data stays in the zip until asked for, so a 1.3 GB
+// file with optimizer state costs only what the caller reads. No LibTorch.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "mano/array.h"
+
+namespace intershape::mano {
+
+// A file that is not a readable checkpoint; what() names the file and the problem.
+class CheckpointError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One tensor of the state dict: its metadata, not its data.
+struct TensorInfo {
+  std::string key;                  // `module.` prefix stripped
+  DType dtype = DType::kFloat32;
+  std::vector<int64_t> shape;
+  std::vector<int64_t> stride;      // in elements
+  int64_t storage_offset = 0;       // in elements
+  std::string storage_record;       // zip entry holding the storage
+  int64_t storage_numel = 0;
+  int64_t numel() const;
+};
+
+class Checkpoint {
+ public:
+  // Opens the zip and reads its pickle. The state dict is the top-level dict's
+  // `network` entry (the reference trainer's snapshot), else its `state_dict`
+  // entry, else the top-level dict itself when its values are tensors. Other
+  // entries (`epoch`, `optimizer`) are never materialised.
+  static std::unique_ptr<Checkpoint> open(const std::string& path);
+  virtual ~Checkpoint() = default;
+
+  const std::string& path() const { return path_; }
+  // State-dict entries in file order.
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const TensorInfo* find(const std::string& key) const;
+
+  // Copies the tensor, contiguous (C order), into dst (dst_bytes must equal
+  // numel * dtype_size). Checks the storage record's size against the
+  // metadata. Throws CheckpointError naming the file and the key.
+  virtual void read_into(const TensorInfo& info, void* dst, size_t dst_bytes) const = 0;
+  Array read(const TensorInfo& info) const;
+
+ protected:
+  std::string path_;
+  std::vector<TensorInfo> tensors_;
+};
+
+}  // namespace intershape::mano
