@@ -131,6 +131,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     auto paths = exporter.add(name, rec, r.output, input);
     summary.written.insert(summary.written.end(), paths.begin(), paths.end());
     ++summary.processed;
+    if (options.on_result) options.on_result(name, rec, r.output);
   };
   auto read_image = [](const std::string& path) {
     return cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);

@@ -7,6 +7,7 @@
 // the estimator's thread. Messages (warnings, the progress bar) go to `log`.
 
 #include <cstdio>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ struct InferOptions {
   ExportFormats formats;
   bool rerun = false;     // input is a recorded session: run the network on its frames
   bool progress = false;  // draw a progress bar on `log` (the CLI: only when it is a terminal)
+  // Called after each picture's files are written, with its record and the
+  // full network output (attention detail included). Optional.
+  std::function<void(const std::string& name, const FrameRecord&, const NetworkOutput&)> on_result;
 };
 
 struct InferSummary {

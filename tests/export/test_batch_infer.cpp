@@ -197,3 +197,26 @@ TEST_CASE("--rerun on a recorded session reproduces the stored results") {
   opt.rerun = false;
   CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr), doctest::Contains("add --rerun"), UsageError);
 }
+
+TEST_CASE("progress bar: frames done/total, rate and time left, when asked for") {
+  TempDir dir;
+  fs::create_directories(dir / "in");
+  for (int k = 0; k < 3; ++k) REQUIRE(cv::imwrite(dir / ("in/" + std::to_string(k) + ".png"), picture(k)));
+  FakeEstimator est;
+  InferOptions opt;
+  opt.input = dir / "in";
+  opt.output = dir / "out";
+  opt.progress = true;
+  std::FILE* log = std::tmpfile();
+  CHECK(run_infer(est, opt, log).ok());
+  std::rewind(log);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), log));
+  std::fclose(log);
+  CHECK(text.find("\r[") != std::string::npos);
+  CHECK(text.find("] 0/3 frames") != std::string::npos);
+  CHECK(text.find("] 3/3 frames") != std::string::npos);
+  CHECK(text.find("/s") != std::string::npos);
+  CHECK(text.find("left") != std::string::npos);
+  CHECK(text.back() == '\n');
+}
