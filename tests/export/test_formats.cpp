@@ -458,3 +458,23 @@ TEST_CASE("export format list parsing") {
   CHECK(ExportFormats{}.to_string() == "obj,json");
   CHECK_THROWS_WITH_AS(ExportFormats::parse("obj,fbx"), doctest::Contains("'fbx'"), std::invalid_argument);
 }
+
+TEST_CASE("the Python snippet in docs/FORMATS.md loads our NPZ") {
+  FakeEstimator est;
+  NpzSequence seq;
+  for (int k = 0; k < 3; ++k) seq.add(make_frame(est, k).record);
+  TempDir dir;
+  seq.write(dir / "sequence.npz");
+  const std::string doc = read_file(std::string(INTERSHAPE_SOURCE_DIR) + "/docs/FORMATS.md");
+  const auto begin = doc.find("```python\n");
+  REQUIRE(begin != std::string::npos);
+  const auto end = doc.find("```", begin + 10);
+  std::string snippet = doc.substr(begin + 10, end - begin - 10);
+  const auto at = snippet.find("\"out/sequence.npz\"");
+  REQUIRE(at != std::string::npos);
+  snippet.replace(at, 18, "\"" + (dir / "sequence.npz") + "\"");
+  snippet += "assert verts.shape == (3, 778, 3)\nassert abs(np.linalg.norm(v, axis=1)).max() < 10\nprint('ok')\n";
+  write_file_atomic(dir / "snippet.py", snippet);
+  const std::string out = intershape::test::run_capture("/usr/bin/python3 '" + (dir / "snippet.py") + "'");
+  CHECK(out.find("ok") != std::string::npos);
+}
