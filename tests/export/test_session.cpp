@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <opencv2/imgproc.hpp>
@@ -218,4 +223,84 @@ TEST_CASE("a corrupt stored result names its file") {
   SessionReader reader(dir / "s");
   SessionReader::Item item;
   CHECK_THROWS_WITH_AS(reader.next(item), doctest::Contains("frame_000000.json: not valid JSON"), ExportError);
+}
+
+TEST_CASE("disk full while recording: the error is reported, what was written stays readable") {
+  // Child process with its own mount namespace and a 1 MiB tmpfs (needs
+  // root/CAP_SYS_ADMIN; skipped with a message otherwise).
+  TempDir dir;
+  const std::string mnt = dir / "small";
+  std::filesystem::create_directories(mnt);
+  int pipefd[2];
+  REQUIRE(::pipe(pipefd) == 0);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::close(pipefd[0]);
+    std::string report;
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) {
+      report = "skip";
+    } else {
+      FakeEstimator est;
+      RecorderOptions opt;
+      opt.manifest_every = 5;
+      SessionRecorder rec(mnt + "/s", SessionInfo{}, opt);
+      rec.start();
+      int pushed = 0;
+      for (int k = 0; k < 200; ++k) {
+        auto f = std::make_shared<Frame>();
+        f->bgr = moving_picture(k);
+        f->index = k;
+        if (!rec.push(f, infer(est, f))) break;
+        ++pushed;
+      }
+      rec.stop();
+      const RecorderStatus st = rec.status();
+      int64_t readable = 0, with_result = 0;
+      std::string read_error;
+      try {
+        SessionReader reader(mnt + "/s");
+        SessionReader::Item item;
+        while (reader.next(item)) {
+          ++readable;
+          if (item.result) ++with_result;
+        }
+      } catch (const std::exception& e) {
+        read_error = e.what();
+      }
+      report = std::to_string(st.frames_written) + "|" + std::to_string(readable) + "|" +
+               std::to_string(with_result) + "|" + std::to_string(pushed) + "|" + st.error + "|" + read_error;
+    }
+    (void)!::write(pipefd[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(pipefd[1]);
+  std::string report;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) report.append(buf, static_cast<size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  if (report == "skip") {
+    MESSAGE("skipped: cannot mount a small tmpfs here (needs root)");
+    return;
+  }
+  MESSAGE("written|readable|with result|pushed|error|read error = " << report);
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t p; (p = report.find('|', start)) != std::string::npos; start = p + 1)
+    parts.push_back(report.substr(start, p - start));
+  parts.push_back(report.substr(start));
+  REQUIRE(parts.size() == 6);
+  const int written = std::stoi(parts[0]), readable = std::stoi(parts[1]), with_result = std::stoi(parts[2]);
+  CHECK(written > 0);
+  CHECK(written < 200);
+  CHECK(parts[4].find("No space left on device") != std::string::npos);
+  CHECK(parts[5] == "");
+  // Everything reported as written can be read back with its result.
+  CHECK(readable == written);
+  CHECK(with_result == written);
 }
