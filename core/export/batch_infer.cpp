@@ -111,7 +111,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
   if (source.empty()) source = fs::path(options.input).parent_path().filename().string();
 
   Progress progress(log, options.progress && kind != InputKind::kImage, 0);
-  auto process = [&](const cv::Mat& bgr, int64_t index, double timestamp, const std::string& name) {
+  auto process = [&](const cv::Mat& bgr, int64_t index, double timestamp, const std::string& name,
+                     const std::string& frame_source) {
     auto frame = std::make_shared<Frame>();
     frame->bgr = bgr;
     frame->index = index;
@@ -126,7 +127,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     r.output = estimator.estimate(input, eo);
     r.keypoints_frame = keypoints_in_frame(r.output.xyc, r.crop);
     r.finished_at = Clock::now();
-    FrameRecord rec = make_frame_record(r, source);
+    FrameRecord rec = make_frame_record(r, frame_source);
     rec.preprocess_ms = pre_ms;
     auto paths = exporter.add(name, rec, r.output, input);
     summary.written.insert(summary.written.end(), paths.begin(), paths.end());
@@ -145,7 +146,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
         ++summary.failed;
         break;
       }
-      process(bgr, 0, 0.0, fs::path(options.input).stem().string());
+      process(bgr, 0, 0.0, fs::path(options.input).stem().string(), source);
       break;
     }
     case InputKind::kFolder: {
@@ -176,7 +177,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
           progress.warn("cannot read image " + files[k].string() + ": not a picture OpenCV can decode");
           ++summary.failed;
         } else {
-          process(bgr, static_cast<int64_t>(k), k / 30.0, files[k].stem().string());
+          // Each picture is its own source: name it by its file.
+          process(bgr, static_cast<int64_t>(k), k / 30.0, files[k].stem().string(), files[k].filename().string());
         }
         progress.update(static_cast<int64_t>(k + 1));
       }
@@ -205,7 +207,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       while (cap.read(bgr)) {
         if (bgr.empty()) break;
         const double t = fps > 0 ? k / fps : cap.get(cv::CAP_PROP_POS_MSEC) / 1000.0;
-        process(bgr.clone(), k, t, numbered(stem, k));
+        process(bgr.clone(), k, t, numbered(stem, k), source);
         ++k;
         progress.update(k);
       }
@@ -229,7 +231,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       SessionReader::Item item;
       int64_t k = 0;
       while (reader.next(item)) {
-        process(item.frame->bgr, item.frame->index, item.frame->timestamp_s, numbered(stem, item.frame->index));
+        process(item.frame->bgr, item.frame->index, item.frame->timestamp_s, numbered(stem, item.frame->index),
+                source);
         progress.update(++k);
       }
       if (k < reader.manifest().frame_count) {

@@ -70,6 +70,8 @@ TEST_CASE("record 60 frames with the synthetic network, replay, re-run gives the
     CHECK(stored.hands[0].verts3d == recorded[k].hands[0].verts3d);
     CHECK(stored.hands[1].joints3d == recorded[k].hands[1].joints3d);
     CHECK(stored.trans == recorded[k].trans);
+    ++k;
+    if ((k - 1) % 4 != 0) continue;  // re-run every 4th frame: a forward costs 0.3-1.5 s here
     // Re-running on the replayed (lossless) frame gives the recorded result.
     const NetworkOutput again =
         estimator->estimate(make_network_input(item.frame->bgr, item.result->crop), {});
@@ -80,7 +82,6 @@ TEST_CASE("record 60 frames with the synthetic network, replay, re-run gives the
                                     1e-6f, "rerun pose");
     }
     CHECK(again.xyc == stored.xyc);
-    ++k;
   }
   CHECK(k == 60);
 }

@@ -102,6 +102,7 @@ TEST_CASE("folder: sorted by name; non-images and unreadable images are warned a
   CHECK(fs::exists(dir / "out/sequence.glb"));
   CHECK(fs::exists(dir / "out/a.json"));
   CHECK_FALSE(fs::exists(dir / "out/broken.json"));
+  CHECK(frame_from_json(read_file(dir / "out/b.json"), "b.json").source == "b.png");
 }
 
 TEST_CASE("empty folder and unreadable inputs: nothing processed, not ok") {
