@@ -46,7 +46,7 @@ int run(const InferArgs& a) {
   opt.rerun = a.rerun;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
 
-#if INTERSHAPE_HAVE_NET
+#if INTERSHAPE_WITH_TORCH
   try {
     core::ModelConfig config;
     config.checkpoint = a.checkpoint;

@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   try {
     // Subcommands are registered here as they are implemented.
+#if INTERSHAPE_WITH_TORCH
+    intershape::app::add_mano_command(app, exit_code);
+    intershape::app::add_bench_command(app, exit_code);
+#endif
     intershape::app::add_infer_command(app, exit_code);
     (void)exit_code;
     app.parse(argc, argv);
