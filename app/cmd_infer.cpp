@@ -3,7 +3,10 @@
 // Exit status: 0 everything processed, 1 something failed (model, unreadable
 // input, cannot write), 2 usage errors.
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include <cstdio>
 #include <memory>
@@ -18,6 +21,14 @@ namespace intershape::app {
 namespace {
 
 namespace ex = core::exporters;
+
+// Ctrl-C stops after the current picture, so the sequence files still get
+// written for what was done; a second Ctrl-C kills as usual.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) {
+  g_interrupted.store(true);
+  ::signal(SIGINT, SIG_DFL);
+}
 
 struct InferArgs {
   std::string checkpoint, mano, input, output, device = "auto", precision = "fp32", exports = "obj,json";
@@ -57,6 +68,8 @@ int run(const InferArgs& a) {
     config.synthetic = a.synthetic;
     std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(config);
     std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
+    opt.cancel = &g_interrupted;
+    ::signal(SIGINT, on_interrupt);
     const ex::InferSummary s = ex::run_infer(*estimator, opt, stderr);
     std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n", s.processed,
                  s.failed, s.skipped, s.written.size(), a.output.c_str());

@@ -134,6 +134,10 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     ++summary.processed;
     if (options.on_result) options.on_result(name, rec, r.output);
   };
+  auto cancelled = [&] {
+    if (options.cancel && options.cancel->load()) summary.cancelled = true;
+    return summary.cancelled;
+  };
   auto read_image = [](const std::string& path) {
     return cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   };
@@ -171,7 +175,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       progress = Progress(log, options.progress, static_cast<int64_t>(files.size()));
       progress.update(0);
       // A folder has no clock: frames are 1/30 s apart (for the GLB animation).
-      for (size_t k = 0; k < files.size(); ++k) {
+      for (size_t k = 0; k < files.size() && !cancelled(); ++k) {
         const cv::Mat bgr = read_image(files[k].string());
         if (bgr.empty()) {
           progress.warn("cannot read image " + files[k].string() + ": not a picture OpenCV can decode");
@@ -204,7 +208,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       const std::string stem = fs::path(options.input).stem().string();
       cv::Mat bgr;
       int64_t k = 0;
-      while (cap.read(bgr)) {
+      while (!cancelled() && cap.read(bgr)) {
         if (bgr.empty()) break;
         const double t = fps > 0 ? k / fps : cap.get(cv::CAP_PROP_POS_MSEC) / 1000.0;
         process(bgr.clone(), k, t, numbered(stem, k), source);
@@ -214,7 +218,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       if (k == 0) {
         progress.warn("no frames could be read from " + options.input);
         ++summary.failed;
-      } else if (total > 0 && k < total) {
+      } else if (total > 0 && k < total && !summary.cancelled) {
         progress.warn("read " + std::to_string(k) + " of the " + std::to_string(total) + " frames of " +
                       options.input + "; the rest could not be decoded");
         ++summary.failed;
@@ -230,12 +234,12 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       source = reader.manifest().source.empty() ? stem : reader.manifest().source;
       SessionReader::Item item;
       int64_t k = 0;
-      while (reader.next(item)) {
+      while (!cancelled() && reader.next(item)) {
         process(item.frame->bgr, item.frame->index, item.frame->timestamp_s, numbered(stem, item.frame->index),
                 source);
         progress.update(++k);
       }
-      if (k < reader.manifest().frame_count) {
+      if (k < reader.manifest().frame_count && !summary.cancelled) {
         progress.warn("the session lists " + std::to_string(reader.manifest().frame_count) +
                       " frames, only " + std::to_string(k) + " could be read");
         ++summary.failed;
@@ -244,6 +248,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     }
   }
   progress.finish();
+  if (summary.cancelled) progress.warn("interrupted after " + std::to_string(summary.processed) + " picture(s)");
   auto paths = exporter.finish();
   summary.written.insert(summary.written.end(), paths.begin(), paths.end());
   return summary;

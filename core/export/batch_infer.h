@@ -6,6 +6,7 @@
 // formats through SequenceExporter. Runs on the calling thread, which must be
 // the estimator's thread. Messages (warnings, the progress bar) go to `log`.
 
+#include <atomic>
 #include <cstdio>
 #include <functional>
 #include <stdexcept>
@@ -41,14 +42,18 @@ struct InferOptions {
   // Called after each picture's files are written, with its record and the
   // full network output (attention detail included). Optional.
   std::function<void(const std::string& name, const FrameRecord&, const NetworkOutput&)> on_result;
+  // Set (e.g. from a SIGINT handler) to stop after the current picture; the
+  // sequence files are still written for the pictures done. Optional.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct InferSummary {
   int processed = 0;  // pictures run and written
   int failed = 0;     // unreadable images or frames
   int skipped = 0;    // files in a folder that are not images
+  bool cancelled = false;
   std::vector<std::string> written;  // every path written, in order
-  bool ok() const { return failed == 0 && processed > 0; }
+  bool ok() const { return failed == 0 && processed > 0 && !cancelled; }
 };
 
 // Throws UsageError, ExportError (cannot write: the run stops there, files

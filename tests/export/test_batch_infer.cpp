@@ -221,3 +221,33 @@ TEST_CASE("progress bar: frames done/total, rate and time left, when asked for")
   CHECK(text.find("left") != std::string::npos);
   CHECK(text.back() == '\n');
 }
+
+TEST_CASE("cancelling stops after the current picture and still writes the sequence files") {
+  TempDir dir;
+  fs::create_directories(dir / "in");
+  for (int k = 0; k < 5; ++k) REQUIRE(cv::imwrite(dir / ("in/" + std::to_string(k) + ".png"), picture(k)));
+  FakeEstimator est;
+  std::atomic<bool> cancel{false};
+  InferOptions opt;
+  opt.input = dir / "in";
+  opt.output = dir / "out";
+  opt.formats = ExportFormats::parse("json,npz");
+  opt.cancel = &cancel;
+  int seen = 0;
+  opt.on_result = [&](const std::string&, const FrameRecord&, const NetworkOutput&) {
+    if (++seen == 2) cancel = true;  // as a SIGINT handler would
+  };
+  std::FILE* log = std::tmpfile();
+  const InferSummary s = run_infer(est, opt, log);
+  std::rewind(log);
+  std::string text(4096, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), log));
+  std::fclose(log);
+  CHECK(s.processed == 2);
+  CHECK(s.cancelled);
+  CHECK_FALSE(s.ok());
+  CHECK(text.find("interrupted after 2 picture(s)") != std::string::npos);
+  const auto j = intershape::test::load_npz_with_numpy(dir / "out/sequence.npz");
+  CHECK(j["frame_index"]["data"] == nlohmann::json::array({0, 1}));
+  CHECK_FALSE(fs::exists(dir / "out/2.json"));
+}
