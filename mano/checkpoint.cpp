@@ -228,6 +228,14 @@ Array Checkpoint::read(const TensorInfo& info) const {
   return a;
 }
 
+std::function<std::optional<Array>(const std::string& key)> state_dict_lookup(const Checkpoint& checkpoint) {
+  return [&checkpoint](const std::string& key) -> std::optional<Array> {
+    const TensorInfo* t = checkpoint.find(key);
+    if (t == nullptr) return std::nullopt;
+    return checkpoint.read(*t);
+  };
+}
+
 namespace {
 
 std::string zip_message(int code) {

@@ -99,11 +99,7 @@ TEST_CASE("bare state dict and {'state_dict': ...} read the same") {
 
 TEST_CASE("MANO buffers from a checkpoint equal the pkl models (left fix already in them)") {
   auto ck = Checkpoint::open(kDir + "/mano.pt");
-  const ArrayLookup lookup = [&](const std::string& key) -> std::optional<Array> {
-    const TensorInfo* t = ck->find(key);
-    if (t == nullptr) return std::nullopt;
-    return ck->read(*t);
-  };
+  const ArrayLookup lookup = state_dict_lookup(*ck);
   const ManoPair pkl = load_mano_dir(std::string(INTERSHAPE_TEST_DATA) + "/mano");
   for (const bool left : {false, true}) {
     CAPTURE(left);
