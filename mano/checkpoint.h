@@ -38,7 +38,8 @@ struct TensorInfo {
 
 class Checkpoint {
  public:
-  // Opens the zip and reads its pickle. The state dict is the top-level dict's
+  // Opens the zip (or, for files from PyTorch < 1.6, the legacy format) and
+  // reads its pickle. The state dict is the top-level dict's
   // `network` entry (the reference trainer's snapshot), else its `state_dict`
   // entry, else the top-level dict itself when its values are tensors. Other
   // entries (`epoch`, `optimizer`) are never materialised.
