@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -182,4 +183,46 @@ TEST_CASE("checkpoint pickles: unknown globals and bad views are refused") {
   CHECK(error(tensor(0, 2, 2, 3)) == "no error");
   CHECK(contains(error(tensor(0, 3, 2, 4)), "'w': view 0 + shape/stride reaches element 4 of a storage of 4"));
   CHECK(contains(error(tensor(3, 2, 1, 4)), "reaches element 4"));
+}
+
+TEST_CASE("every truncation and byte flip of a checkpoint: CheckpointError or a clean read, never a crash") {
+  for (const char* name : {"trainer.pt", "legacy_trainer.pt"}) {
+    const std::string name_s = name;
+    CAPTURE(name_s);
+    std::ifstream in(kDir + "/" + name, std::ios::binary);
+    const std::vector<char> good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(good.size() > 1000);
+    const std::string tmp = kDir + "/mutated_" + name;
+    auto attempt = [&](const std::vector<char>& bytes) {
+      {
+        // A new file each time: truncating one in place makes ext4 flush it to disk.
+        std::remove(tmp.c_str());
+        std::ofstream out(tmp, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      }
+      try {
+        auto ck = Checkpoint::open(tmp);
+        for (const TensorInfo& t : ck->tensors()) ck->read(t);
+        return 0;
+      } catch (const CheckpointError& e) {
+        if (!contains(e.what(), tmp + ": ")) FAIL("error does not name the file: " << e.what());
+        return 1;
+      }
+    };
+    int refused = 0, read = 0;
+    for (size_t n = 0; n < good.size(); ++n) {
+      if (attempt(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n))) == 1) ++refused;
+      else ++read;
+    }
+    CHECK(read == 0);  // no prefix of a checkpoint is a checkpoint
+    refused = read = 0;
+    for (size_t i = 0; i < good.size(); ++i) {
+      std::vector<char> flipped = good;
+      flipped[i] = static_cast<char>(flipped[i] ^ 0x10);
+      if (attempt(flipped) == 1) ++refused;
+      else ++read;
+    }
+    MESSAGE(name_s << ": one-byte flips: " << refused << " refused, " << read << " read");
+    CHECK(refused > 0);
+  }
 }
