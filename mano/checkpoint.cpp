@@ -6,7 +6,9 @@
 #include <unistd.h>
 #include <zip.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -25,6 +27,10 @@ using pickle::Value;
 // data.pkl holds metadata only (~100 KB for the two-hand network); a larger
 // one is not a checkpoint we can use, and reading it would cost its size.
 constexpr uint64_t kMaxPickleBytes = uint64_t{256} << 20;
+constexpr int64_t kMaxViewRepeat = 1024;
+// Deflate cannot expand more than ~1032:1; a record claiming more is corrupt,
+// and refusing it keeps every allocation within a multiple of the file size.
+constexpr uint64_t kMaxDeflateRatio = 1032;
 
 struct StorageType {
   const char* name;
@@ -133,11 +139,12 @@ struct Parser {
         fail("'" + key + "': view " + std::to_string(info.storage_offset) + " + shape/stride reaches element " +
              std::to_string(last) + " of a storage of " + std::to_string(limit));
       }
-      // numel cannot overflow: each dim is at most the storage size when strides are
-      // positive; zero strides (expanded views) can repeat, so bound the product too.
+      // Zero or overlapping strides let a view repeat its storage: bound the
+      // copy a read makes by the storage it comes from.
+      const int64_t max_numel = std::max<int64_t>(limit, 1) * kMaxViewRepeat;
       int64_t n = 1;
       for (int64_t s : info.shape) {
-        if (s > (int64_t{1} << 40) / n) fail("'" + key + "': tensor too large");
+        if (s > max_numel / n) fail("'" + key + "': view repeats its storage more than " + std::to_string(kMaxViewRepeat) + " times");
         n *= s;
       }
     } else if (info.storage_offset > limit) {
@@ -335,7 +342,9 @@ std::string zip_message(int code) {
 
 class ZipCheckpoint : public Checkpoint {
  public:
-  ZipCheckpoint(const std::string& path, zip_t* zip) : zip_(zip) { path_ = path; }
+  ZipCheckpoint(const std::string& path, zip_t* zip, uint64_t file_size) : zip_(zip), file_size_(file_size) {
+    path_ = path;
+  }
   ~ZipCheckpoint() override { zip_discard(zip_); }
 
   [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(path_ + ": " + message); }
@@ -379,6 +388,18 @@ class ZipCheckpoint : public Checkpoint {
     if (!error.empty()) fail("cannot read record " + name + ": " + error);
   }
 
+  // Sizes a zip directory claims, against what the file can hold.
+  void check_sizes(const zip_stat_t& st, const std::string& name) const {
+    if (!(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD) || !(st.valid & ZIP_STAT_SIZE)) {
+      fail("record " + name + " has no sizes");
+    }
+    if (st.comp_size > file_size_) fail("record " + name + " is larger than the file");
+    const bool stored = st.comp_method == ZIP_CM_STORE;
+    if ((stored && st.size != st.comp_size) || (!stored && st.size / kMaxDeflateRatio > st.comp_size)) {
+      fail("record " + name + " claims " + std::to_string(st.size) + " bytes from " + std::to_string(st.comp_size));
+    }
+  }
+
   // A small record whose size is only bounded (data.pkl, byteorder).
   std::vector<uint8_t> read_small_record(const std::string& name, uint64_t max_size) const {
     zip_stat_t st;
@@ -387,7 +408,7 @@ class ZipCheckpoint : public Checkpoint {
       std::lock_guard<std::mutex> lock(mutex_);
       if (zip_stat(zip_, name.c_str(), 0, &st) != 0) fail("no record " + name + " in the archive");
     }
-    if (!(st.valid & ZIP_STAT_SIZE)) fail("record " + name + " has no size");
+    check_sizes(st, name);
     if (st.size > max_size) {
       fail("record " + name + " is " + std::to_string(st.size) + " bytes, more than the " + std::to_string(max_size) + " allowed");
     }
@@ -447,11 +468,13 @@ class ZipCheckpoint : public Checkpoint {
         fail("'" + t.key + "': record " + t.storage_record + " has " + std::to_string(s.size) + " bytes, expected " +
              std::to_string(want));
       }
+      check_sizes(s, t.storage_record);
     }
   }
 
  private:
   zip_t* zip_;
+  uint64_t file_size_;
   mutable std::mutex mutex_;  // libzip archives are not thread-safe
 };
 
@@ -578,7 +601,13 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& path) {
     if (code == ZIP_ER_NOZIP) throw CheckpointError(path + ": not a zip archive (not a PyTorch checkpoint, or truncated)");
     throw CheckpointError(path + ": cannot open as a zip archive: " + zip_message(code));
   }
-  auto checkpoint = std::make_unique<ZipCheckpoint>(path, zip);
+  std::error_code ec;
+  const uint64_t file_size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    zip_discard(zip);
+    throw CheckpointError(path + ": cannot read file size");
+  }
+  auto checkpoint = std::make_unique<ZipCheckpoint>(path, zip, file_size);
   checkpoint->load();
   return checkpoint;
 }
