@@ -1,5 +1,6 @@
 #include "core/export/session_reader.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -81,9 +82,11 @@ SessionReader::SessionReader(std::string dir) : dir_(std::move(dir)) {
   }
 }
 
-void SessionReader::rewind() {
-  position_ = 0;
-  if (video_.isOpened()) video_.set(cv::CAP_PROP_POS_FRAMES, 0);
+void SessionReader::rewind() { seek(0); }
+
+void SessionReader::seek(int64_t position) {
+  position_ = std::max<int64_t>(0, std::min<int64_t>(position, frame_count()));
+  if (video_.isOpened()) video_.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(position_));
 }
 
 bool SessionReader::next(Item& item) {

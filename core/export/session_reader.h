@@ -53,6 +53,10 @@ class SessionReader {
   bool next(Item& item);
   // Restart from the first frame.
   void rewind();
+  // The next next() returns the frame at `position` (0 <= position <
+  // frame_count(); clamped). Exact for FFV1 and MJPG (every frame is a key frame).
+  void seek(int64_t position);
+  int64_t position() const { return position_; }
 
  private:
   struct Row {

@@ -133,6 +133,15 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
   reader.rewind();
   REQUIRE(reader.next(item));
   CHECK(item.frame->index == 0);
+  reader.seek(31);
+  REQUIRE(reader.next(item));
+  CHECK(item.frame->index == 31);
+  CHECK(cv::norm(item.frame->bgr, frames[31]->bgr, cv::NORM_INF) == 0);
+  CHECK(item.result.has_value() == (results[31] != nullptr));
+  reader.seek(59);
+  REQUIRE(reader.next(item));
+  CHECK(cv::norm(item.frame->bgr, frames[59]->bgr, cv::NORM_INF) == 0);
+  CHECK_FALSE(reader.next(item));
 }
 
 TEST_CASE("MJPG fallback records a readable, close-to-original video") {
