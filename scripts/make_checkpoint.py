@@ -22,6 +22,8 @@ Run with Debian's python (numpy + torch): /usr/bin/python3 scripts/make_checkpoi
 
   --kind network   the full network (default)
   --kind other     a small state dict of another architecture (negative test)
+  --optimizer full Adam's exp_avg and exp_avg_sq for every parameter, as the
+                   released file carries (~1.7 GB; for memory measurements)
 """
 
 import argparse
@@ -205,7 +207,7 @@ def adam_state(params):
     }
 
 
-def network_checkpoint(spec_path, mano_dir, salt):
+def network_checkpoint(spec_path, mano_dir, salt, full_optimizer=False):
     with open(spec_path) as f:
         entries = json.load(f)["entries"]
     mano = mano_buffers(mano_dir)
@@ -222,9 +224,13 @@ def network_checkpoint(spec_path, mano_dir, salt):
         if tuple(value.shape) != shape:
             raise SystemExit("shape mismatch for %s: %s vs %s" % (key, tuple(value.shape), shape))
         state[full] = value
-    small = [state["module.mesh_reg.trans_branch.final_layer.bias"],
-             state["module.heatmap_predictor.pose_net.hand_fc.2.bias"]]
-    return {"epoch": 99, "network": state, "optimizer": adam_state(small)}
+    if full_optimizer:  # every float parameter, as the released trainer saved it
+        params = [v for k, v in state.items() if v.is_floating_point() and ".mano_layer." not in k
+                  and not k.endswith((".running_mean", ".running_var"))]
+    else:
+        params = [state["module.mesh_reg.trans_branch.final_layer.bias"],
+                  state["module.heatmap_predictor.pose_net.hand_fc.2.bias"]]
+    return {"epoch": 99, "network": state, "optimizer": adam_state(params)}
 
 
 def other_checkpoint():
@@ -247,8 +253,13 @@ def main():
     p.add_argument("--spec", default=os.path.join(data, "parity", "state_dict.json"))
     p.add_argument("--mano", default=os.path.join(data, "mano"), help="folder with MANO_{RIGHT,LEFT}.pkl")
     p.add_argument("--salt", default="")
+    p.add_argument("--optimizer", choices=("small", "full"), default="small",
+                   help="full: Adam state for every parameter (the released file's size)")
     args = p.parse_args()
-    obj = network_checkpoint(args.spec, args.mano, args.salt) if args.kind == "network" else other_checkpoint()
+    if args.kind == "network":
+        obj = network_checkpoint(args.spec, args.mano, args.salt, args.optimizer == "full")
+    else:
+        obj = other_checkpoint()
     tmp = args.out + ".tmp"
     torch.save(obj, tmp)
     os.replace(tmp, args.out)  # a half-written file never looks finished
