@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "mano/file_io.h"
 #include "mano/pickle.h"
 
 namespace intershape::mano {
@@ -587,6 +588,11 @@ std::unique_ptr<Checkpoint> open_legacy(const std::string& path) {
 
 std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& path) {
   {
+    try {
+      check_regular_file(path);  // a folder or a FIFO would fail oddly below
+    } catch (const FileError& e) {
+      throw CheckpointError(e.what());
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw CheckpointError(path + ": cannot open file");
     char head[4] = {};

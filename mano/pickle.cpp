@@ -5,9 +5,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 #include <optional>
+
+#include "mano/file_io.h"
 
 namespace intershape::mano::pickle {
 
@@ -91,16 +92,11 @@ Value* Document::make(Kind kind) {
 }
 
 std::vector<uint8_t> read_file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw PickleError(path + ": cannot open file");
-  const std::streamoff size = in.tellg();
-  if (size < 0) throw PickleError(path + ": cannot read file");
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) {
-    throw PickleError(path + ": cannot read file");
+  try {
+    return mano::read_file_bytes(path);
+  } catch (const FileError& e) {
+    throw PickleError(e.what());
   }
-  return bytes;
 }
 
 // The pickle virtual machine, minus everything that would run code.

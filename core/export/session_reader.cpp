@@ -8,16 +8,17 @@
 
 #include "core/export/atomic_file.h"
 #include "core/export/session_recorder.h"
+#include "mano/file_io.h"
 
 namespace intershape::core::exporters {
 namespace {
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ExportError("cannot read " + path + ": " + std::strerror(errno));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  try {
+    return mano::read_file_text(path);
+  } catch (const mano::FileError& e) {
+    throw ExportError(std::string("cannot read ") + e.what());
+  }
 }
 
 }  // namespace
