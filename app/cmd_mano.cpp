@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include "app/commands.h"
+#include "mano/file_io.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
 
@@ -35,6 +36,9 @@ struct HandParams {
   std::vector<float> shape;  // 10
 };
 
+// Two hands' parameters are a few KB; anything far larger is not a parameter file.
+constexpr uint64_t kMaxParamsBytes = uint64_t{16} << 20;
+
 std::vector<float> numbers(const nlohmann::json& j, const std::string& where, size_t count) {
   if (!j.is_array()) throw std::runtime_error(where + " must be an array of " + std::to_string(count) + " numbers");
   if (j.size() != count) {
@@ -52,11 +56,10 @@ std::vector<float> numbers(const nlohmann::json& j, const std::string& where, si
 
 // {"right": {"pose": [48], "shape": [10]}, "left": {...}}; either side may be absent.
 std::array<std::unique_ptr<HandParams>, 2> read_params(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open file");
+  const std::string text = mano::read_file_text(path, kMaxParamsBytes);  // FileError names the file
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": not valid JSON: " + e.what());
   }
@@ -108,7 +111,9 @@ int run_mano(const ManoOptions& o) {
   const auto hands = read_params(o.params);
   const torch::Device device = pick_device(o.device);
   const mano::ManoPair models = mano::load_mano_dir(o.mano_dir);
-  std::filesystem::create_directories(o.output);
+  std::error_code ec;
+  std::filesystem::create_directories(o.output, ec);
+  if (ec) throw std::runtime_error("cannot create output folder " + o.output + ": " + ec.message());
 
   nlohmann::json result;
   result["units"] = "m";

@@ -152,4 +152,11 @@ TEST_CASE("intershape mano: one hand only; bad parameters exit with 1 and say wh
   CHECK(log_text().find("unknown key \"rigth\"") != std::string::npos);
   CHECK(run((kOut / "missing.json").string(), kOut / "x") == 1);
   CHECK(log_text().find("missing.json: cannot open file") != std::string::npos);
+  // A folder given as the parameter file (was a bare "basic_filebuf::underflow error").
+  CHECK(run(kOut.string(), kOut / "x") == 1);
+  CHECK(log_text().find(kOut.string() + ": is a folder, not a file") != std::string::npos);
+  // An output folder that cannot be created, named as such.
+  CHECK(run((kOut / "left_only.json").string(), kOut / "left_only.json" / "out") == 1);
+  CHECK(log_text().find("cannot create output folder " + (kOut / "left_only.json" / "out").string() + ": Not a directory") !=
+        std::string::npos);
 }
