@@ -10,12 +10,8 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-#include <sched.h>
 
 #include <filesystem>
 #include <string>
@@ -24,7 +20,10 @@
 #include "tests/export/test_util.h"
 
 using namespace intershape::core::exporters;
+using intershape::test::mount_private_tmpfs;
 using intershape::test::read_file;
+using intershape::test::run_in_child;
+using intershape::test::split;
 using intershape::test::TempDir;
 
 namespace {
@@ -103,64 +102,52 @@ void check_full_disk(bool force_rlimit) {
   TempDir dir;
   const std::string mount_point = dir / "small";
   std::filesystem::create_directories(mount_point);
-  int pipefd[2];
-  REQUIRE(::pipe(pipefd) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // Child: everything is reported through the pipe as "method|message|ok".
-    ::close(pipefd[0]);
-    std::string method = "tmpfs";
-    if (force_rlimit || ::unshare(CLONE_NEWNS) != 0 || ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-        ::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=64k") != 0) {
-      method = "rlimit";
-      ::signal(SIGXFSZ, SIG_IGN);
-      struct rlimit lim{64 * 1024, RLIM_INFINITY};
-      ::getrlimit(RLIMIT_FSIZE, &lim);
-      lim.rlim_cur = 64 * 1024;
-      ::setrlimit(RLIMIT_FSIZE, &lim);
-    }
-    std::string message, ok = "1";
-    const std::string earlier = mount_point + "/frame_000011.json";
-    const std::string failing = mount_point + "/frame_000012.json";
-    try {
-      write_file_atomic(earlier, std::string(8 * 1024, 'a'));
-      write_file_atomic(failing, std::string(256 * 1024, 'b'));
-      message = "no error";
-    } catch (const ExportError& e) {
-      message = e.what();
-    }
-    try {
-      if (read_file(earlier) != std::string(8 * 1024, 'a')) ok = "0";
-    } catch (...) {
-      ok = "0";
-    }
-    if (std::filesystem::exists(failing)) ok = "0";
-    for (const auto& e : std::filesystem::directory_iterator(mount_point))
-      if (e.path().filename().string().find(".tmp.") != std::string::npos) ok = "0";  // temporary cleaned up
-    const std::string report = method + "|" + message + "|" + ok;
-    (void)!::write(pipefd[1], report.data(), report.size());
-    ::_exit(0);
-  }
-  ::close(pipefd[1]);
-  std::string report;
-  char buf[512];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) report.append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFEXITED(status));
-  const auto p1 = report.find('|'), p2 = report.rfind('|');
-  REQUIRE(p1 != std::string::npos);
-  const std::string method = report.substr(0, p1), message = report.substr(p1 + 1, p2 - p1 - 1);
+  // Child: everything is reported as "method|message|ok".
+  bool exited = false;
+  const std::string report = run_in_child(
+      [&] {
+        std::string method = "tmpfs";
+        if (force_rlimit || !mount_private_tmpfs(mount_point, "64k")) {
+          method = "rlimit";
+          ::signal(SIGXFSZ, SIG_IGN);
+          struct rlimit lim{64 * 1024, RLIM_INFINITY};
+          ::getrlimit(RLIMIT_FSIZE, &lim);
+          lim.rlim_cur = 64 * 1024;
+          ::setrlimit(RLIMIT_FSIZE, &lim);
+        }
+        std::string message, ok = "1";
+        const std::string earlier = mount_point + "/frame_000011.json";
+        const std::string failing = mount_point + "/frame_000012.json";
+        try {
+          write_file_atomic(earlier, std::string(8 * 1024, 'a'));
+          write_file_atomic(failing, std::string(256 * 1024, 'b'));
+          message = "no error";
+        } catch (const ExportError& e) {
+          message = e.what();
+        }
+        try {
+          if (read_file(earlier) != std::string(8 * 1024, 'a')) ok = "0";
+        } catch (...) {
+          ok = "0";
+        }
+        if (std::filesystem::exists(failing)) ok = "0";
+        for (const auto& e : std::filesystem::directory_iterator(mount_point))
+          if (e.path().filename().string().find(".tmp.") != std::string::npos) ok = "0";  // temporary cleaned up
+        return method + "|" + message + "|" + ok;
+      },
+      &exited);
+  REQUIRE(exited);
+  const std::vector<std::string> parts = split(report, '|');
+  REQUIRE(parts.size() == 3);
+  const std::string& method = parts[0];
+  const std::string& message = parts[1];
   MESSAGE("full-disk path exercised with: " << method);
   const std::string failing = mount_point + "/frame_000012.json";
   if (method == "tmpfs")
     CHECK(message == "cannot write " + failing + ": No space left on device");
   else
     CHECK(message == "cannot write " + failing + ": File too large");
-  CHECK(report.substr(p2 + 1) == "1");
+  CHECK(parts[2] == "1");
 }
 
 }  // namespace

@@ -3,9 +3,6 @@
 
 #include <doctest/doctest.h>
 
-#include <sched.h>
-#include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -22,7 +19,10 @@
 using namespace intershape::core;
 using namespace intershape::core::exporters;
 using intershape::test::FakeEstimator;
+using intershape::test::mount_private_tmpfs;
 using intershape::test::read_file;
+using intershape::test::run_in_child;
+using intershape::test::split;
 using intershape::test::TempDir;
 
 namespace {
@@ -240,69 +240,48 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
   TempDir dir;
   const std::string mnt = dir / "small";
   std::filesystem::create_directories(mnt);
-  int pipefd[2];
-  REQUIRE(::pipe(pipefd) == 0);
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    ::close(pipefd[0]);
-    std::string report;
-    if (::unshare(CLONE_NEWNS) != 0 || ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-        ::mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) {
-      report = "skip";
-    } else {
-      FakeEstimator est;
-      RecorderOptions opt;
-      opt.manifest_every = 5;
-      SessionRecorder rec(mnt + "/s", SessionInfo{}, opt);
-      rec.start();
-      int pushed = 0;
-      for (int k = 0; k < 200; ++k) {
-        auto f = std::make_shared<Frame>();
-        f->bgr = moving_picture(k);
-        f->index = k;
-        if (!rec.push(f, infer(est, f))) break;
-        ++pushed;
-      }
-      rec.stop();
-      const RecorderStatus st = rec.status();
-      int64_t readable = 0, with_result = 0;
-      std::string read_error;
-      try {
-        SessionReader reader(mnt + "/s");
-        SessionReader::Item item;
-        while (reader.next(item)) {
-          ++readable;
-          if (item.result) ++with_result;
+  bool exited = false;
+  const std::string report = run_in_child(
+      [&]() -> std::string {
+        if (!mount_private_tmpfs(mnt, "1m")) return "skip";
+        FakeEstimator est;
+        RecorderOptions opt;
+        opt.manifest_every = 5;
+        SessionRecorder rec(mnt + "/s", SessionInfo{}, opt);
+        rec.start();
+        int pushed = 0;
+        for (int k = 0; k < 200; ++k) {
+          auto f = std::make_shared<Frame>();
+          f->bgr = moving_picture(k);
+          f->index = k;
+          if (!rec.push(f, infer(est, f))) break;
+          ++pushed;
         }
-      } catch (const std::exception& e) {
-        read_error = e.what();
-      }
-      report = std::to_string(st.frames_written) + "|" + std::to_string(readable) + "|" +
+        rec.stop();
+        const RecorderStatus st = rec.status();
+        int64_t readable = 0, with_result = 0;
+        std::string read_error;
+        try {
+          SessionReader reader(mnt + "/s");
+          SessionReader::Item item;
+          while (reader.next(item)) {
+            ++readable;
+            if (item.result) ++with_result;
+          }
+        } catch (const std::exception& e) {
+          read_error = e.what();
+        }
+        return std::to_string(st.frames_written) + "|" + std::to_string(readable) + "|" +
                std::to_string(with_result) + "|" + std::to_string(pushed) + "|" + st.error + "|" + read_error;
-    }
-    (void)!::write(pipefd[1], report.data(), report.size());
-    ::_exit(0);
-  }
-  ::close(pipefd[1]);
-  std::string report;
-  char buf[1024];
-  ssize_t n;
-  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) report.append(buf, static_cast<size_t>(n));
-  ::close(pipefd[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  REQUIRE(WIFEXITED(status));
+      },
+      &exited);
+  REQUIRE(exited);
   if (report == "skip") {
     MESSAGE("skipped: cannot mount a small tmpfs here (needs root)");
     return;
   }
   MESSAGE("written|readable|with result|pushed|error|read error = " << report);
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t p; (p = report.find('|', start)) != std::string::npos; start = p + 1)
-    parts.push_back(report.substr(start, p - start));
-  parts.push_back(report.substr(start));
+  const std::vector<std::string> parts = split(report, '|');
   REQUIRE(parts.size() == 6);
   const int written = std::stoi(parts[0]), readable = std::stoi(parts[1]), with_result = std::stoi(parts[2]);
   CHECK(written > 0);

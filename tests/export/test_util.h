@@ -2,15 +2,20 @@
 // Helpers shared by the export tests: temporary folders, reading files,
 // running numpy on our files.
 
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -54,6 +59,57 @@ inline std::string run_capture(const std::string& command) {
   const int status = ::pclose(p);
   if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command);
   return out;
+}
+
+// Runs `body` in a forked child, so that what it changes for itself (a mount
+// namespace, resource limits) never reaches the test process, and returns
+// the text it returned (or "exception: ..." if it threw). The child leaves
+// with _exit: no destructors, no doctest report. `exited` is false when the
+// child did not exit normally (a crash).
+inline std::string run_in_child(const std::function<std::string()>& body, bool* exited = nullptr) {
+  int pipefd[2];
+  if (::pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
+  const pid_t child = ::fork();
+  if (child < 0) throw std::runtime_error("fork failed");
+  if (child == 0) {
+    ::close(pipefd[0]);
+    std::string report;
+    try {
+      report = body();
+    } catch (const std::exception& e) {
+      report = std::string("exception: ") + e.what();
+    }
+    (void)!::write(pipefd[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(pipefd[1]);
+  std::string report;
+  char buf[1024];
+  ssize_t n;
+  while ((n = ::read(pipefd[0], buf, sizeof buf)) > 0) report.append(buf, static_cast<size_t>(n));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (exited) *exited = WIFEXITED(status);
+  return report;
+}
+
+// In a child of run_in_child: mounts a tmpfs of `size` ("64k", "1m") on `dir`
+// in a mount namespace of its own. False where that is not allowed (needs
+// root or CAP_SYS_ADMIN).
+inline bool mount_private_tmpfs(const std::string& dir, const std::string& size) {
+  return ::unshare(CLONE_NEWNS) == 0 && ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+         ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
+}
+
+// "a|b|c" -> {"a", "b", "c"}.
+inline std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t p; (p = text.find(sep, start)) != std::string::npos; start = p + 1)
+    parts.push_back(text.substr(start, p - start));
+  parts.push_back(text.substr(start));
+  return parts;
 }
 
 // The arrays of an .npz as numpy reads them (see npz_to_json.py).
