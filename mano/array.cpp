@@ -9,31 +9,45 @@ namespace intershape::mano {
 size_t dtype_size(DType dtype) {
   switch (dtype) {
     case DType::kFloat64:
-    case DType::kInt64: return 8;
+    case DType::kInt64:
+      return 8;
     case DType::kFloat32:
-    case DType::kInt32: return 4;
+    case DType::kInt32:
+      return 4;
     case DType::kFloat16:
     case DType::kBFloat16:
-    case DType::kInt16: return 2;
+    case DType::kInt16:
+      return 2;
     case DType::kInt8:
     case DType::kUInt8:
-    case DType::kBool: return 1;
+    case DType::kBool:
+      return 1;
   }
   return 1;
 }
 
 const char* dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "float32";
-    case DType::kFloat64: return "float64";
-    case DType::kFloat16: return "float16";
-    case DType::kBFloat16: return "bfloat16";
-    case DType::kInt64: return "int64";
-    case DType::kInt32: return "int32";
-    case DType::kInt16: return "int16";
-    case DType::kInt8: return "int8";
-    case DType::kUInt8: return "uint8";
-    case DType::kBool: return "bool";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat64:
+      return "float64";
+    case DType::kFloat16:
+      return "float16";
+    case DType::kBFloat16:
+      return "bfloat16";
+    case DType::kInt64:
+      return "int64";
+    case DType::kInt32:
+      return "int32";
+    case DType::kInt16:
+      return "int16";
+    case DType::kInt8:
+      return "int8";
+    case DType::kUInt8:
+      return "uint8";
+    case DType::kBool:
+      return "bool";
   }
   return "?";
 }
@@ -85,27 +99,36 @@ T load(const uint8_t* p) {
 double element(const Array& a, int64_t i) {
   const uint8_t* p = a.bytes.data() + static_cast<size_t>(i) * dtype_size(a.dtype);
   switch (a.dtype) {
-    case DType::kFloat32: return load<float>(p);
-    case DType::kFloat64: return load<double>(p);
-    case DType::kFloat16: return half_to_float(load<uint16_t>(p));
+    case DType::kFloat32:
+      return load<float>(p);
+    case DType::kFloat64:
+      return load<double>(p);
+    case DType::kFloat16:
+      return half_to_float(load<uint16_t>(p));
     case DType::kBFloat16: {
       const uint32_t bits = static_cast<uint32_t>(load<uint16_t>(p)) << 16;
       return load<float>(reinterpret_cast<const uint8_t*>(&bits));
     }
-    case DType::kInt64: return static_cast<double>(load<int64_t>(p));
-    case DType::kInt32: return load<int32_t>(p);
-    case DType::kInt16: return load<int16_t>(p);
-    case DType::kInt8: return load<int8_t>(p);
-    case DType::kUInt8: return *p;
-    case DType::kBool: return *p != 0 ? 1.0 : 0.0;
+    case DType::kInt64:
+      return static_cast<double>(load<int64_t>(p));
+    case DType::kInt32:
+      return load<int32_t>(p);
+    case DType::kInt16:
+      return load<int16_t>(p);
+    case DType::kInt8:
+      return load<int8_t>(p);
+    case DType::kUInt8:
+      return *p;
+    case DType::kBool:
+      return *p != 0 ? 1.0 : 0.0;
   }
   return 0;
 }
 
 void check_size(const Array& a) {
   if (a.bytes.size() != static_cast<size_t>(a.numel()) * dtype_size(a.dtype)) {
-    throw std::logic_error("Array: " + std::to_string(a.bytes.size()) + " bytes for " + a.shape_string() + " " +
-                           dtype_name(a.dtype));
+    throw std::logic_error("Array: " + std::to_string(a.bytes.size()) + " bytes for " +
+                           a.shape_string() + " " + dtype_name(a.dtype));
   }
 }
 
@@ -119,7 +142,8 @@ std::vector<float> Array::to_float() const {
     if (n > 0) std::memcpy(out.data(), bytes.data(), bytes.size());
     return out;
   }
-  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = static_cast<float>(element(*this, i));
+  for (int64_t i = 0; i < n; ++i)
+    out[static_cast<size_t>(i)] = static_cast<float>(element(*this, i));
   return out;
 }
 
@@ -134,8 +158,8 @@ std::vector<int64_t> Array::to_int64() const {
   for (int64_t i = 0; i < n; ++i) {
     const double v = std::nearbyint(element(*this, i));
     // Out-of-range or NaN values saturate instead of being undefined.
-    out[static_cast<size_t>(i)] = std::isnan(v) ? 0
-                                  : v >= 9.2e18 ? INT64_MAX
+    out[static_cast<size_t>(i)] = std::isnan(v)  ? 0
+                                  : v >= 9.2e18  ? INT64_MAX
                                   : v <= -9.2e18 ? INT64_MIN
                                                  : static_cast<int64_t>(v);
   }

@@ -61,11 +61,14 @@ constexpr const char* kRebuildParameter = "torch._utils._rebuild_parameter";
 constexpr const char* kRebuildParameterWithState = "torch._utils._rebuild_parameter_with_state";
 
 bool is_tensor(const Value* v) {
-  return v->is_object(kRebuildTensor) || v->is_object(kRebuildParameter) || v->is_object(kRebuildParameterWithState);
+  return v->is_object(kRebuildTensor) || v->is_object(kRebuildParameter) ||
+         v->is_object(kRebuildParameterWithState);
 }
 
 // The state dict: a dict or an OrderedDict (REDUCE + SETITEMS) of tensors.
-bool is_dict_like(const Value* v) { return v->is(Kind::kDict) || v->is_object("collections.OrderedDict"); }
+bool is_dict_like(const Value* v) {
+  return v->is(Kind::kDict) || v->is_object("collections.OrderedDict");
+}
 
 bool all_tensors(const Value* d) {
   if (d->pairs.empty()) return false;
@@ -79,24 +82,33 @@ struct Parser {
   const std::string& source;
   const std::string& prefix;
 
-  [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(source + ": " + message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw CheckpointError(source + ": " + message);
+  }
 
   int64_t nonneg_int(const Value* v, const std::string& key, const char* what) const {
-    if (!v->is(Kind::kInt) || v->integer < 0) fail("'" + key + "': " + what + " is " + pickle::describe(v));
+    if (!v->is(Kind::kInt) || v->integer < 0)
+      fail("'" + key + "': " + what + " is " + pickle::describe(v));
     return v->integer;
   }
 
-  TensorInfo tensor(const std::string& key, const Value* v, std::unordered_map<std::string, int64_t>& storages) const {
+  TensorInfo tensor(const std::string& key, const Value* v,
+                    std::unordered_map<std::string, int64_t>& storages) const {
     // _rebuild_parameter(data, requires_grad, backward_hooks): data is the tensor.
-    for (int unwrap = 0; unwrap < 2 && (v->is_object(kRebuildParameter) || v->is_object(kRebuildParameterWithState)); ++unwrap) {
+    for (int unwrap = 0; unwrap < 2 && (v->is_object(kRebuildParameter) ||
+                                        v->is_object(kRebuildParameterWithState));
+         ++unwrap) {
       if (v->args->items.empty()) fail("'" + key + "': parameter without its tensor");
       v = v->args->items[0];
     }
-    if (!v->is_object(kRebuildTensor)) fail("'" + key + "' is " + pickle::describe(v) + ", not a tensor");
+    if (!v->is_object(kRebuildTensor))
+      fail("'" + key + "' is " + pickle::describe(v) + ", not a tensor");
     const auto& a = v->args->items;
-    if (a.size() < 4) fail("'" + key + "': _rebuild_tensor_v2 with " + std::to_string(a.size()) + " arguments");
+    if (a.size() < 4)
+      fail("'" + key + "': _rebuild_tensor_v2 with " + std::to_string(a.size()) + " arguments");
     const Value* storage = a[0];
-    if (!storage->is(Kind::kPersistent)) fail("'" + key + "': tensor storage is " + pickle::describe(storage));
+    if (!storage->is(Kind::kPersistent))
+      fail("'" + key + "': tensor storage is " + pickle::describe(storage));
     const Value* pid = storage->args;
     TensorInfo info;
     info.key = key;
@@ -109,11 +121,14 @@ struct Parser {
     info.storage_numel = pid->items[4]->integer;
     auto [it, inserted] = storages.emplace(record, info.storage_numel);
     if (!inserted && it->second != info.storage_numel) {
-      fail("storage " + record + " is used with sizes " + std::to_string(it->second) + " and " + std::to_string(info.storage_numel));
+      fail("storage " + record + " is used with sizes " + std::to_string(it->second) + " and " +
+           std::to_string(info.storage_numel));
     }
     info.storage_offset = nonneg_int(a[1], key, "storage offset");
-    if (!a[2]->is_sequence() || !a[3]->is_sequence()) fail("'" + key + "': size and stride are not tuples");
-    if (a[2]->items.size() != a[3]->items.size()) fail("'" + key + "': size and stride differ in length");
+    if (!a[2]->is_sequence() || !a[3]->is_sequence())
+      fail("'" + key + "': size and stride are not tuples");
+    if (a[2]->items.size() != a[3]->items.size())
+      fail("'" + key + "': size and stride differ in length");
     if (a[2]->items.size() > 64) fail("'" + key + "': too many dimensions");
     // Highest element index the view touches, with overflow checks: it must lie in the storage.
     const int64_t limit = info.storage_numel;
@@ -137,15 +152,18 @@ struct Parser {
         }
       }
       if (last >= limit) {
-        fail("'" + key + "': view " + std::to_string(info.storage_offset) + " + shape/stride reaches element " +
-             std::to_string(last) + " of a storage of " + std::to_string(limit));
+        fail("'" + key + "': view " + std::to_string(info.storage_offset) +
+             " + shape/stride reaches element " + std::to_string(last) + " of a storage of " +
+             std::to_string(limit));
       }
       // Zero or overlapping strides let a view repeat its storage: bound the
       // copy a read makes by the storage it comes from.
       const int64_t max_numel = std::max<int64_t>(limit, 1) * kMaxViewRepeat;
       int64_t n = 1;
       for (int64_t s : info.shape) {
-        if (s > max_numel / n) fail("'" + key + "': view repeats its storage more than " + std::to_string(kMaxViewRepeat) + " times");
+        if (s > max_numel / n)
+          fail("'" + key + "': view repeats its storage more than " +
+               std::to_string(kMaxViewRepeat) + " times");
         n *= s;
       }
     } else if (info.storage_offset > limit) {
@@ -180,7 +198,8 @@ struct ParsedPickle {
 // the legacy format's add a sixth entry, the view metadata (None for tensors
 // saved by PyTorch >= 0.4).
 ParsedPickle parse_checkpoint_pickle(const uint8_t* data, size_t size, const std::string& source,
-                                     const std::string& record_prefix, bool legacy, size_t base_offset = 0) {
+                                     const std::string& record_prefix, bool legacy,
+                                     size_t base_offset = 0) {
   ParsedPickle result;
   pickle::Options options;
   options.source = source;
@@ -189,24 +208,29 @@ ParsedPickle parse_checkpoint_pickle(const uint8_t* data, size_t size, const std
   options.persistent_load = [&result, legacy](pickle::Document& doc, Value* pid) {
     const size_t arity = legacy ? 6 : 5;
     if (!pid->is(Kind::kTuple) || pid->items.size() != arity) {
-      throw std::runtime_error("expected a " + std::to_string(arity) + "-tuple, got " + pickle::describe(pid));
+      throw std::runtime_error("expected a " + std::to_string(arity) + "-tuple, got " +
+                               pickle::describe(pid));
     }
     const auto& p = pid->items;
     if (!p[0]->is_text() || p[0]->text != "storage") throw std::runtime_error("not a storage");
-    if (!p[1]->is(Kind::kGlobal)) throw std::runtime_error("storage type is " + pickle::describe(p[1]));
+    if (!p[1]->is(Kind::kGlobal))
+      throw std::runtime_error("storage type is " + pickle::describe(p[1]));
     if (!p[2]->is_text() || p[2]->text.empty() || p[2]->text.size() > 64 ||
-        p[2]->text.find_first_of("/\\") != std::string::npos || p[2]->text == "." || p[2]->text == "..") {
+        p[2]->text.find_first_of("/\\") != std::string::npos || p[2]->text == "." ||
+        p[2]->text == "..") {
       throw std::runtime_error("bad storage key " + pickle::describe(p[2]));
     }
     if (!p[4]->is(Kind::kInt) || p[4]->integer < 0 || p[4]->integer > (int64_t{1} << 56)) {
       throw std::runtime_error("bad storage size " + pickle::describe(p[4]));
     }
-    if (legacy && !p[5]->is(Kind::kNone)) throw std::runtime_error("storage views of PyTorch < 0.4 are not supported");
+    if (legacy && !p[5]->is(Kind::kNone))
+      throw std::runtime_error("storage views of PyTorch < 0.4 are not supported");
     bool known = false;
     const DType dtype = storage_dtype(p[1]->text, known);
     if (!known) throw std::runtime_error("unsupported storage type " + p[1]->text);
     auto [it, inserted] = result.storage_types.emplace(p[2]->text, dtype);
-    if (!inserted && it->second != dtype) throw std::runtime_error("storage " + p[2]->text + " has two types");
+    if (!inserted && it->second != dtype)
+      throw std::runtime_error("storage " + p[2]->text + " has two types");
     Value* v = doc.make(Kind::kPersistent);
     v->args = pid;
     return v;
@@ -230,13 +254,16 @@ ParsedPickle parse_checkpoint_pickle(const uint8_t* data, size_t size, const std
     sd = root;
   }
   if (sd == nullptr) {
-    parser.fail("holds no state dict (no 'network' or 'state_dict' entry, and its entries are not all tensors)");
+    parser.fail(
+        "holds no state dict (no 'network' or 'state_dict' entry, and its entries are not all "
+        "tensors)");
   }
   if (!is_dict_like(sd)) parser.fail("the state dict is " + pickle::describe(sd) + ", not a dict");
   std::unordered_map<std::string, int64_t> storages;
   std::unordered_set<std::string> keys;
   for (const auto& [k, v] : sd->pairs) {
-    if (!k->is(Kind::kStr)) parser.fail("state dict key is " + pickle::describe(k) + ", not a string");
+    if (!k->is(Kind::kStr))
+      parser.fail("state dict key is " + pickle::describe(k) + ", not a string");
     std::string key = k->text;
     if (key.rfind("module.", 0) == 0) key.erase(0, 7);
     if (!keys.insert(key).second) parser.fail("state dict key '" + key + "' appears twice");
@@ -258,14 +285,16 @@ void copy_view(const TensorInfo& info, const uint8_t* storage, uint8_t* out) {
     expect *= info.shape[d];
   }
   if (contiguous) {
-    std::memcpy(out, storage + static_cast<size_t>(info.storage_offset) * item, static_cast<size_t>(numel) * item);
+    std::memcpy(out, storage + static_cast<size_t>(info.storage_offset) * item,
+                static_cast<size_t>(numel) * item);
     return;
   }
   const size_t dims = info.shape.size();
   std::vector<int64_t> idx(dims, 0);
   int64_t src = info.storage_offset;
   for (int64_t n = 0; n < numel; ++n) {
-    std::memcpy(out + static_cast<size_t>(n) * item, storage + static_cast<size_t>(src) * item, item);
+    std::memcpy(out + static_cast<size_t>(n) * item, storage + static_cast<size_t>(src) * item,
+                item);
     for (size_t d = dims; d-- > 0;) {
       if (++idx[d] < info.shape[d]) {
         src += info.stride[d];
@@ -289,14 +318,16 @@ bool is_contiguous_whole(const TensorInfo& info) {
 void check_destination(const std::string& path, const TensorInfo& info, size_t dst_bytes) {
   const int64_t numel = info.numel();
   if (dst_bytes != static_cast<size_t>(numel) * dtype_size(info.dtype)) {
-    throw CheckpointError(path + ": '" + info.key + "': destination has " + std::to_string(dst_bytes) + " bytes for " +
-                          std::to_string(numel) + " elements of " + dtype_name(info.dtype));
+    throw CheckpointError(path + ": '" + info.key + "': destination has " +
+                          std::to_string(dst_bytes) + " bytes for " + std::to_string(numel) +
+                          " elements of " + dtype_name(info.dtype));
   }
 }
 
 }  // namespace
 
-std::vector<TensorInfo> state_dict_from_pickle(const uint8_t* data, size_t size, const std::string& source,
+std::vector<TensorInfo> state_dict_from_pickle(const uint8_t* data, size_t size,
+                                               const std::string& source,
                                                const std::string& archive_prefix) {
   return parse_checkpoint_pickle(data, size, source, archive_prefix + "data/", false).tensors;
 }
@@ -323,7 +354,8 @@ Array Checkpoint::read(const TensorInfo& info) const {
   return a;
 }
 
-std::function<std::optional<Array>(const std::string& key)> state_dict_lookup(const Checkpoint& checkpoint) {
+std::function<std::optional<Array>(const std::string& key)> state_dict_lookup(
+    const Checkpoint& checkpoint) {
   return [&checkpoint](const std::string& key) -> std::optional<Array> {
     const TensorInfo* t = checkpoint.find(key);
     if (t == nullptr) return std::nullopt;
@@ -343,12 +375,15 @@ std::string zip_message(int code) {
 
 class ZipCheckpoint : public Checkpoint {
  public:
-  ZipCheckpoint(const std::string& path, zip_t* zip, uint64_t file_size) : zip_(zip), file_size_(file_size) {
+  ZipCheckpoint(const std::string& path, zip_t* zip, uint64_t file_size)
+      : zip_(zip), file_size_(file_size) {
     path_ = path;
   }
   ~ZipCheckpoint() override { zip_discard(zip_); }
 
-  [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(path_ + ": " + message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw CheckpointError(path_ + ": " + message);
+  }
 
   // The whole record into dst (exactly `size` bytes, checked against the zip
   // directory), read to its end so that libzip checks its CRC.
@@ -359,7 +394,8 @@ class ZipCheckpoint : public Checkpoint {
     if (zip_stat(zip_, name.c_str(), 0, &st) != 0) fail("no record " + name + " in the archive");
     if (!(st.valid & ZIP_STAT_SIZE)) fail("record " + name + " has no size");
     if (st.size != size) {
-      fail("record " + name + " has " + std::to_string(st.size) + " bytes, expected " + std::to_string(size));
+      fail("record " + name + " has " + std::to_string(st.size) + " bytes, expected " +
+           std::to_string(size));
     }
     zip_file_t* f = zip_fopen(zip_, name.c_str(), 0);
     if (f == nullptr) fail("cannot open record " + name + ": " + zip_strerror(zip_));
@@ -381,8 +417,10 @@ class ZipCheckpoint : public Checkpoint {
       // One more read reaches the end of the record, where libzip compares the CRC.
       uint8_t extra;
       const zip_int64_t n = zip_fread(f, &extra, 1);
-      if (n < 0) error = zip_file_strerror(f);
-      else if (n > 0) error = "record longer than its size";
+      if (n < 0)
+        error = zip_file_strerror(f);
+      else if (n > 0)
+        error = "record longer than its size";
     }
     const int close = zip_fclose(f);
     if (error.empty() && close != 0) error = zip_message(close);
@@ -391,13 +429,16 @@ class ZipCheckpoint : public Checkpoint {
 
   // Sizes a zip directory claims, against what the file can hold.
   void check_sizes(const zip_stat_t& st, const std::string& name) const {
-    if (!(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD) || !(st.valid & ZIP_STAT_SIZE)) {
+    if (!(st.valid & ZIP_STAT_COMP_SIZE) || !(st.valid & ZIP_STAT_COMP_METHOD) ||
+        !(st.valid & ZIP_STAT_SIZE)) {
       fail("record " + name + " has no sizes");
     }
     if (st.comp_size > file_size_) fail("record " + name + " is larger than the file");
     const bool stored = st.comp_method == ZIP_CM_STORE;
-    if ((stored && st.size != st.comp_size) || (!stored && st.size / kMaxDeflateRatio > st.comp_size)) {
-      fail("record " + name + " claims " + std::to_string(st.size) + " bytes from " + std::to_string(st.comp_size));
+    if ((stored && st.size != st.comp_size) ||
+        (!stored && st.size / kMaxDeflateRatio > st.comp_size)) {
+      fail("record " + name + " claims " + std::to_string(st.size) + " bytes from " +
+           std::to_string(st.comp_size));
     }
   }
 
@@ -411,7 +452,8 @@ class ZipCheckpoint : public Checkpoint {
     }
     check_sizes(st, name);
     if (st.size > max_size) {
-      fail("record " + name + " is " + std::to_string(st.size) + " bytes, more than the " + std::to_string(max_size) + " allowed");
+      fail("record " + name + " is " + std::to_string(st.size) + " bytes, more than the " +
+           std::to_string(max_size) + " allowed");
     }
     std::vector<uint8_t> bytes(static_cast<size_t>(st.size));
     read_record_into(name, st.size, bytes.data());
@@ -420,7 +462,8 @@ class ZipCheckpoint : public Checkpoint {
 
   void read_into(const TensorInfo& info, void* dst, size_t dst_bytes) const override {
     check_destination(path_, info, dst_bytes);
-    const uint64_t record_bytes = static_cast<uint64_t>(info.storage_numel) * dtype_size(info.dtype);
+    const uint64_t record_bytes =
+        static_cast<uint64_t>(info.storage_numel) * dtype_size(info.dtype);
     auto* out = static_cast<uint8_t*>(dst);
     try {
       if (is_contiguous_whole(info)) {
@@ -442,7 +485,8 @@ class ZipCheckpoint : public Checkpoint {
       const char* name = zip_get_name(zip_, static_cast<zip_uint64_t>(i), 0);
       if (name == nullptr) continue;
       const std::string s = name;
-      if (s.size() >= 9 && s.compare(s.size() - 9, 9, "/data.pkl") == 0 && s.find('/') == s.size() - 9) {
+      if (s.size() >= 9 && s.compare(s.size() - 9, 9, "/data.pkl") == 0 &&
+          s.find('/') == s.size() - 9) {
         pkl = s;
         break;
       }
@@ -453,10 +497,13 @@ class ZipCheckpoint : public Checkpoint {
     zip_stat_init(&st);
     if (zip_stat(zip_, (prefix + "byteorder").c_str(), 0, &st) == 0) {
       const std::vector<uint8_t> order = read_small_record(prefix + "byteorder", 16);
-      if (std::string(order.begin(), order.end()) != "little") fail("tensors are stored big-endian, which is not supported");
+      if (std::string(order.begin(), order.end()) != "little")
+        fail("tensors are stored big-endian, which is not supported");
     }
     const std::vector<uint8_t> bytes = read_small_record(pkl, kMaxPickleBytes);
-    tensors_ = parse_checkpoint_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl, prefix + "data/", false).tensors;
+    tensors_ = parse_checkpoint_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl,
+                                       prefix + "data/", false)
+                   .tensors;
     // Every storage the state dict uses must be there with its size.
     for (const TensorInfo& t : tensors_) {
       zip_stat_t s;
@@ -466,8 +513,8 @@ class ZipCheckpoint : public Checkpoint {
       }
       const uint64_t want = static_cast<uint64_t>(t.storage_numel) * dtype_size(t.dtype);
       if (s.size != want) {
-        fail("'" + t.key + "': record " + t.storage_record + " has " + std::to_string(s.size) + " bytes, expected " +
-             std::to_string(want));
+        fail("'" + t.key + "': record " + t.storage_record + " has " + std::to_string(s.size) +
+             " bytes, expected " + std::to_string(want));
       }
       check_sizes(s, t.storage_record);
     }
@@ -486,14 +533,20 @@ class ZipCheckpoint : public Checkpoint {
 // its raw little-endian data. The file is mapped, not read.
 class LegacyCheckpoint : public Checkpoint {
  public:
-  LegacyCheckpoint(const std::string& path, const uint8_t* map, size_t size) : map_(map), size_(size) { path_ = path; }
+  LegacyCheckpoint(const std::string& path, const uint8_t* map, size_t size)
+      : map_(map), size_(size) {
+    path_ = path;
+  }
   ~LegacyCheckpoint() override { munmap(const_cast<uint8_t*>(map_), size_); }
 
-  [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(path_ + ": " + message); }
+  [[noreturn]] void fail(const std::string& message) const {
+    throw CheckpointError(path_ + ": " + message);
+  }
 
   void load() {
     // MAGIC_NUMBER = 0x1950a86a20f9469cfc6c as a pickled LONG1, protocol 2.
-    static const uint8_t kMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
+    static const uint8_t kMagic[] = {0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9,
+                                     0x20, 0x6a, 0xa8, 0x50, 0x19, '.'};
     if (size_ < 2 + sizeof kMagic || std::memcmp(map_ + 2, kMagic, sizeof kMagic) != 0) {
       fail("not a PyTorch checkpoint (neither a zip archive nor the legacy format)");
     }
@@ -520,32 +573,39 @@ class LegacyCheckpoint : public Checkpoint {
     {
       pickle::Document info = next("sys_info", {});
       const Value* little = info.root()->get("little_endian");
-      if (little != nullptr && little->is(Kind::kBool) && !little->boolean) fail("saved big-endian, which is not supported");
+      if (little != nullptr && little->is(Kind::kBool) && !little->boolean)
+        fail("saved big-endian, which is not supported");
     }
-    ParsedPickle parsed = parse_checkpoint_pickle(map_ + pos, size_ - pos, path_ + ": object", "", true, pos);
+    ParsedPickle parsed =
+        parse_checkpoint_pickle(map_ + pos, size_ - pos, path_ + ": object", "", true, pos);
     pos += parsed.end_offset;
     pickle::Document keys = next("storage keys", {});
-    if (!keys.root()->is(Kind::kList)) fail("storage keys are " + pickle::describe(keys.root()) + ", not a list");
+    if (!keys.root()->is(Kind::kList))
+      fail("storage keys are " + pickle::describe(keys.root()) + ", not a list");
     // Walk the storages: each is an int64 element count, then its data.
     for (const Value* k : keys.root()->items) {
       if (!k->is_text()) fail("storage key is " + pickle::describe(k));
       auto type = parsed.storage_types.find(k->text);
-      if (type == parsed.storage_types.end()) fail("storage " + k->text + " is not used by the pickle");
+      if (type == parsed.storage_types.end())
+        fail("storage " + k->text + " is not used by the pickle");
       if (size_ - pos < 8) fail("truncated at storage " + k->text);
       int64_t numel;
       std::memcpy(&numel, map_ + pos, 8);
       pos += 8;
       const uint64_t item = dtype_size(type->second);
-      if (numel < 0 || static_cast<uint64_t>(numel) > (size_ - pos) / item) fail("truncated at storage " + k->text);
-      if (!records_.emplace(k->text, Record{pos, numel}).second) fail("storage " + k->text + " appears twice");
+      if (numel < 0 || static_cast<uint64_t>(numel) > (size_ - pos) / item)
+        fail("truncated at storage " + k->text);
+      if (!records_.emplace(k->text, Record{pos, numel}).second)
+        fail("storage " + k->text + " appears twice");
       pos += static_cast<size_t>(numel) * item;
     }
     for (TensorInfo& t : parsed.tensors) {
       auto r = records_.find(t.storage_record);
       if (r == records_.end()) fail("'" + t.key + "': storage " + t.storage_record + " is missing");
       if (r->second.numel != t.storage_numel) {
-        fail("'" + t.key + "': storage " + t.storage_record + " has " + std::to_string(r->second.numel) +
-             " elements, expected " + std::to_string(t.storage_numel));
+        fail("'" + t.key + "': storage " + t.storage_record + " has " +
+             std::to_string(r->second.numel) + " elements, expected " +
+             std::to_string(t.storage_numel));
       }
     }
     tensors_ = std::move(parsed.tensors);
@@ -554,7 +614,8 @@ class LegacyCheckpoint : public Checkpoint {
   void read_into(const TensorInfo& info, void* dst, size_t dst_bytes) const override {
     check_destination(path_, info, dst_bytes);
     auto r = records_.find(info.storage_record);
-    if (r == records_.end() || r->second.numel != info.storage_numel) fail("'" + info.key + "': unknown storage");
+    if (r == records_.end() || r->second.numel != info.storage_numel)
+      fail("'" + info.key + "': unknown storage");
     copy_view(info, map_ + r->second.offset, static_cast<uint8_t*>(dst));
   }
 
@@ -579,7 +640,8 @@ std::unique_ptr<Checkpoint> open_legacy(const std::string& path) {
   void* map = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (map == MAP_FAILED) throw CheckpointError(path + ": cannot map file");
-  auto checkpoint = std::make_unique<LegacyCheckpoint>(path, static_cast<const uint8_t*>(map), static_cast<size_t>(st.st_size));
+  auto checkpoint = std::make_unique<LegacyCheckpoint>(path, static_cast<const uint8_t*>(map),
+                                                       static_cast<size_t>(st.st_size));
   checkpoint->load();
   return checkpoint;
 }
@@ -597,14 +659,16 @@ std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& path) {
     if (!in) throw CheckpointError(path + ": cannot open file");
     char head[4] = {};
     in.read(head, 4);
-    if (in.gcount() >= 2 && static_cast<uint8_t>(head[0]) == 0x80 && static_cast<uint8_t>(head[1]) <= 5) {
+    if (in.gcount() >= 2 && static_cast<uint8_t>(head[0]) == 0x80 &&
+        static_cast<uint8_t>(head[1]) <= 5) {
       return open_legacy(path);
     }
   }
   int code = 0;
   zip_t* zip = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (zip == nullptr) {
-    if (code == ZIP_ER_NOZIP) throw CheckpointError(path + ": not a zip archive (not a PyTorch checkpoint, or truncated)");
+    if (code == ZIP_ER_NOZIP)
+      throw CheckpointError(path + ": not a zip archive (not a PyTorch checkpoint, or truncated)");
     throw CheckpointError(path + ": cannot open as a zip archive: " + zip_message(code));
   }
   std::error_code ec;

@@ -26,12 +26,12 @@ class CheckpointError : public std::runtime_error {
 
 // One tensor of the state dict: its metadata, not its data.
 struct TensorInfo {
-  std::string key;                  // `module.` prefix stripped
+  std::string key;  // `module.` prefix stripped
   DType dtype = DType::kFloat32;
   std::vector<int64_t> shape;
-  std::vector<int64_t> stride;      // in elements
-  int64_t storage_offset = 0;       // in elements
-  std::string storage_record;       // zip entry holding the storage
+  std::vector<int64_t> stride;  // in elements
+  int64_t storage_offset = 0;   // in elements
+  std::string storage_record;   // zip entry holding the storage
   int64_t storage_numel = 0;
   int64_t numel() const;
 };
@@ -65,15 +65,18 @@ class Checkpoint {
 // Reads state-dict entries by key (`module.` prefix stripped), nullopt when
 // absent: the ArrayLookup that mano_from_state_dict takes, e.g.
 //   auto ck = Checkpoint::open(path);
-//   ManoModel right = mano_from_state_dict(state_dict_lookup(*ck), "mesh_reg.mano_layer.r.", false, path);
+//   ManoModel right = mano_from_state_dict(state_dict_lookup(*ck), "mesh_reg.mano_layer.r.", false,
+//   path);
 // The checkpoint must outlive the returned function.
-std::function<std::optional<Array>(const std::string& key)> state_dict_lookup(const Checkpoint& checkpoint);
+std::function<std::optional<Array>(const std::string& key)> state_dict_lookup(
+    const Checkpoint& checkpoint);
 
 // The state dict of a checkpoint's `data.pkl` (the bytes of that record;
 // `source` names the file in messages), as Checkpoint::open finds it, with
 // storage records named `<archive_prefix>data/<key>`. Checks every tensor's
 // view against its storage's size. Throws CheckpointError.
-std::vector<TensorInfo> state_dict_from_pickle(const uint8_t* data, size_t size, const std::string& source,
+std::vector<TensorInfo> state_dict_from_pickle(const uint8_t* data, size_t size,
+                                               const std::string& source,
                                                const std::string& archive_prefix);
 
 // The classes and functions a checkpoint's pickle may name (all others,

@@ -11,7 +11,9 @@ namespace intershape::mano {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& problem) { throw FileError(path + ": " + problem); }
+[[noreturn]] void fail(const std::string& path, const std::string& problem) {
+  throw FileError(path + ": " + problem);
+}
 
 void check_mode(const std::string& path, mode_t mode) {
   if (S_ISDIR(mode)) fail(path, "is a folder, not a file");
@@ -34,7 +36,8 @@ void read_into(const std::string& path, uint64_t max_bytes, Bytes& out) {
     check_mode(path, st.st_mode);
     const auto size = static_cast<uint64_t>(st.st_size);
     if (size > max_bytes) {
-      fail(path, "is " + std::to_string(size) + " bytes, more than the " + std::to_string(max_bytes) + " expected");
+      fail(path, "is " + std::to_string(size) + " bytes, more than the " +
+                     std::to_string(max_bytes) + " expected");
     }
     out.resize(static_cast<size_t>(size));
     size_t got = 0;
@@ -56,7 +59,8 @@ void read_into(const std::string& path, uint64_t max_bytes, Bytes& out) {
 
 void check_regular_file(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
+  if (::stat(path.c_str(), &st) != 0)
+    fail(path, std::string("cannot open file (") + std::strerror(errno) + ")");
   check_mode(path, st.st_mode);
 }
 

@@ -30,20 +30,22 @@ std::string shape_string(const std::vector<int64_t>& shape) {
 }
 
 bool is_float(DType d) {
-  return d == DType::kFloat32 || d == DType::kFloat64 || d == DType::kFloat16 || d == DType::kBFloat16;
+  return d == DType::kFloat32 || d == DType::kFloat64 || d == DType::kFloat16 ||
+         d == DType::kBFloat16;
 }
 
 // ---- numpy ----
 
 struct NumpyType {
-  DType dtype;         // what we store
-  size_t itemsize;     // in the file
-  char kind;           // 'f', 'i', 'u', 'b'
+  DType dtype;      // what we store
+  size_t itemsize;  // in the file
+  char kind;        // 'f', 'i', 'u', 'b'
   bool big_endian;
 };
 
 NumpyType numpy_dtype(const Value* v, const Where& at) {
-  if (v == nullptr || !v->is_object("numpy.dtype")) at.fail("array dtype is " + pickle::describe(v) + ", not numpy.dtype");
+  if (v == nullptr || !v->is_object("numpy.dtype"))
+    at.fail("array dtype is " + pickle::describe(v) + ", not numpy.dtype");
   if (v->args == nullptr || v->args->items.empty() || !v->args->items[0]->is_text()) {
     at.fail("numpy.dtype without a type code");
   }
@@ -63,13 +65,16 @@ NumpyType numpy_dtype(const Value* v, const Where& at) {
     DType dtype;
     size_t size;
     char kind;
-  } kTypes[] = {{"f8", DType::kFloat64, 8, 'f'}, {"f4", DType::kFloat32, 4, 'f'}, {"f2", DType::kFloat16, 2, 'f'},
-                {"i8", DType::kInt64, 8, 'i'},   {"i4", DType::kInt32, 4, 'i'},   {"i2", DType::kInt16, 2, 'i'},
-                {"i1", DType::kInt8, 1, 'i'},    {"u8", DType::kInt64, 8, 'u'},   {"u4", DType::kInt64, 4, 'u'},
-                {"u2", DType::kInt32, 2, 'u'},   {"u1", DType::kUInt8, 1, 'u'},   {"b1", DType::kBool, 1, 'b'}};
+  } kTypes[] = {{"f8", DType::kFloat64, 8, 'f'}, {"f4", DType::kFloat32, 4, 'f'},
+                {"f2", DType::kFloat16, 2, 'f'}, {"i8", DType::kInt64, 8, 'i'},
+                {"i4", DType::kInt32, 4, 'i'},   {"i2", DType::kInt16, 2, 'i'},
+                {"i1", DType::kInt8, 1, 'i'},    {"u8", DType::kInt64, 8, 'u'},
+                {"u4", DType::kInt64, 4, 'u'},   {"u2", DType::kInt32, 2, 'u'},
+                {"u1", DType::kUInt8, 1, 'u'},   {"b1", DType::kBool, 1, 'b'}};
   for (const auto& t : kTypes) {
     if (code == t.code) {
-      if (order != '<' && order != '>' && order != '=' && order != '|') at.fail("unknown byte order in dtype");
+      if (order != '<' && order != '>' && order != '=' && order != '|')
+        at.fail("unknown byte order in dtype");
       return {t.dtype, t.size, t.kind, order == '>' && t.size > 1};
     }
   }
@@ -81,11 +86,13 @@ NumpyType numpy_dtype(const Value* v, const Where& at) {
 }
 
 std::vector<int64_t> int_tuple(const Value* v, const Where& at, const char* what) {
-  if (v == nullptr || !v->is_sequence()) at.fail(std::string(what) + " is " + pickle::describe(v) + ", not a tuple");
+  if (v == nullptr || !v->is_sequence())
+    at.fail(std::string(what) + " is " + pickle::describe(v) + ", not a tuple");
   if (v->items.size() > 32) at.fail(std::string(what) + " has too many dimensions");
   std::vector<int64_t> out;
   for (const Value* d : v->items) {
-    if (!d->is(Kind::kInt) || d->integer < 0) at.fail(std::string(what) + " has a bad entry: " + pickle::describe(d));
+    if (!d->is(Kind::kInt) || d->integer < 0)
+      at.fail(std::string(what) + " has a bad entry: " + pickle::describe(d));
     out.push_back(d->integer);
   }
   return out;
@@ -108,8 +115,9 @@ int64_t bounded_product(const std::vector<int64_t>& dims, int64_t limit) {
 // protocol 2, _codecs.encode(text, 'latin1') (each code point one byte).
 std::string raw_bytes(const Value* raw, const Where& at) {
   if (raw->is(Kind::kBytes)) return raw->text;
-  if (raw->is_object("_codecs.encode") && raw->args->items.size() == 2 && raw->args->items[0]->is(Kind::kStr) &&
-      raw->args->items[1]->is_text() && (raw->args->items[1]->text == "latin1" || raw->args->items[1]->text == "latin-1")) {
+  if (raw->is_object("_codecs.encode") && raw->args->items.size() == 2 &&
+      raw->args->items[0]->is(Kind::kStr) && raw->args->items[1]->is_text() &&
+      (raw->args->items[1]->text == "latin1" || raw->args->items[1]->text == "latin-1")) {
     const std::string& u = raw->args->items[0]->text;  // valid UTF-8 (the reader checked)
     std::string out;
     out.reserve(u.size());
@@ -133,7 +141,8 @@ std::string raw_bytes(const Value* raw, const Where& at) {
 }
 
 bool is_reconstruct(const Value* v) {
-  return v->is_object("numpy.core.multiarray._reconstruct") || v->is_object("numpy._core.multiarray._reconstruct");
+  return v->is_object("numpy.core.multiarray._reconstruct") ||
+         v->is_object("numpy._core.multiarray._reconstruct");
 }
 
 // np.ndarray pickled as _reconstruct(ndarray, (0,), b'b') + BUILD (version,
@@ -148,13 +157,14 @@ Array ndarray(const Value* v, const Where& at) {
   const std::vector<int64_t> shape = int_tuple(s->items[o], at, "array shape");
   const NumpyType type = numpy_dtype(s->items[o + 1], at);
   const Value* fortran = s->items[o + 2];
-  if (!fortran->is(Kind::kBool) && !fortran->is(Kind::kInt)) at.fail("array is_fortran flag is " + pickle::describe(fortran));
+  if (!fortran->is(Kind::kBool) && !fortran->is(Kind::kInt))
+    at.fail("array is_fortran flag is " + pickle::describe(fortran));
   const bool is_fortran = fortran->is(Kind::kBool) ? fortran->boolean : fortran->integer != 0;
   const std::string raw = raw_bytes(s->items[o + 3], at);
   const int64_t numel = bounded_product(shape, static_cast<int64_t>(raw.size()));
   if (numel < 0 || static_cast<uint64_t>(numel) * type.itemsize != raw.size()) {
-    at.fail("array of shape " + shape_string(shape) + " and " + std::to_string(type.itemsize) + "-byte items has " +
-            std::to_string(raw.size()) + " bytes of data");
+    at.fail("array of shape " + shape_string(shape) + " and " + std::to_string(type.itemsize) +
+            "-byte items has " + std::to_string(raw.size()) + " bytes of data");
   }
   // Element n of the C order is element src_index(n) of the file's order.
   std::vector<int64_t> f_stride(shape.size(), 1);
@@ -223,14 +233,20 @@ Array csc_to_dense(const Value* v, const Where& at, int depth) {
   const Array data = dense(data_v, at, depth + 1);
   const Array indices = dense(indices_v, at, depth + 1);
   const Array indptr = dense(indptr_v, at, depth + 1);
-  if (is_float(indices.dtype) || is_float(indptr.dtype)) at.fail("sparse matrix indices are not integers");
+  if (is_float(indices.dtype) || is_float(indptr.dtype))
+    at.fail("sparse matrix indices are not integers");
   const int64_t rows = shape[0], cols = shape[1];
   // The dense copy is not bounded by the file's size: bound it by what a joint
   // regressor can be (MANO's is 16 x 778).
-  if (bounded_product(shape, int64_t{1} << 20) < 0) at.fail("sparse matrix " + shape_string(shape) + " is too large");
-  if (indptr.numel() != cols + 1) at.fail("sparse matrix indptr has " + std::to_string(indptr.numel()) + " entries for " + std::to_string(cols) + " columns");
+  if (bounded_product(shape, int64_t{1} << 20) < 0)
+    at.fail("sparse matrix " + shape_string(shape) + " is too large");
+  if (indptr.numel() != cols + 1)
+    at.fail("sparse matrix indptr has " + std::to_string(indptr.numel()) + " entries for " +
+            std::to_string(cols) + " columns");
   const int64_t nnz = data.numel();
-  if (indices.numel() != nnz) at.fail("sparse matrix has " + std::to_string(nnz) + " values but " + std::to_string(indices.numel()) + " indices");
+  if (indices.numel() != nnz)
+    at.fail("sparse matrix has " + std::to_string(nnz) + " values but " +
+            std::to_string(indices.numel()) + " indices");
   const std::vector<int64_t> ptr = indptr.to_int64();
   const std::vector<int64_t> row = indices.to_int64();
   if (!is_float(data.dtype)) at.fail("sparse matrix values are not floating-point");
@@ -249,10 +265,12 @@ Array csc_to_dense(const Value* v, const Where& at, int depth) {
   if (ptr[0] != 0) at.fail("sparse matrix indptr does not start at 0");
   for (int64_t c = 0; c < cols; ++c) {
     const int64_t b = ptr[static_cast<size_t>(c)], e = ptr[static_cast<size_t>(c) + 1];
-    if (b > e || e > nnz) at.fail("sparse matrix indptr out of range at column " + std::to_string(c));
+    if (b > e || e > nnz)
+      at.fail("sparse matrix indptr out of range at column " + std::to_string(c));
     for (int64_t k = b; k < e; ++k) {
       const int64_t r = row[static_cast<size_t>(k)];
-      if (r < 0 || r >= rows) at.fail("sparse matrix row index " + std::to_string(r) + " out of range");
+      if (r < 0 || r >= rows)
+        at.fail("sparse matrix row index " + std::to_string(r) + " out of range");
       // todense() sums duplicates in the data's precision.
       acc[static_cast<size_t>(r * cols + c)] += vals[static_cast<size_t>(k)];
     }
@@ -271,9 +289,12 @@ Array select(const Value* v, const Where& at, int depth) {
   if (is_float(idxs.dtype)) at.fail("chumpy Select indices are not integers");
   std::vector<int64_t> shape = idxs.shape;
   const Value* pref = v->attr("preferred_shape");
-  if (pref != nullptr && !pref->is(Kind::kNone)) shape = int_tuple(pref, at, "chumpy Select preferred_shape");
-  if (bounded_product(shape, idxs.numel()) != idxs.numel() || (shape.empty() && idxs.numel() != 1)) {
-    at.fail("chumpy Select of " + std::to_string(idxs.numel()) + " elements cannot take the shape " + shape_string(shape));
+  if (pref != nullptr && !pref->is(Kind::kNone))
+    shape = int_tuple(pref, at, "chumpy Select preferred_shape");
+  if (bounded_product(shape, idxs.numel()) != idxs.numel() ||
+      (shape.empty() && idxs.numel() != 1)) {
+    at.fail("chumpy Select of " + std::to_string(idxs.numel()) +
+            " elements cannot take the shape " + shape_string(shape));
   }
   const std::vector<int64_t> index = idxs.to_int64();
   const size_t item = dtype_size(a.dtype);
@@ -283,8 +304,11 @@ Array select(const Value* v, const Where& at, int depth) {
   out.shape = shape;
   out.bytes.resize(index.size() * item);
   for (size_t k = 0; k < index.size(); ++k) {
-    if (index[k] < 0 || index[k] >= n) at.fail("chumpy Select index " + std::to_string(index[k]) + " out of range for " + std::to_string(n) + " elements");
-    std::memcpy(out.bytes.data() + k * item, a.bytes.data() + static_cast<size_t>(index[k]) * item, item);
+    if (index[k] < 0 || index[k] >= n)
+      at.fail("chumpy Select index " + std::to_string(index[k]) + " out of range for " +
+              std::to_string(n) + " elements");
+    std::memcpy(out.bytes.data() + k * item, a.bytes.data() + static_cast<size_t>(index[k]) * item,
+                item);
   }
   return out;
 }
@@ -311,9 +335,11 @@ Array dense(const Value* v, const Where& at, int depth) {
 
 Array checked(const Array& a, const Where& at, std::vector<int64_t> want, bool floating) {
   if (floating != is_float(a.dtype)) {
-    at.fail(std::string("expected ") + (floating ? "floating-point" : "integer") + " values, got " + dtype_name(a.dtype));
+    at.fail(std::string("expected ") + (floating ? "floating-point" : "integer") + " values, got " +
+            dtype_name(a.dtype));
   }
-  if (a.shape != want) at.fail("expected shape " + shape_string(want) + ", got " + a.shape_string());
+  if (a.shape != want)
+    at.fail("expected shape " + shape_string(want) + ", got " + a.shape_string());
   return a;
 }
 
@@ -326,7 +352,8 @@ std::vector<int32_t> to_parents(const std::vector<int64_t>& row0, const Where& a
     }
     // Forward kinematics composes a joint after its parent.
     if (row0[i] < 0 || row0[i] >= static_cast<int64_t>(i)) {
-      at.fail("parent of joint " + std::to_string(i) + " is " + std::to_string(row0[i]) + ", not an earlier joint");
+      at.fail("parent of joint " + std::to_string(i) + " is " + std::to_string(row0[i]) +
+              ", not an earlier joint");
     }
     parents[i] = static_cast<int32_t>(row0[i]);
   }
@@ -336,7 +363,8 @@ std::vector<int32_t> to_parents(const std::vector<int64_t>& row0, const Where& a
 std::vector<int32_t> to_faces(const std::vector<int64_t>& f, const Where& at) {
   std::vector<int32_t> faces(f.size());
   for (size_t i = 0; i < f.size(); ++i) {
-    if (f[i] < 0 || f[i] >= kVertices) at.fail("face vertex index " + std::to_string(f[i]) + " out of range");
+    if (f[i] < 0 || f[i] >= kVertices)
+      at.fail("face vertex index " + std::to_string(f[i]) + " out of range");
     faces[i] = static_cast<int32_t>(f[i]);
   }
   return faces;
@@ -360,7 +388,8 @@ void check_finite(const std::vector<float>& v, const Where& at) {
 
 }  // namespace
 
-Array array_from_pickle(const pickle::Value* value, const std::string& source, const std::string& what) {
+Array array_from_pickle(const pickle::Value* value, const std::string& source,
+                        const std::string& what) {
   return dense(value, Where{source, what}, 0);
 }
 
@@ -381,7 +410,8 @@ const std::vector<std::string>& mano_pickle_globals() {
   return kGlobals;
 }
 
-ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::string& source, bool is_left) {
+ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::string& source,
+                              bool is_left) {
   pickle::Options options;
   options.source = source;
   options.allowed_globals = mano_pickle_globals();
@@ -392,11 +422,14 @@ ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::strin
     throw ManoError(e.what());
   }
   const Value* root = doc.root();
-  if (!root->is(Kind::kDict)) throw ManoError(source + ": the pickle holds " + pickle::describe(root) + ", not a MANO model dict");
+  if (!root->is(Kind::kDict))
+    throw ManoError(source + ": the pickle holds " + pickle::describe(root) +
+                    ", not a MANO model dict");
 
   auto entry = [&](const char* key) {
     const Value* v = root->get(key);
-    if (v == nullptr) throw ManoError(source + ": no '" + std::string(key) + "' entry: not a MANO model file");
+    if (v == nullptr)
+      throw ManoError(source + ": no '" + std::string(key) + "' entry: not a MANO model file");
     return v;
   };
   auto array = [&](const char* key, std::vector<int64_t> shape, bool floating) {
@@ -411,15 +444,18 @@ ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::strin
   {
     Where at{source, "shapedirs"};
     Array s = dense(entry("shapedirs"), at, 0);
-    if (!is_float(s.dtype)) at.fail(std::string("expected floating-point values, got ") + dtype_name(s.dtype));
-    if (s.shape.size() != 3 || s.shape[0] != kVertices || s.shape[1] != 3 || s.shape[2] < kShapeComponents) {
+    if (!is_float(s.dtype))
+      at.fail(std::string("expected floating-point values, got ") + dtype_name(s.dtype));
+    if (s.shape.size() != 3 || s.shape[0] != kVertices || s.shape[1] != 3 ||
+        s.shape[2] < kShapeComponents) {
       at.fail("expected shape [778, 3, >= 10], got " + s.shape_string());
     }
     const std::vector<float> all = s.to_float();
     const size_t k = static_cast<size_t>(s.shape[2]);
     m.shapedirs.resize(static_cast<size_t>(kVertices) * 3 * kShapeComponents);
     for (size_t r = 0; r < static_cast<size_t>(kVertices) * 3; ++r) {
-      for (size_t c = 0; c < kShapeComponents; ++c) m.shapedirs[r * kShapeComponents + c] = all[r * k + c];
+      for (size_t c = 0; c < kShapeComponents; ++c)
+        m.shapedirs[r * kShapeComponents + c] = all[r * k + c];
     }
   }
   m.posedirs = posedirs_to_smplx(array("posedirs", {kVertices, 3, kPoseFeatures}, true).to_float());
@@ -427,7 +463,8 @@ ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::strin
   m.lbs_weights = array("weights", {kVertices, kSkeletonJoints}, true).to_float();
   {
     const std::vector<int64_t> k = array("kintree_table", {2, kSkeletonJoints}, false).to_int64();
-    m.parents = to_parents(std::vector<int64_t>(k.begin(), k.begin() + kSkeletonJoints), Where{source, "kintree_table"});
+    m.parents = to_parents(std::vector<int64_t>(k.begin(), k.begin() + kSkeletonJoints),
+                           Where{source, "kintree_table"});
   }
   m.faces = to_faces(array("f", {kFaces, 3}, false).to_int64(), Where{source, "f"});
   m.hand_mean = array("hands_mean", {45}, true).to_float();
@@ -480,7 +517,9 @@ ManoModel mano_from_state_dict(const ArrayLookup& lookup, const std::string& pre
   auto get = [&](const std::string& name, std::vector<int64_t> shape, bool floating) {
     const std::string key = prefix + name;
     std::optional<Array> a = lookup(key);
-    if (!a) throw ManoError(source + ": no '" + key + "' entry: not a checkpoint of the two-hand network");
+    if (!a)
+      throw ManoError(source + ": no '" + key +
+                      "' entry: not a checkpoint of the two-hand network");
     Where at{source, key};
     return checked(*a, at, std::move(shape), floating);
   };
@@ -494,10 +533,12 @@ ManoModel mano_from_state_dict(const ArrayLookup& lookup, const std::string& pre
   m.lbs_weights = get("lbs_weights", {kVertices, kSkeletonJoints}, true).to_float();
   {
     std::vector<int64_t> p = get("parents", {kSkeletonJoints}, false).to_int64();
-    if (p[0] != -1) Where{source, prefix + "parents"}.fail("root parent is " + std::to_string(p[0]) + ", not -1");
+    if (p[0] != -1)
+      Where{source, prefix + "parents"}.fail("root parent is " + std::to_string(p[0]) + ", not -1");
     m.parents = to_parents(p, Where{source, prefix + "parents"});
   }
-  m.faces = to_faces(get("faces_tensor", {kFaces, 3}, false).to_int64(), Where{source, prefix + "faces_tensor"});
+  m.faces = to_faces(get("faces_tensor", {kFaces, 3}, false).to_int64(),
+                     Where{source, prefix + "faces_tensor"});
   m.hand_mean = get("hand_mean", {45}, true).to_float();
   if (std::optional<Array> t = lookup(prefix + "transl")) {
     Where at{source, prefix + "transl"};

@@ -52,7 +52,8 @@ struct ManoPair {
 // objects), read without running anything from it. No left-hand fix here.
 ManoModel load_mano_pkl(const std::string& path, bool is_left);
 // The same from the bytes of such a file; `source` names it in messages.
-ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::string& source, bool is_left);
+ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::string& source,
+                              bool is_left);
 // The classes and functions a MANO pkl may name (all others are rejected):
 // numpy's _reconstruct / ndarray / dtype, scipy's csc_matrix, chumpy's Ch and
 // Select, the builtin set.

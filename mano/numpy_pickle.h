@@ -16,6 +16,7 @@ namespace intershape::mano {
 // C-ordered, native-endian copy of `value`. Throws ManoError "SOURCE: 'WHAT':
 // problem" when the value is not such an array or is inconsistent (data size,
 // index ranges, dtype).
-Array array_from_pickle(const pickle::Value* value, const std::string& source, const std::string& what);
+Array array_from_pickle(const pickle::Value* value, const std::string& source,
+                        const std::string& what);
 
 }  // namespace intershape::mano

@@ -14,27 +14,42 @@ namespace intershape::mano::pickle {
 
 const char* kind_name(Kind kind) {
   switch (kind) {
-    case Kind::kNone: return "None";
-    case Kind::kBool: return "bool";
-    case Kind::kInt: return "int";
-    case Kind::kFloat: return "float";
-    case Kind::kBytes: return "bytes";
-    case Kind::kStr: return "str";
-    case Kind::kTuple: return "tuple";
-    case Kind::kList: return "list";
-    case Kind::kDict: return "dict";
-    case Kind::kSet: return "set";
-    case Kind::kFrozenSet: return "frozenset";
-    case Kind::kGlobal: return "global";
-    case Kind::kObject: return "object";
-    case Kind::kPersistent: return "persistent id";
+    case Kind::kNone:
+      return "None";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kInt:
+      return "int";
+    case Kind::kFloat:
+      return "float";
+    case Kind::kBytes:
+      return "bytes";
+    case Kind::kStr:
+      return "str";
+    case Kind::kTuple:
+      return "tuple";
+    case Kind::kList:
+      return "list";
+    case Kind::kDict:
+      return "dict";
+    case Kind::kSet:
+      return "set";
+    case Kind::kFrozenSet:
+      return "frozenset";
+    case Kind::kGlobal:
+      return "global";
+    case Kind::kObject:
+      return "object";
+    case Kind::kPersistent:
+      return "persistent id";
   }
   return "?";
 }
 
 namespace {
 
-const Value* find_text_key(const std::vector<std::pair<Value*, Value*>>& pairs, std::string_view key) {
+const Value* find_text_key(const std::vector<std::pair<Value*, Value*>>& pairs,
+                           std::string_view key) {
   // Last match wins, as a later SETITEM of an unhashable-looking key would.
   for (auto it = pairs.rbegin(); it != pairs.rend(); ++it) {
     if (it->first->is_text() && it->first->text == key) return it->second;
@@ -53,7 +68,8 @@ const Value* Value::attr(std::string_view key) const {
   if (kind != Kind::kObject || state == nullptr) return nullptr;
   const Value* s = state;
   // BUILD with a (state, slotstate) tuple: the instance dict is the first.
-  if (s->kind == Kind::kTuple && s->items.size() == 2 && s->items[0]->kind == Kind::kDict) s = s->items[0];
+  if (s->kind == Kind::kTuple && s->items.size() == 2 && s->items[0]->kind == Kind::kDict)
+    s = s->items[0];
   if (s->kind != Kind::kDict) return nullptr;
   return find_text_key(s->pairs, key);
 }
@@ -68,20 +84,29 @@ std::string describe(const Value* v) {
     return "'" + s + "'";
   };
   switch (v->kind) {
-    case Kind::kInt: return "int " + std::to_string(v->integer);
-    case Kind::kFloat: return "float";
-    case Kind::kBool: return v->boolean ? "True" : "False";
-    case Kind::kStr: return "str " + quoted(v->text);
-    case Kind::kBytes: return "bytes of length " + std::to_string(v->text.size());
+    case Kind::kInt:
+      return "int " + std::to_string(v->integer);
+    case Kind::kFloat:
+      return "float";
+    case Kind::kBool:
+      return v->boolean ? "True" : "False";
+    case Kind::kStr:
+      return "str " + quoted(v->text);
+    case Kind::kBytes:
+      return "bytes of length " + std::to_string(v->text.size());
     case Kind::kTuple:
     case Kind::kList:
     case Kind::kSet:
     case Kind::kFrozenSet:
       return std::string(kind_name(v->kind)) + " of " + std::to_string(v->items.size());
-    case Kind::kDict: return "dict of " + std::to_string(v->pairs.size());
-    case Kind::kGlobal: return "global " + v->text;
-    case Kind::kObject: return "object " + v->text;
-    default: return kind_name(v->kind);
+    case Kind::kDict:
+      return "dict of " + std::to_string(v->pairs.size());
+    case Kind::kGlobal:
+      return "global " + v->text;
+    case Kind::kObject:
+      return "object " + v->text;
+    default:
+      return kind_name(v->kind);
   }
 }
 
@@ -127,7 +152,8 @@ class Unpickler {
 
  private:
   [[noreturn]] void fail(const std::string& message) const {
-    throw PickleError(options_.source + ": byte " + std::to_string(options_.base_offset + op_pos_) + ": " + message);
+    throw PickleError(options_.source + ": byte " + std::to_string(options_.base_offset + op_pos_) +
+                      ": " + message);
   }
 
   // ---- input ----
@@ -221,9 +247,15 @@ class Unpickler {
   bool canonical_key(const Value* v, int depth, std::string& out) const {
     if (out.size() > kKeyBudget) return false;
     switch (v->kind) {
-      case Kind::kNone: out += 'N'; return true;
-      case Kind::kBool: out += v->boolean ? "I1;" : "I0;"; return true;
-      case Kind::kInt: out += "I" + std::to_string(v->integer) + ";"; return true;
+      case Kind::kNone:
+        out += 'N';
+        return true;
+      case Kind::kBool:
+        out += v->boolean ? "I1;" : "I0;";
+        return true;
+      case Kind::kInt:
+        out += "I" + std::to_string(v->integer) + ";";
+        return true;
       case Kind::kFloat: {
         const double r = v->real;
         if (std::isfinite(r) && r == std::floor(r) && std::fabs(r) < 9.0e18) {
@@ -248,7 +280,8 @@ class Unpickler {
         }
         out += ')';
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }
   std::string key_of(const Value* target, const Value* key) const {
@@ -314,8 +347,10 @@ class Unpickler {
     return g;
   }
   Value* call(Value* callable, Value* args, Value* kwargs, bool newobj, const char* op) {
-    if (callable->kind != Kind::kGlobal) fail(std::string(op) + " on " + describe(callable) + ", not a class");
-    if (args->kind != Kind::kTuple) fail(std::string(op) + " arguments are " + describe(args) + ", not a tuple");
+    if (callable->kind != Kind::kGlobal)
+      fail(std::string(op) + " on " + describe(callable) + ", not a class");
+    if (args->kind != Kind::kTuple)
+      fail(std::string(op) + " arguments are " + describe(args) + ", not a tuple");
     if (kwargs != nullptr && kwargs->kind != Kind::kDict) {
       fail(std::string(op) + " keyword arguments are " + describe(kwargs) + ", not a dict");
     }
@@ -330,7 +365,8 @@ class Unpickler {
   }
 
   Value* persistent(Value* pid) {
-    if (!options_.persistent_load) fail("pickle has a persistent id, which this file type does not use");
+    if (!options_.persistent_load)
+      fail("pickle has a persistent id, which this file type does not use");
     Value* v = nullptr;
     try {
       v = options_.persistent_load(doc_, pid);
@@ -397,32 +433,69 @@ class Unpickler {
         need(n, "FRAME");
         break;
       }
-      case '(': marks_.push_back(stack_.size()); break;  // MARK
-      case '0': pop(); break;                              // POP
-      case '1': pop_mark(); break;                         // POP_MARK
-      case '2': push(top()); break;                        // DUP
+      case '(':
+        marks_.push_back(stack_.size());
+        break;  // MARK
+      case '0':
+        pop();
+        break;  // POP
+      case '1':
+        pop_mark();
+        break;  // POP_MARK
+      case '2':
+        push(top());
+        break;  // DUP
 
       // ---- memo ----
-      case 'p': memo_put(static_cast<uint64_t>(parse_decimal(line(), "PUT index"))); break;
-      case 'q': memo_put(u8()); break;                  // BINPUT
-      case 'r': memo_put(uint_le(4)); break;            // LONG_BINPUT
-      case 0x94: memo_put(memo_.size()); break;         // MEMOIZE
-      case 'g': push(memo_get(static_cast<uint64_t>(parse_decimal(line(), "GET index")))); break;
-      case 'h': push(memo_get(u8())); break;            // BINGET
-      case 'j': push(memo_get(uint_le(4))); break;      // LONG_BINGET
+      case 'p':
+        memo_put(static_cast<uint64_t>(parse_decimal(line(), "PUT index")));
+        break;
+      case 'q':
+        memo_put(u8());
+        break;  // BINPUT
+      case 'r':
+        memo_put(uint_le(4));
+        break;  // LONG_BINPUT
+      case 0x94:
+        memo_put(memo_.size());
+        break;  // MEMOIZE
+      case 'g':
+        push(memo_get(static_cast<uint64_t>(parse_decimal(line(), "GET index"))));
+        break;
+      case 'h':
+        push(memo_get(u8()));
+        break;  // BINGET
+      case 'j':
+        push(memo_get(uint_le(4)));
+        break;  // LONG_BINGET
 
       // ---- scalars ----
-      case 'N': push(none_); break;
-      case 0x88: push(true_); break;   // NEWTRUE
-      case 0x89: push(false_); break;  // NEWFALSE
-      case 'K': push(make_int(u8())); break;                                 // BININT1
-      case 'M': push(make_int(static_cast<int64_t>(uint_le(2)))); break;     // BININT2
-      case 'J': push(make_int(static_cast<int32_t>(static_cast<uint32_t>(uint_le(4))))); break;  // BININT
+      case 'N':
+        push(none_);
+        break;
+      case 0x88:
+        push(true_);
+        break;  // NEWTRUE
+      case 0x89:
+        push(false_);
+        break;  // NEWFALSE
+      case 'K':
+        push(make_int(u8()));
+        break;  // BININT1
+      case 'M':
+        push(make_int(static_cast<int64_t>(uint_le(2))));
+        break;  // BININT2
+      case 'J':
+        push(make_int(static_cast<int32_t>(static_cast<uint32_t>(uint_le(4)))));
+        break;     // BININT
       case 'I': {  // INT (protocol 0; "00" / "01" are False / True)
         std::string_view s = line();
-        if (s == "00") push(false_);
-        else if (s == "01") push(true_);
-        else push(make_int(parse_decimal(s, "INT")));
+        if (s == "00")
+          push(false_);
+        else if (s == "01")
+          push(true_);
+        else
+          push(make_int(parse_decimal(s, "INT")));
         break;
       }
       case 'L': {  // LONG (protocol 0): digits with an optional trailing 'L'
@@ -431,7 +504,9 @@ class Unpickler {
         push(make_int(parse_decimal(s, "LONG")));
         break;
       }
-      case 0x8a: push(long_le(take(u8(), "LONG1"))); break;  // LONG1
+      case 0x8a:
+        push(long_le(take(u8(), "LONG1")));
+        break;      // LONG1
       case 0x8b: {  // LONG4
         const int32_t n = static_cast<int32_t>(static_cast<uint32_t>(uint_le(4)));
         if (n < 0) fail("negative LONG4 length");
@@ -464,18 +539,38 @@ class Unpickler {
         push(make_text(Kind::kBytes, take(static_cast<uint64_t>(n), "BINSTRING")));
         break;
       }
-      case 'U': push(make_text(Kind::kBytes, take(u8(), "SHORT_BINSTRING"))); break;
-      case 'B': push(make_text(Kind::kBytes, take(uint_le(4), "BINBYTES"))); break;
-      case 'C': push(make_text(Kind::kBytes, take(u8(), "SHORT_BINBYTES"))); break;
-      case 0x8e: push(make_text(Kind::kBytes, take(uint_le(8), "BINBYTES8"))); break;
-      case 0x96: push(make_text(Kind::kBytes, take(uint_le(8), "BYTEARRAY8"))); break;
-      case 'X': push(unicode(take(uint_le(4), "BINUNICODE"))); break;
-      case 0x8c: push(unicode(take(u8(), "SHORT_BINUNICODE"))); break;
-      case 0x8d: push(unicode(take(uint_le(8), "BINUNICODE8"))); break;
+      case 'U':
+        push(make_text(Kind::kBytes, take(u8(), "SHORT_BINSTRING")));
+        break;
+      case 'B':
+        push(make_text(Kind::kBytes, take(uint_le(4), "BINBYTES")));
+        break;
+      case 'C':
+        push(make_text(Kind::kBytes, take(u8(), "SHORT_BINBYTES")));
+        break;
+      case 0x8e:
+        push(make_text(Kind::kBytes, take(uint_le(8), "BINBYTES8")));
+        break;
+      case 0x96:
+        push(make_text(Kind::kBytes, take(uint_le(8), "BYTEARRAY8")));
+        break;
+      case 'X':
+        push(unicode(take(uint_le(4), "BINUNICODE")));
+        break;
+      case 0x8c:
+        push(unicode(take(u8(), "SHORT_BINUNICODE")));
+        break;
+      case 0x8d:
+        push(unicode(take(uint_le(8), "BINUNICODE8")));
+        break;
 
       // ---- containers ----
-      case ')': push(make(Kind::kTuple)); break;  // EMPTY_TUPLE
-      case 't': push(make_seq(Kind::kTuple, pop_mark())); break;
+      case ')':
+        push(make(Kind::kTuple));
+        break;  // EMPTY_TUPLE
+      case 't':
+        push(make_seq(Kind::kTuple, pop_mark()));
+        break;
       case 0x85: {  // TUPLE1
         Value* a = pop();
         push(make_seq(Kind::kTuple, {a}));
@@ -494,8 +589,12 @@ class Unpickler {
         push(make_seq(Kind::kTuple, {a, b, c}));
         break;
       }
-      case ']': push(make(Kind::kList)); break;  // EMPTY_LIST
-      case 'l': push(make_seq(Kind::kList, pop_mark())); break;  // LIST
+      case ']':
+        push(make(Kind::kList));
+        break;  // EMPTY_LIST
+      case 'l':
+        push(make_seq(Kind::kList, pop_mark()));
+        break;     // LIST
       case 'a': {  // APPEND
         Value* v = pop();
         append_items(top(), {v}, "APPEND");
@@ -506,7 +605,9 @@ class Unpickler {
         append_items(top(), items, "APPENDS");
         break;
       }
-      case '}': push(make(Kind::kDict)); break;  // EMPTY_DICT
+      case '}':
+        push(make(Kind::kDict));
+        break;     // EMPTY_DICT
       case 'd': {  // DICT
         std::vector<Value*> items = pop_mark();
         if (items.size() % 2 != 0) fail("DICT with an odd number of items");
@@ -528,13 +629,17 @@ class Unpickler {
         for (size_t i = 0; i < items.size(); i += 2) set_item(d, items[i], items[i + 1]);
         break;
       }
-      case 0x8f: push(make(Kind::kSet)); break;  // EMPTY_SET
-      case 0x90: {                               // ADDITEMS
+      case 0x8f:
+        push(make(Kind::kSet));
+        break;      // EMPTY_SET
+      case 0x90: {  // ADDITEMS
         std::vector<Value*> items = pop_mark();
         append_items(top(), items, "ADDITEMS");
         break;
       }
-      case 0x91: push(make_seq(Kind::kFrozenSet, pop_mark())); break;  // FROZENSET
+      case 0x91:
+        push(make_seq(Kind::kFrozenSet, pop_mark()));
+        break;  // FROZENSET
 
       // ---- classes and objects: names and records only ----
       case 'c': {  // GLOBAL "module\nname\n"
@@ -546,7 +651,8 @@ class Unpickler {
       case 0x93: {  // STACK_GLOBAL
         Value* name = pop();
         Value* module = pop();
-        if (name->kind != Kind::kStr || module->kind != Kind::kStr) fail("STACK_GLOBAL needs two strings");
+        if (name->kind != Kind::kStr || module->kind != Kind::kStr)
+          fail("STACK_GLOBAL needs two strings");
         push(global(module->text, name->text));
         break;
       }
@@ -589,10 +695,15 @@ class Unpickler {
       }
 
       default: {
-        static const char* const kNamed[][2] = {
-            {"i", "INST"},   {"o", "OBJ"},   {"S", "STRING"},     {"V", "UNICODE"},
-            {"\x82", "EXT1"}, {"\x83", "EXT2"}, {"\x84", "EXT4"}, {"\x97", "NEXT_BUFFER"},
-            {"\x98", "READONLY_BUFFER"}};
+        static const char* const kNamed[][2] = {{"i", "INST"},
+                                                {"o", "OBJ"},
+                                                {"S", "STRING"},
+                                                {"V", "UNICODE"},
+                                                {"\x82", "EXT1"},
+                                                {"\x83", "EXT2"},
+                                                {"\x84", "EXT4"},
+                                                {"\x97", "NEXT_BUFFER"},
+                                                {"\x98", "READONLY_BUFFER"}};
         for (const auto& n : kNamed) {
           if (static_cast<uint8_t>(n[0][0]) == op) fail(std::string("unsupported opcode ") + n[1]);
         }

@@ -40,13 +40,13 @@ enum class Kind : uint8_t {
   kBool,
   kInt,
   kFloat,
-  kBytes,       // bytes, bytearray, and Python 2 `str` (BINSTRING, SHORT_BINSTRING)
-  kStr,         // unicode text, UTF-8
+  kBytes,  // bytes, bytearray, and Python 2 `str` (BINSTRING, SHORT_BINSTRING)
+  kStr,    // unicode text, UTF-8
   kTuple,
   kList,
-  kDict,        // ordered (key, value) pairs; a repeated key replaces the value (keys
-                // compare by value when scalars, texts or small tuples of them up
-                // to 256 bytes, otherwise by identity)
+  kDict,  // ordered (key, value) pairs; a repeated key replaces the value (keys
+          // compare by value when scalars, texts or small tuples of them up
+          // to 256 bytes, otherwise by identity)
   kSet,
   kFrozenSet,
   kGlobal,      // an allowed class or function, by name ("module.qualname")

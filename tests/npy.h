@@ -12,7 +12,7 @@
 namespace intershape::test {
 
 struct NpyArray {
-  std::string descr;             // "<f4", "<i4", "<i8"
+  std::string descr;  // "<f4", "<i4", "<i8"
   std::vector<int64_t> shape;
   std::vector<char> bytes;
 
@@ -53,7 +53,8 @@ inline NpyArray load_npy(const std::string& path) {
   if (!in) throw std::runtime_error("npy: cannot open " + path);
   char magic[8];
   in.read(magic, 8);
-  if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0) throw std::runtime_error("npy: bad magic in " + path);
+  if (!in || std::memcmp(magic, "\x93NUMPY", 6) != 0)
+    throw std::runtime_error("npy: bad magic in " + path);
   uint32_t header_len = 0;
   if (magic[6] == 1) {
     uint16_t h;

@@ -33,7 +33,8 @@ std::string temp_name_for(const std::string& path) {
 }  // namespace
 
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
-  if (path_.empty() || path_.back() == '/') throw ExportError("cannot write '" + path_ + "': not a file name");
+  if (path_.empty() || path_.back() == '/')
+    throw ExportError("cannot write '" + path_ + "': not a file name");
   for (int attempt = 0; attempt < 100 && fd_ < 0; ++attempt) {
     temp_ = temp_name_for(path_);
     // 0666 minus the umask, like any ordinary file the user creates.
@@ -44,7 +45,10 @@ AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
 }
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
-    : path_(std::move(other.path_)), temp_(std::move(other.temp_)), fd_(other.fd_), written_(other.written_) {
+    : path_(std::move(other.path_)),
+      temp_(std::move(other.temp_)),
+      fd_(other.fd_),
+      written_(other.written_) {
   other.fd_ = -1;
   other.temp_.clear();
 }

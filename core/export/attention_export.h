@@ -20,7 +20,7 @@ namespace intershape::core::exporters {
 // BGR 256x256 rendering of one hand's [64*64] map over the RGB network input.
 cv::Mat attention_overlay(const cv::Mat& input_rgb, const float* map64);
 
-std::vector<std::string> write_attention(const std::string& dir, const std::string& name, const NetworkOutput& out,
-                                         const cv::Mat& input_rgb);
+std::vector<std::string> write_attention(const std::string& dir, const std::string& name,
+                                         const NetworkOutput& out, const cv::Mat& input_rgb);
 
 }  // namespace intershape::core::exporters

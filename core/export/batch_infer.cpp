@@ -19,7 +19,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s;
 }
 
@@ -40,7 +41,8 @@ class Progress {
     const double rate = secs > 0 ? done / secs : 0;
     std::string bar;
     constexpr int kWidth = 30;
-    const int filled = total_ > 0 ? static_cast<int>(kWidth * std::min<int64_t>(done, total_) / total_) : 0;
+    const int filled =
+        total_ > 0 ? static_cast<int>(kWidth * std::min<int64_t>(done, total_) / total_) : 0;
     bar.assign(static_cast<size_t>(filled), '=');
     if (filled < kWidth) bar += '>';
     bar.resize(kWidth, ' ');
@@ -49,8 +51,8 @@ class Progress {
       const long s = std::lround(std::max<double>(0, total_ - done) / rate);
       std::snprintf(left, sizeof left, "%ld:%02ld", s / 60, s % 60);
     }
-    std::fprintf(log_, "\r[%s] %lld/%lld frames  %.1f/s  %s left ", bar.c_str(), static_cast<long long>(done),
-                 static_cast<long long>(total_), rate, left);
+    std::fprintf(log_, "\r[%s] %lld/%lld frames  %.1f/s  %s left ", bar.c_str(),
+                 static_cast<long long>(done), static_cast<long long>(total_), rate, left);
     std::fflush(log_);
     drawn_ = true;
   }
@@ -78,7 +80,7 @@ class Progress {
 
 bool is_image_file_name(const std::string& name) {
   static const char* const kExt[] = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp",
-                                     ".ppm", ".pgm",  ".pbm",  ".pnm", ".jp2", ".exr",  ".hdr"};
+                                     ".ppm", ".pgm", ".pbm",  ".pnm", ".jp2", ".exr",  ".hdr"};
   const std::string ext = lower(fs::path(name).extension().string());
   return std::find(std::begin(kExt), std::end(kExt), ext) != std::end(kExt);
 }
@@ -89,10 +91,14 @@ InputKind classify_input(const std::string& path, bool rerun) {
   if (!fs::exists(path, ec)) throw UsageError("input " + path + " does not exist");
   if (fs::is_directory(path, ec)) {
     if (SessionReader::is_session(path)) {
-      if (!rerun) throw UsageError(path + " is a recorded session: add --rerun to run the network on its frames");
+      if (!rerun)
+        throw UsageError(path +
+                         " is a recorded session: add --rerun to run the network on its frames");
       return InputKind::kSession;
     }
-    if (rerun) throw UsageError("--rerun needs a recorded session folder (with manifest.json); " + path + " is not one");
+    if (rerun)
+      throw UsageError("--rerun needs a recorded session folder (with manifest.json); " + path +
+                       " is not one");
     return InputKind::kFolder;
   }
   if (rerun) throw UsageError("--rerun needs a recorded session folder; " + path + " is a file");
@@ -178,11 +184,13 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       for (size_t k = 0; k < files.size() && !cancelled(); ++k) {
         const cv::Mat bgr = read_image(files[k].string());
         if (bgr.empty()) {
-          progress.warn("cannot read image " + files[k].string() + ": not a picture OpenCV can decode");
+          progress.warn("cannot read image " + files[k].string() +
+                        ": not a picture OpenCV can decode");
           ++summary.failed;
         } else {
           // Each picture is its own source: name it by its file.
-          process(bgr, static_cast<int64_t>(k), k / 30.0, files[k].stem().string(), files[k].filename().string());
+          process(bgr, static_cast<int64_t>(k), k / 30.0, files[k].stem().string(),
+                  files[k].filename().string());
         }
         progress.update(static_cast<int64_t>(k + 1));
       }
@@ -197,12 +205,14 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       else
         cap.open(options.input);
       if (!cap.isOpened()) {
-        progress.warn("cannot read " + options.input + ": neither an image nor a video OpenCV can open");
+        progress.warn("cannot read " + options.input +
+                      ": neither an image nor a video OpenCV can open");
         ++summary.failed;
         break;
       }
       const double fps = cap.get(cv::CAP_PROP_FPS);
-      const int64_t total = std::max<int64_t>(0, static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_COUNT)));
+      const int64_t total =
+          std::max<int64_t>(0, static_cast<int64_t>(cap.get(cv::CAP_PROP_FRAME_COUNT)));
       progress = Progress(log, options.progress, total);
       progress.update(0);
       const std::string stem = fs::path(options.input).stem().string();
@@ -219,8 +229,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
         progress.warn("no frames could be read from " + options.input);
         ++summary.failed;
       } else if (total > 0 && k < total && !summary.cancelled) {
-        progress.warn("read " + std::to_string(k) + " of the " + std::to_string(total) + " frames of " +
-                      options.input + "; the rest could not be decoded");
+        progress.warn("read " + std::to_string(k) + " of the " + std::to_string(total) +
+                      " frames of " + options.input + "; the rest could not be decoded");
         ++summary.failed;
       }
       break;
@@ -235,8 +245,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       SessionReader::Item item;
       int64_t k = 0;
       while (!cancelled() && reader.next(item)) {
-        process(item.frame->bgr, item.frame->index, item.frame->timestamp_s, numbered(stem, item.frame->index),
-                source);
+        process(item.frame->bgr, item.frame->index, item.frame->timestamp_s,
+                numbered(stem, item.frame->index), source);
         progress.update(++k);
       }
       if (k < reader.manifest().frame_count && !summary.cancelled) {
@@ -248,7 +258,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     }
   }
   progress.finish();
-  if (summary.cancelled) progress.warn("interrupted after " + std::to_string(summary.processed) + " picture(s)");
+  if (summary.cancelled)
+    progress.warn("interrupted after " + std::to_string(summary.processed) + " picture(s)");
   auto paths = exporter.finish();
   summary.written.insert(summary.written.end(), paths.begin(), paths.end());
   return summary;

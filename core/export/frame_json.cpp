@@ -97,7 +97,8 @@ using nlohmann::json;
   throw ExportError(name + ": " + what);
 }
 
-const json& member(const json& obj, const char* key, const std::string& name, const std::string& where) {
+const json& member(const json& obj, const char* key, const std::string& name,
+                   const std::string& where) {
   if (!obj.is_object()) bad(name, where + " is not an object");
   auto it = obj.find(key);
   if (it == obj.end()) bad(name, "missing " + where + (where.empty() ? "" : ".") + key);
@@ -110,7 +111,8 @@ float to_float(const json& v, const std::string& name, const std::string& where)
   return static_cast<float>(v.get<double>());
 }
 
-void read_floats(const json& arr, float* out, size_t n, const std::string& name, const std::string& where) {
+void read_floats(const json& arr, float* out, size_t n, const std::string& name,
+                 const std::string& where) {
   if (!arr.is_array() || arr.size() != n)
     bad(name, where + " has " + (arr.is_array() ? std::to_string(arr.size()) : std::string("no")) +
                   " values, expected " + std::to_string(n));
@@ -129,9 +131,12 @@ std::vector<float> read_rows(const json& arr, size_t count, int width, const std
   return out;
 }
 
-void read_params(const json& obj, HandParams& p, const std::string& name, const std::string& where) {
-  read_floats(member(obj, "pose", name, where), p.pose.data(), p.pose.size(), name, where + ".pose");
-  read_floats(member(obj, "shape", name, where), p.shape.data(), p.shape.size(), name, where + ".shape");
+void read_params(const json& obj, HandParams& p, const std::string& name,
+                 const std::string& where) {
+  read_floats(member(obj, "pose", name, where), p.pose.data(), p.pose.size(), name,
+              where + ".pose");
+  read_floats(member(obj, "shape", name, where), p.shape.data(), p.shape.size(), name,
+              where + ".shape");
 }
 
 }  // namespace
@@ -289,12 +294,16 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
       else
         hand.presence = member(hj, "present", name, hn).get<bool>() ? 1.f : 0.f;
       read_params(hj, hand.params, name, hn);
-      hand.joints3d = read_rows(member(hj, "joints3d", name, hn), kJointsPerHand, 3, name, hn + ".joints3d");
-      hand.verts3d = read_rows(member(hj, "verts3d", name, hn), kVertsPerHand, 3, name, hn + ".verts3d");
+      hand.joints3d =
+          read_rows(member(hj, "joints3d", name, hn), kJointsPerHand, 3, name, hn + ".joints3d");
+      hand.verts3d =
+          read_rows(member(hj, "verts3d", name, hn), kVertsPerHand, 3, name, hn + ".verts3d");
     }
     read_floats(member(j, "trans", name, ""), o.trans.data(), 4, name, "trans");
-    std::vector<float> kp = read_rows(member(j, "keypoints2d", name, ""), kJoints, 3, name, "keypoints2d");
-    std::vector<float> xyc = read_rows(member(j, "heatmap_xyc", name, ""), kJoints, 3, name, "heatmap_xyc");
+    std::vector<float> kp =
+        read_rows(member(j, "keypoints2d", name, ""), kJoints, 3, name, "keypoints2d");
+    std::vector<float> xyc =
+        read_rows(member(j, "heatmap_xyc", name, ""), kJoints, 3, name, "heatmap_xyc");
     for (int k = 0; k < kJoints; ++k)
       for (int c = 0; c < 3; ++c) {
         r.keypoints2d[k][c] = kp[3 * k + c];
@@ -302,8 +311,8 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
       }
     if (j.contains("attention")) {
       o.attention.resize(2 * kHeatmapSize * kHeatmapSize);
-      read_floats(member(j["attention"], "data", name, "attention"), o.attention.data(), o.attention.size(),
-                  name, "attention.data");
+      read_floats(member(j["attention"], "data", name, "attention"), o.attention.data(),
+                  o.attention.size(), name, "attention.data");
     }
     if (j.contains("stages")) {
       const json& st = j["stages"];
@@ -311,17 +320,22 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
       for (size_t s = 0; s < st.size(); ++s) {
         StageDetail d;
         for (int h = 0; h < 2; ++h) {
-          const std::string where = "stages[" + std::to_string(s) + "]." + hand_name(static_cast<Hand>(h));
-          const json& hj = member(st[s], hand_name(static_cast<Hand>(h)), name, "stages[" + std::to_string(s) + "]");
+          const std::string where =
+              "stages[" + std::to_string(s) + "]." + hand_name(static_cast<Hand>(h));
+          const json& hj = member(st[s], hand_name(static_cast<Hand>(h)), name,
+                                  "stages[" + std::to_string(s) + "]");
           read_params(hj, d.params[h], name, where);
-          d.joints3d[h] = read_rows(member(hj, "joints3d", name, where), kJointsPerHand, 3, name, where + ".joints3d");
+          d.joints3d[h] = read_rows(member(hj, "joints3d", name, where), kJointsPerHand, 3, name,
+                                    where + ".joints3d");
         }
         o.stages.push_back(std::move(d));
       }
     }
     if (j.contains("timings_ms")) {
       const json& t = j["timings_ms"];
-      auto get = [&](const char* k) { return t.contains(k) && t[k].is_number() ? t[k].get<double>() : 0.0; };
+      auto get = [&](const char* k) {
+        return t.contains(k) && t[k].is_number() ? t[k].get<double>() : 0.0;
+      };
       r.preprocess_ms = get("preprocess");
       o.timings.internet_ms = get("internet");
       o.timings.attention_ms = get("attention");

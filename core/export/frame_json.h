@@ -18,12 +18,12 @@ inline constexpr int kFrameJsonVersion = 1;
 // One frame's result as it is exported: everything from the InferenceResult
 // that is not a picture, plus where it came from.
 struct FrameRecord {
-  int64_t frame = 0;           // frame number in the source (0-based)
-  double timestamp_s = 0.0;    // source time
-  std::string source;          // input file / camera name
+  int64_t frame = 0;                      // frame number in the source (0-based)
+  double timestamp_s = 0.0;               // source time
+  std::string source;                     // input file / camera name
   int image_width = 0, image_height = 0;  // the source frame's size, pixels
-  CropRect crop;               // what the network saw, frame pixels
-  NetworkOutput output;        // raw network outputs, mm; attention_detail is not exported here
+  CropRect crop;                          // what the network saw, frame pixels
+  NetworkOutput output;  // raw network outputs, mm; attention_detail is not exported here
   // x, y in input-image (frame) pixels, confidence; right hand's 21 first.
   std::array<std::array<float, 3>, kJoints> keypoints2d{};
   double preprocess_ms = 0.0;  // timings outside the network, reported with its own

@@ -54,7 +54,8 @@ int add_vec3(tinygltf::Model& m, const std::vector<float>& v, bool with_bounds) 
     }
   }
   const int view = add_view(m, v.data(), v.size() * sizeof(float), kArrayBuffer);
-  return add_accessor(m, view, TINYGLTF_COMPONENT_TYPE_FLOAT, v.size() / 3, TINYGLTF_TYPE_VEC3, lo, hi);
+  return add_accessor(m, view, TINYGLTF_COMPONENT_TYPE_FLOAT, v.size() / 3, TINYGLTF_TYPE_VEC3, lo,
+                      hi);
 }
 
 }  // namespace
@@ -76,7 +77,8 @@ std::array<std::vector<float>, 2> glb_positions(const NetworkOutput& out) {
 GlbSequence::GlbSequence(std::array<std::vector<int32_t>, 2> faces) : faces_(std::move(faces)) {
   for (const auto& f : faces_)
     if (f.size() != static_cast<size_t>(kFacesPerHand) * 3)
-      throw ExportError("glb: expected 1540x3 faces per hand, got " + std::to_string(f.size()) + " values");
+      throw ExportError("glb: expected 1540x3 faces per hand, got " + std::to_string(f.size()) +
+                        " values");
 }
 
 void GlbSequence::add(double timestamp_s, const NetworkOutput& out) {
@@ -111,16 +113,17 @@ std::string GlbSequence::glb_bytes() const {
   for (int h = 0; h < 2; ++h) {
     std::vector<uint16_t> idx(faces_[h].begin(), faces_[h].end());
     for (int32_t i : faces_[h])
-      if (i < 0 || i >= kVertsPerHand) throw ExportError("glb: face index " + std::to_string(i) + " out of range");
+      if (i < 0 || i >= kVertsPerHand)
+        throw ExportError("glb: face index " + std::to_string(i) + " out of range");
     const int view = add_view(m, idx.data(), idx.size() * 2, kElementArrayBuffer);
-    index_accessor[h] =
-        add_accessor(m, view, TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT, idx.size(), TINYGLTF_TYPE_SCALAR);
+    index_accessor[h] = add_accessor(m, view, TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT, idx.size(),
+                                     TINYGLTF_TYPE_SCALAR);
   }
   for (int h = 0; h < 2; ++h) {
     tinygltf::Material mat;
     mat.name = h == 0 ? "right_hand" : "left_hand";
-    mat.pbrMetallicRoughness.baseColorFactor =
-        h == 0 ? std::vector<double>{0.85, 0.55, 0.45, 1.0} : std::vector<double>{0.45, 0.6, 0.85, 1.0};
+    mat.pbrMetallicRoughness.baseColorFactor = h == 0 ? std::vector<double>{0.85, 0.55, 0.45, 1.0}
+                                                      : std::vector<double>{0.45, 0.6, 0.85, 1.0};
     mat.pbrMetallicRoughness.metallicFactor = 0.0;
     mat.pbrMetallicRoughness.roughnessFactor = 0.8;
     mat.doubleSided = false;
@@ -168,10 +171,12 @@ std::string GlbSequence::glb_bytes() const {
     key(times[k], 1.f);
     if (k + 1 < T) key(times[k + 1], 0.f);
     const int tv = add_view(m, key_t.data(), key_t.size() * 4, 0);
-    const int in = add_accessor(m, tv, TINYGLTF_COMPONENT_TYPE_FLOAT, key_t.size(), TINYGLTF_TYPE_SCALAR,
-                                {double(key_t.front())}, {double(key_t.back())});
+    const int in =
+        add_accessor(m, tv, TINYGLTF_COMPONENT_TYPE_FLOAT, key_t.size(), TINYGLTF_TYPE_SCALAR,
+                     {double(key_t.front())}, {double(key_t.back())});
     const int sv = add_view(m, key_s.data(), key_s.size() * 4, 0);
-    const int outp = add_accessor(m, sv, TINYGLTF_COMPONENT_TYPE_FLOAT, key_t.size(), TINYGLTF_TYPE_VEC3);
+    const int outp =
+        add_accessor(m, sv, TINYGLTF_COMPONENT_TYPE_FLOAT, key_t.size(), TINYGLTF_TYPE_VEC3);
     tinygltf::AnimationSampler sampler;
     sampler.input = in;
     sampler.output = outp;
@@ -194,7 +199,8 @@ std::string GlbSequence::glb_bytes() const {
 
   tinygltf::TinyGLTF gltf;
   std::ostringstream out;
-  if (!gltf.WriteGltfSceneToStream(&m, out, false, true)) throw ExportError("glb: tinygltf could not serialise");
+  if (!gltf.WriteGltfSceneToStream(&m, out, false, true))
+    throw ExportError("glb: tinygltf could not serialise");
   return out.str();
 }
 

@@ -21,16 +21,18 @@ std::string obj_text(const Mesh& mesh, const std::vector<float>& normals) {
   s += "# Intershape Live\n";
   char buf[128];
   for (size_t i = 0; i + 2 < mesh.positions.size(); i += 3) {
-    int n = std::snprintf(buf, sizeof buf, "v %.9g %.9g %.9g\n", mesh.positions[i], mesh.positions[i + 1],
-                          mesh.positions[i + 2]);
+    int n = std::snprintf(buf, sizeof buf, "v %.9g %.9g %.9g\n", mesh.positions[i],
+                          mesh.positions[i + 1], mesh.positions[i + 2]);
     s.append(buf, static_cast<size_t>(n));
   }
   for (size_t i = 0; i + 2 < normals.size(); i += 3) {
-    int n = std::snprintf(buf, sizeof buf, "vn %.9g %.9g %.9g\n", normals[i], normals[i + 1], normals[i + 2]);
+    int n = std::snprintf(buf, sizeof buf, "vn %.9g %.9g %.9g\n", normals[i], normals[i + 1],
+                          normals[i + 2]);
     s.append(buf, static_cast<size_t>(n));
   }
   for (size_t t = 0; t + 2 < mesh.triangles.size(); t += 3) {
-    const int a = mesh.triangles[t] + 1, b = mesh.triangles[t + 1] + 1, c = mesh.triangles[t + 2] + 1;
+    const int a = mesh.triangles[t] + 1, b = mesh.triangles[t + 1] + 1,
+              c = mesh.triangles[t + 2] + 1;
     int n = std::snprintf(buf, sizeof buf, "f %d//%d %d//%d %d//%d\n", a, a, b, b, c, c);
     s.append(buf, static_cast<size_t>(n));
   }
@@ -38,13 +40,13 @@ std::string obj_text(const Mesh& mesh, const std::vector<float>& normals) {
 }
 
 std::string ply_bytes(const Mesh& mesh, const std::vector<float>& normals) {
-  std::string s =
-      "ply\nformat binary_little_endian 1.0\ncomment Intershape Live\nelement vertex " +
-      std::to_string(mesh.vertex_count()) +
-      "\nproperty float x\nproperty float y\nproperty float z\n"
-      "property float nx\nproperty float ny\nproperty float nz\n"
-      "element face " +
-      std::to_string(mesh.triangle_count()) + "\nproperty list uchar int vertex_indices\nend_header\n";
+  std::string s = "ply\nformat binary_little_endian 1.0\ncomment Intershape Live\nelement vertex " +
+                  std::to_string(mesh.vertex_count()) +
+                  "\nproperty float x\nproperty float y\nproperty float z\n"
+                  "property float nx\nproperty float ny\nproperty float nz\n"
+                  "element face " +
+                  std::to_string(mesh.triangle_count()) +
+                  "\nproperty list uchar int vertex_indices\nend_header\n";
   s.reserve(s.size() + mesh.positions.size() * 8 + mesh.triangles.size() / 3 * 13);
   for (int v = 0; v < mesh.vertex_count(); ++v) {
     append_le(s, &mesh.positions[3 * v], 12);
@@ -66,8 +68,8 @@ void write_ply(const std::string& path, const Mesh& mesh) {
   write_file_atomic(path, ply_bytes(mesh, vertex_normals(mesh)));
 }
 
-std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name, const std::string& ext,
-                                           const NetworkOutput& out,
+std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name,
+                                           const std::string& ext, const NetworkOutput& out,
                                            const std::array<std::vector<int32_t>, 2>& faces) {
   if (ext != "obj" && ext != "ply") throw ExportError("unknown mesh format '" + ext + "'");
   const std::string stem = (dir.empty() ? std::string() : dir + "/") + name;

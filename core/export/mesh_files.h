@@ -24,8 +24,8 @@ void write_ply(const std::string& path, const Mesh& mesh);
 
 // Writes DIR/NAME_right.EXT, DIR/NAME_left.EXT, DIR/NAME_interacting.EXT for
 // ext "obj" or "ply". Returns the paths written.
-std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name, const std::string& ext,
-                                           const NetworkOutput& out,
+std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name,
+                                           const std::string& ext, const NetworkOutput& out,
                                            const std::array<std::vector<int32_t>, 2>& faces);
 
 }  // namespace intershape::core::exporters

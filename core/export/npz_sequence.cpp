@@ -8,9 +8,11 @@ namespace intershape::core::exporters {
 void NpzSequence::add(const FrameRecord& r) {
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = r.output.hands[h];
-    if (hand.verts3d.size() != size_t(kVertsPerHand) * 3 || hand.joints3d.size() != size_t(kJointsPerHand) * 3)
-      throw ExportError("npz: frame " + std::to_string(r.frame) + " has " + std::to_string(hand.verts3d.size()) +
-                        " vertex and " + std::to_string(hand.joints3d.size()) + " joint values for the " +
+    if (hand.verts3d.size() != size_t(kVertsPerHand) * 3 ||
+        hand.joints3d.size() != size_t(kJointsPerHand) * 3)
+      throw ExportError("npz: frame " + std::to_string(r.frame) + " has " +
+                        std::to_string(hand.verts3d.size()) + " vertex and " +
+                        std::to_string(hand.joints3d.size()) + " joint values for the " +
                         hand_name(static_cast<Hand>(h)) + " hand, expected 778x3 and 21x3");
     HandArrays& a = hands_[h];
     a.verts.insert(a.verts.end(), hand.verts3d.begin(), hand.verts3d.end());

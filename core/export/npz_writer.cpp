@@ -55,7 +55,8 @@ std::string npy_bytes(const std::string& descr, const std::vector<int64_t>& shap
     if (shape.size() == 1 || i + 1 < shape.size()) shape_text += shape.size() == 1 ? "," : ", ";
   }
   shape_text += ")";
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text + ", }";
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text + ", }";
   // Magic (6) + version (2) + length (2) + header + '\n' padded to 64 bytes.
   const size_t unpadded = 10 + header.size() + 1;
   header.append((64 - unpadded % 64) % 64, ' ');
@@ -69,14 +70,15 @@ std::string npy_bytes(const std::string& descr, const std::vector<int64_t>& shap
   return out;
 }
 
-void NpzBuilder::add(const std::string& name, const std::string& descr, const std::vector<int64_t>& shape,
-                     const void* data, size_t byte_count) {
+void NpzBuilder::add(const std::string& name, const std::string& descr,
+                     const std::vector<int64_t>& shape, const void* data, size_t byte_count) {
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
   const size_t item = item_size(descr);
   if (item == 0 || count < 0 || static_cast<size_t>(count) * item != byte_count)
-    throw ExportError("npz: array '" + name + "' has " + std::to_string(byte_count) + " bytes, its shape and type " +
-                      descr + " need " + std::to_string(count * static_cast<int64_t>(item)));
+    throw ExportError("npz: array '" + name + "' has " + std::to_string(byte_count) +
+                      " bytes, its shape and type " + descr + " need " +
+                      std::to_string(count * static_cast<int64_t>(item)));
   entries_.push_back({name + ".npy", npy_bytes(descr, shape, data, byte_count)});
 }
 
@@ -87,7 +89,8 @@ void NpzBuilder::write(const std::string& path) const {
   uint64_t offset = 0;
   for (const Entry& e : entries_) {
     if (e.npy.size() >= kMax || offset >= kMax)
-      throw ExportError("cannot write " + path + ": too large for an npz without zip64 (array " + e.name + ")");
+      throw ExportError("cannot write " + path + ": too large for an npz without zip64 (array " +
+                        e.name + ")");
     const uint32_t crc = crc32(e.npy.data(), e.npy.size());
     std::string local;
     put32(local, 0x04034b50);

@@ -21,7 +21,8 @@ class NpzBuilder {
   // byte count does not match the shape.
   void add(const std::string& name, const std::string& descr, const std::vector<int64_t>& shape,
            const void* data, size_t byte_count);
-  void add(const std::string& name, const std::vector<int64_t>& shape, const std::vector<float>& v) {
+  void add(const std::string& name, const std::vector<int64_t>& shape,
+           const std::vector<float>& v) {
     add(name, "<f4", shape, v.data(), v.size() * sizeof(float));
   }
   // Writes the archive atomically; throws ExportError (including "too large":

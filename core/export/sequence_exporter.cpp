@@ -18,16 +18,25 @@ ExportFormats ExportFormats::parse(const std::string& list) {
   while (std::getline(ss, item, ',')) {
     if (item.empty()) continue;
     any = true;
-    if (item == "obj") f.obj = true;
-    else if (item == "ply") f.ply = true;
-    else if (item == "glb") f.glb = true;
-    else if (item == "json") f.json = true;
-    else if (item == "npz") f.npz = true;
-    else if (item == "attention") f.attention = true;
+    if (item == "obj")
+      f.obj = true;
+    else if (item == "ply")
+      f.ply = true;
+    else if (item == "glb")
+      f.glb = true;
+    else if (item == "json")
+      f.json = true;
+    else if (item == "npz")
+      f.npz = true;
+    else if (item == "attention")
+      f.attention = true;
     else
-      throw std::invalid_argument("unknown export format '" + item + "' (choose from obj,ply,glb,json,npz,attention)");
+      throw std::invalid_argument("unknown export format '" + item +
+                                  "' (choose from obj,ply,glb,json,npz,attention)");
   }
-  if (!any) throw std::invalid_argument("no export format given (choose from obj,ply,glb,json,npz,attention)");
+  if (!any)
+    throw std::invalid_argument(
+        "no export format given (choose from obj,ply,glb,json,npz,attention)");
   return f;
 }
 
@@ -47,13 +56,15 @@ std::string ExportFormats::to_string() const {
   return s;
 }
 
-SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats, std::array<std::vector<int32_t>, 2> faces)
+SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
+                                   std::array<std::vector<int32_t>, 2> faces)
     : dir_(std::move(dir)), formats_(formats), faces_(faces), glb_(std::move(faces)) {
   ensure_directory(dir_);
 }
 
 std::vector<std::string> SequenceExporter::add(const std::string& name, const FrameRecord& record,
-                                               const NetworkOutput& full_output, const cv::Mat& input_rgb) {
+                                               const NetworkOutput& full_output,
+                                               const cv::Mat& input_rgb) {
   std::vector<std::string> paths;
   auto append = [&](std::vector<std::string> p) { paths.insert(paths.end(), p.begin(), p.end()); };
   if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", record.output, faces_));

@@ -28,11 +28,12 @@ struct ExportFormats {
 class SequenceExporter {
  public:
   // Creates `dir` if missing (throws ExportError).
-  SequenceExporter(std::string dir, ExportFormats formats, std::array<std::vector<int32_t>, 2> faces);
+  SequenceExporter(std::string dir, ExportFormats formats,
+                   std::array<std::vector<int32_t>, 2> faces);
   // Writes this frame's files now; returns their paths. `input_rgb` (the
   // 256x256 network input) is needed for the attention PNGs only.
-  std::vector<std::string> add(const std::string& name, const FrameRecord& record, const NetworkOutput& full_output,
-                               const cv::Mat& input_rgb);
+  std::vector<std::string> add(const std::string& name, const FrameRecord& record,
+                               const NetworkOutput& full_output, const cv::Mat& input_rgb);
   // Writes sequence.glb / sequence.npz when asked for and at least one frame came.
   std::vector<std::string> finish();
   const ExportFormats& formats() const { return formats_; }

@@ -36,7 +36,8 @@ SessionReader::SessionReader(std::string dir) : dir_(std::move(dir)) {
     manifest_.format_version = m.at("format_version").get<int>();
     if (manifest_.format_version > kSessionFormatVersion)
       throw ExportError(mpath + ": session format " + std::to_string(manifest_.format_version) +
-                        " is newer than this program reads (" + std::to_string(kSessionFormatVersion) + ")");
+                        " is newer than this program reads (" +
+                        std::to_string(kSessionFormatVersion) + ")");
     manifest_.source = m.value("source", "");
     manifest_.model = m.value("model", "");
     manifest_.device = m.value("device", "");
@@ -75,11 +76,13 @@ SessionReader::SessionReader(std::string dir) : dir_(std::move(dir)) {
   }
   const std::string vpath = dir_ + "/" + manifest_.video_file;
   if (!rows_.empty()) {
-    if (!std::filesystem::exists(vpath)) throw ExportError("cannot read " + vpath + ": no such file");
+    if (!std::filesystem::exists(vpath))
+      throw ExportError("cannot read " + vpath + ": no such file");
     if (!video_.open(vpath, cv::CAP_FFMPEG) && !video_.open(vpath))
       throw ExportError("cannot read " + vpath + ": the video cannot be opened");
     const double n = video_.get(cv::CAP_PROP_FRAME_COUNT);
-    if (n > 0 && static_cast<int64_t>(n) < static_cast<int64_t>(rows_.size())) rows_.resize(static_cast<size_t>(n));
+    if (n > 0 && static_cast<int64_t>(n) < static_cast<int64_t>(rows_.size()))
+      rows_.resize(static_cast<size_t>(n));
   }
 }
 

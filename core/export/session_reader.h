@@ -22,11 +22,11 @@ struct SessionManifest {
   int format_version = 0;
   std::string source, model, device, started_at, codec, video_file, error;
   nlohmann::json settings;
-  int64_t frame_count = 0;   // frames the recorder wrote into the video
+  int64_t frame_count = 0;  // frames the recorder wrote into the video
   int64_t result_count = 0;
   int64_t dropped_frames = 0;
   double fps = 0;
-  bool complete = false;     // false: the recorder did not reach stop()
+  bool complete = false;  // false: the recorder did not reach stop()
 };
 
 class SessionReader {
@@ -44,9 +44,10 @@ class SessionReader {
   int64_t frame_count() const { return static_cast<int64_t>(rows_.size()); }
 
   struct Item {
-    std::shared_ptr<const Frame> frame;   // index = position in the recording, timestamp = source time
-    int64_t source_frame = 0;             // the frame's number in the original source
-    std::optional<FrameRecord> result;    // stored result, if any
+    std::shared_ptr<const Frame>
+        frame;                 // index = position in the recording, timestamp = source time
+    int64_t source_frame = 0;  // the frame's number in the original source
+    std::optional<FrameRecord> result;  // stored result, if any
   };
   // The next frame in order; false at the end. A stored result that cannot be
   // parsed throws ExportError naming its file.

@@ -53,7 +53,8 @@ void SessionRecorder::start() {
   if (std::filesystem::exists(dir_ + "/manifest.json"))
     throw ExportError("cannot record into " + dir_ + ": it already holds a recorded session");
   frames_csv_ = std::fopen((dir_ + "/frames.csv").c_str(), "w");
-  if (!frames_csv_) throw ExportError("cannot write " + dir_ + "/frames.csv: " + std::strerror(errno));
+  if (!frames_csv_)
+    throw ExportError("cannot write " + dir_ + "/frames.csv: " + std::strerror(errno));
   std::fputs("position,source_frame,timestamp_s,has_result\n", frames_csv_);
   started_at_ = utc_now();
   started_ = true;
@@ -61,14 +62,16 @@ void SessionRecorder::start() {
   writer_ = std::thread([this] { run(); });
 }
 
-bool SessionRecorder::push(std::shared_ptr<const Frame> frame, std::shared_ptr<const InferenceResult> result) {
+bool SessionRecorder::push(std::shared_ptr<const Frame> frame,
+                           std::shared_ptr<const InferenceResult> result) {
   if (!frame || frame->bgr.empty()) return false;
   std::unique_lock<std::mutex> lock(mutex_);
   if (!started_ || stopping_ || failed_) return false;
   if (queue_.size() >= options_.queue_capacity) {
     // Every frame matters: wait for the writer a little before giving up on this one.
-    not_full_.wait_for(lock, options_.block_timeout,
-                       [&] { return queue_.size() < options_.queue_capacity || stopping_ || failed_; });
+    not_full_.wait_for(lock, options_.block_timeout, [&] {
+      return queue_.size() < options_.queue_capacity || stopping_ || failed_;
+    });
     if (queue_.size() >= options_.queue_capacity || stopping_ || failed_) {
       ++status_.frames_dropped;
       return false;
@@ -165,14 +168,16 @@ void SessionRecorder::write_item(const Item& item) {
     auto v = std::make_unique<Video>();
     v->size = bgr.size();
     const std::string path = dir_ + "/" + v->file;
-    if (options_.allow_ffv1 &&
-        v->writer.open(path, cv::VideoWriter::fourcc('F', 'F', 'V', '1'), info_.fps, v->size, true)) {
+    if (options_.allow_ffv1 && v->writer.open(path, cv::VideoWriter::fourcc('F', 'F', 'V', '1'),
+                                              info_.fps, v->size, true)) {
       v->codec = "FFV1";
-    } else if (v->writer.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), info_.fps, v->size, true)) {
+    } else if (v->writer.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), info_.fps, v->size,
+                              true)) {
       v->writer.set(cv::VIDEOWRITER_PROP_QUALITY, 95);
       v->codec = "MJPG";
     } else {
-      throw ExportError("cannot write " + path + ": no video encoder (FFV1 or MJPG) could be opened");
+      throw ExportError("cannot write " + path +
+                        ": no video encoder (FFV1 or MJPG) could be opened");
     }
     video_ = std::move(v);
     std::lock_guard<std::mutex> lock(mutex_);
@@ -198,7 +203,8 @@ void SessionRecorder::write_item(const Item& item) {
     video_->writer.write(fitted);
   }
   if (std::fprintf(frames_csv_, "%lld,%lld,%.17g,%d\n", static_cast<long long>(position),
-                   static_cast<long long>(item.frame->index), item.frame->timestamp_s, item.result ? 1 : 0) < 0 ||
+                   static_cast<long long>(item.frame->index), item.frame->timestamp_s,
+                   item.result ? 1 : 0) < 0 ||
       std::fflush(frames_csv_) != 0)
     throw ExportError("cannot write " + dir_ + "/frames.csv: " + std::strerror(errno));
   std::lock_guard<std::mutex> lock(mutex_);

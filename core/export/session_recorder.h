@@ -40,19 +40,19 @@ namespace intershape::core::exporters {
 inline constexpr int kSessionFormatVersion = 1;
 
 struct SessionInfo {
-  std::string source;          // camera / file name
-  std::string model;           // checkpoint, or "synthetic"
-  std::string device;          // HandEstimator::describe()
+  std::string source;                                  // camera / file name
+  std::string model;                                   // checkpoint, or "synthetic"
+  std::string device;                                  // HandEstimator::describe()
   nlohmann::json settings = nlohmann::json::object();  // whatever the app wants to keep
-  double fps = 30.0;           // nominal rate written into the video
+  double fps = 30.0;                                   // nominal rate written into the video
 };
 
 struct RecorderOptions {
   size_t queue_capacity = 64;  // frames; ~60 MB at 640x480 including results
   std::chrono::milliseconds block_timeout{200};
-  int manifest_every = 30;     // frames between manifest rewrites
-  JsonOptions json;            // what goes into the per-frame JSON
-  bool allow_ffv1 = true;      // false forces the MJPG fallback (tests)
+  int manifest_every = 30;  // frames between manifest rewrites
+  JsonOptions json;         // what goes into the per-frame JSON
+  bool allow_ffv1 = true;   // false forces the MJPG fallback (tests)
 };
 
 struct RecorderStatus {
@@ -61,8 +61,8 @@ struct RecorderStatus {
   int64_t results_written = 0;  // JSON files
   int64_t frames_dropped = 0;   // the disk could not keep up, or after an error
   int64_t queued = 0;
-  std::string codec;            // "FFV1" / "MJPG", once the video is open
-  std::string error;            // empty, or what went wrong, in plain words
+  std::string codec;  // "FFV1" / "MJPG", once the video is open
+  std::string error;  // empty, or what went wrong, in plain words
 };
 
 class SessionRecorder {

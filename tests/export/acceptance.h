@@ -27,17 +27,20 @@ namespace intershape::test {
 // 60 frames, 320x240, 25 fps: two skin-coloured blobs moving over a textured
 // background, written losslessly (FFV1).
 inline void write_test_video(const std::string& path, int frames = 60) {
-  cv::VideoWriter w(path, cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25, cv::Size(320, 240), true);
+  cv::VideoWriter w(path, cv::VideoWriter::fourcc('F', 'F', 'V', '1'), 25, cv::Size(320, 240),
+                    true);
   REQUIRE(w.isOpened());
   for (int k = 0; k < frames; ++k) {
     cv::Mat img(240, 320, CV_8UC3);
     for (int y = 0; y < 240; ++y)
       for (int x = 0; x < 320; ++x)
-        img.at<cv::Vec3b>(y, x) = cv::Vec3b(static_cast<uchar>((x * 3 + k) % 256), static_cast<uchar>((y * 2) % 256),
-                                            static_cast<uchar>((x + y + 5 * k) % 256));
-    cv::ellipse(img, cv::Point(100 + k, 120), cv::Size(40, 60), k * 3.0, 0, 360, cv::Scalar(120, 160, 220), -1);
-    cv::ellipse(img, cv::Point(220 - k, 110 + k / 2), cv::Size(38, 58), -k * 2.0, 0, 360, cv::Scalar(110, 150, 210),
-                -1);
+        img.at<cv::Vec3b>(y, x) =
+            cv::Vec3b(static_cast<uchar>((x * 3 + k) % 256), static_cast<uchar>((y * 2) % 256),
+                      static_cast<uchar>((x + y + 5 * k) % 256));
+    cv::ellipse(img, cv::Point(100 + k, 120), cv::Size(40, 60), k * 3.0, 0, 360,
+                cv::Scalar(120, 160, 220), -1);
+    cv::ellipse(img, cv::Point(220 - k, 110 + k / 2), cv::Size(38, 58), -k * 2.0, 0, 360,
+                cv::Scalar(110, 150, 210), -1);
     w.write(img);
   }
 }
@@ -126,7 +129,8 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
     CHECK(j.output.stages.size() == o.stages.size());
     const auto rm = right_mesh(o, estimator.faces()), lm = left_mesh(o, estimator.faces());
     const auto im = interacting_mesh(o, estimator.faces());
-    for (const auto& [suffix, mesh] : {std::pair<std::string, const Mesh*>{"_right", &rm}, {"_left", &lm},
+    for (const auto& [suffix, mesh] : {std::pair<std::string, const Mesh*>{"_right", &rm},
+                                       {"_left", &lm},
                                        {"_interacting", &im}}) {
       const auto ov = read_obj_positions(out + e.name + suffix + ".obj");
       REQUIRE(ov.size() == mesh->positions.size());
@@ -171,7 +175,8 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
     CHECK(npz["trans"]["data"][k * 4].get<float>() == o.trans[0]);
     CHECK(npz["frame_index"]["data"][k].get<int64_t>() == static_cast<int64_t>(k));
     CHECK(npz["timestamp"]["data"][k].get<double>() == doctest::Approx(k / 25.0));
-    CHECK(npz["keypoints2d"]["data"][k * 126 + 125].get<float>() == kept[k].record.keypoints2d[41][2]);
+    CHECK(npz["keypoints2d"]["data"][k * 126 + 125].get<float>() ==
+          kept[k].record.keypoints2d[41][2]);
   }
 
   // GLB: parses, 60 animated frames, frame k's vertices as computed in memory.
@@ -179,7 +184,8 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
   tinygltf::TinyGLTF loader;
   tinygltf::Model model;
   std::string err, warn;
-  REQUIRE(loader.LoadBinaryFromMemory(&model, &err, &warn, reinterpret_cast<const unsigned char*>(glb.data()),
+  REQUIRE(loader.LoadBinaryFromMemory(&model, &err, &warn,
+                                      reinterpret_cast<const unsigned char*>(glb.data()),
                                       static_cast<unsigned>(glb.size())));
   REQUIRE(model.meshes.size() == 60);
   REQUIRE(model.animations.size() == 1);

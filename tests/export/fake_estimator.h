@@ -30,10 +30,12 @@ class FakeEstimator : public core::HandEstimator {
     faces_[1] = load_npy(dir + "faces_left.npy").as_int32();
   }
 
-  core::NetworkOutput estimate(const cv::Mat& input_rgb, const core::EstimateOptions& options) override {
+  core::NetworkOutput estimate(const cv::Mat& input_rgb,
+                               const core::EstimateOptions& options) override {
     ++calls;
     using namespace core;
-    CV_Assert(input_rgb.type() == CV_8UC3 && input_rgb.rows == kInputSize && input_rgb.cols == kInputSize);
+    CV_Assert(input_rgb.type() == CV_8UC3 && input_rgb.rows == kInputSize &&
+              input_rgb.cols == kInputSize);
     const cv::Scalar mean = cv::mean(input_rgb);  // R, G, B
     cv::Mat gray, small;
     cv::cvtColor(input_rgb, gray, cv::COLOR_RGB2GRAY);

@@ -25,7 +25,8 @@ TEST_CASE("60-frame video, every format, parsed back (synthetic network)") {
 #include "core/export/session_recorder.h"
 #include "core/preprocess.h"
 
-TEST_CASE("record 60 frames with the synthetic network, replay, re-run gives the recorded results") {
+TEST_CASE(
+    "record 60 frames with the synthetic network, replay, re-run gives the recorded results") {
   using namespace intershape::core;
   using namespace intershape::core::exporters;
   ModelConfig config;
@@ -38,7 +39,8 @@ TEST_CASE("record 60 frames with the synthetic network, replay, re-run gives the
   intershape::test::write_test_video(dir / "clip.avi");
   std::vector<NetworkOutput> recorded;
   {
-    SessionRecorder rec(dir / "session", SessionInfo{"clip.avi", "synthetic", estimator->describe(), {}, 25});
+    SessionRecorder rec(dir / "session",
+                        SessionInfo{"clip.avi", "synthetic", estimator->describe(), {}, 25});
     rec.start();
     cv::VideoCapture cap(dir / "clip.avi");
     cv::Mat bgr;
@@ -76,10 +78,10 @@ TEST_CASE("record 60 frames with the synthetic network, replay, re-run gives the
     const NetworkOutput again =
         estimator->estimate(make_network_input(item.frame->bgr, item.result->crop), {});
     for (int h = 0; h < 2; ++h) {
-      intershape::test::check_close(again.hands[h].verts3d.data(), stored.hands[h].verts3d.data(), 778 * 3, 1e-4f,
-                                    "rerun verts (mm)");
-      intershape::test::check_close(again.hands[h].params.pose.data(), stored.hands[h].params.pose.data(), 48,
-                                    1e-6f, "rerun pose");
+      intershape::test::check_close(again.hands[h].verts3d.data(), stored.hands[h].verts3d.data(),
+                                    778 * 3, 1e-4f, "rerun verts (mm)");
+      intershape::test::check_close(again.hands[h].params.pose.data(),
+                                    stored.hands[h].params.pose.data(), 48, 1e-6f, "rerun pose");
     }
     CHECK(again.xyc == stored.xyc);
   }

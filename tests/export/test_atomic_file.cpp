@@ -92,8 +92,8 @@ TEST_CASE("an unwritable folder gives an error naming the file") {
   }
   CHECK_THROWS_WITH_AS(write_file_atomic("/proc/intershape_test.json", "{}"),
                        doctest::Contains("cannot write /proc/intershape_test.json: "), ExportError);
-  CHECK_THROWS_WITH_AS(ensure_directory(dir / "not_a_folder/sub"), doctest::Contains("not_a_folder/sub"),
-                       ExportError);
+  CHECK_THROWS_WITH_AS(ensure_directory(dir / "not_a_folder/sub"),
+                       doctest::Contains("not_a_folder/sub"), ExportError);
 }
 
 namespace {
@@ -110,7 +110,9 @@ void check_full_disk(bool force_rlimit) {
         if (force_rlimit || !mount_private_tmpfs(mount_point, "64k")) {
           method = "rlimit";
           ::signal(SIGXFSZ, SIG_IGN);
-          struct rlimit lim{64 * 1024, RLIM_INFINITY};
+          struct rlimit lim {
+            64 * 1024, RLIM_INFINITY
+          };
           ::getrlimit(RLIMIT_FSIZE, &lim);
           lim.rlim_cur = 64 * 1024;
           ::setrlimit(RLIMIT_FSIZE, &lim);
@@ -132,7 +134,8 @@ void check_full_disk(bool force_rlimit) {
         }
         if (std::filesystem::exists(failing)) ok = "0";
         for (const auto& e : std::filesystem::directory_iterator(mount_point))
-          if (e.path().filename().string().find(".tmp.") != std::string::npos) ok = "0";  // temporary cleaned up
+          if (e.path().filename().string().find(".tmp.") != std::string::npos)
+            ok = "0";  // temporary cleaned up
         return method + "|" + message + "|" + ok;
       },
       &exited);
@@ -152,7 +155,9 @@ void check_full_disk(bool force_rlimit) {
 
 }  // namespace
 
-TEST_CASE("a full disk gives a clear error and earlier files stay valid") { check_full_disk(false); }
+TEST_CASE("a full disk gives a clear error and earlier files stay valid") {
+  check_full_disk(false);
+}
 
 TEST_CASE("a file size limit (EFBIG) takes the same error path") { check_full_disk(true); }
 

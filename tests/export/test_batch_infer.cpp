@@ -66,7 +66,9 @@ TEST_CASE("single image: the demo's files, named after the image") {
   CHECK(rec.keypoints2d[3][0] == doctest::Approx(want.xyc[3][0] * 4 * 400 / 256.f));
 }
 
-TEST_CASE("folder: sorted by name; non-images and unreadable images are warned about, the rest processed") {
+TEST_CASE(
+    "folder: sorted by name; non-images and unreadable images are warned about, the rest "
+    "processed") {
   TempDir dir;
   const std::string in = dir / "in";
   fs::create_directories(in);
@@ -129,11 +131,12 @@ TEST_CASE("usage errors") {
   InferOptions opt;
   opt.output = dir / "out";
   opt.input = dir / "missing.png";
-  CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr), doctest::Contains("does not exist"), UsageError);
+  CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr), doctest::Contains("does not exist"),
+                       UsageError);
   opt.input = dir.path();
   opt.rerun = true;
-  CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr), doctest::Contains("--rerun needs a recorded session"),
-                       UsageError);
+  CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr),
+                       doctest::Contains("--rerun needs a recorded session"), UsageError);
 }
 
 TEST_CASE("an unwritable output stops the run with an error naming the file") {
@@ -202,7 +205,8 @@ TEST_CASE("--rerun on a recorded session reproduces the stored results") {
 TEST_CASE("progress bar: frames done/total, rate and time left, when asked for") {
   TempDir dir;
   fs::create_directories(dir / "in");
-  for (int k = 0; k < 3; ++k) REQUIRE(cv::imwrite(dir / ("in/" + std::to_string(k) + ".png"), picture(k)));
+  for (int k = 0; k < 3; ++k)
+    REQUIRE(cv::imwrite(dir / ("in/" + std::to_string(k) + ".png"), picture(k)));
   FakeEstimator est;
   InferOptions opt;
   opt.input = dir / "in";
@@ -225,7 +229,8 @@ TEST_CASE("progress bar: frames done/total, rate and time left, when asked for")
 TEST_CASE("cancelling stops after the current picture and still writes the sequence files") {
   TempDir dir;
   fs::create_directories(dir / "in");
-  for (int k = 0; k < 5; ++k) REQUIRE(cv::imwrite(dir / ("in/" + std::to_string(k) + ".png"), picture(k)));
+  for (int k = 0; k < 5; ++k)
+    REQUIRE(cv::imwrite(dir / ("in/" + std::to_string(k) + ".png"), picture(k)));
   FakeEstimator est;
   std::atomic<bool> cancel{false};
   InferOptions opt;

@@ -122,8 +122,10 @@ TEST_CASE("frame JSON: schema fields and an exact round trip") {
     check_same_floats(a.params.shape, b.params.shape, "shape");
     CHECK(a.presence == b.presence);
     for (int s = 0; s < 4; ++s) {
-      check_same_floats(m.record.output.stages[s].joints3d[h], back.output.stages[s].joints3d[h], "stage joints");
-      check_same_floats(m.record.output.stages[s].params[h].pose, back.output.stages[s].params[h].pose, "stage pose");
+      check_same_floats(m.record.output.stages[s].joints3d[h], back.output.stages[s].joints3d[h],
+                        "stage joints");
+      check_same_floats(m.record.output.stages[s].params[h].pose,
+                        back.output.stages[s].params[h].pose, "stage pose");
     }
   }
   check_same_floats(m.record.output.trans, back.output.trans, "trans");
@@ -145,7 +147,8 @@ TEST_CASE("frame JSON: bad files give errors naming the file and the problem") {
   CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "frame_000001.json"),
                        "frame_000001.json: right.verts3d has 777 rows, expected 778", ExportError);
   j.erase("trans");
-  CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "x.json"), doctest::Contains("x.json: "), ExportError);
+  CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "x.json"), doctest::Contains("x.json: "),
+                       ExportError);
   CHECK_THROWS_AS(frame_from_json("[1,2]", "y.json"), ExportError);
 }
 
@@ -320,7 +323,8 @@ TEST_CASE("GLB: valid binary glTF, an animation tinygltf reads, frame k as in me
   tinygltf::TinyGLTF loader;
   tinygltf::Model model;
   std::string err, warn;
-  REQUIRE(loader.LoadBinaryFromMemory(&model, &err, &warn, reinterpret_cast<const unsigned char*>(bytes.data()),
+  REQUIRE(loader.LoadBinaryFromMemory(&model, &err, &warn,
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
                                       static_cast<unsigned>(bytes.size())));
   CHECK(err.empty());
   REQUIRE(model.buffers.size() == 1);
@@ -396,7 +400,8 @@ TEST_CASE("GLB: valid binary glTF, an animation tinygltf reads, frame k as in me
       REQUIRE(acc.minValues.size() == 3);
       for (int c = 0; c < 3; ++c) {
         float lo = INFINITY, hi = -INFINITY;
-        for (size_t i = c; i < pos.size(); i += 3) lo = std::min(lo, pos[i]), hi = std::max(hi, pos[i]);
+        for (size_t i = c; i < pos.size(); i += 3)
+          lo = std::min(lo, pos[i]), hi = std::max(hi, pos[i]);
         CHECK(acc.minValues[c] == lo);
         CHECK(acc.maxValues[c] == hi);
       }
@@ -416,7 +421,8 @@ TEST_CASE("GLB: valid binary glTF, an animation tinygltf reads, frame k as in me
   // (about 2) or millimetres (about 200).
   const auto p0 = glb_positions(outs[0]);
   float lo = INFINITY, hi = -INFINITY;
-  for (size_t i = 0; i < p0[0].size(); i += 3) lo = std::min(lo, p0[0][i]), hi = std::max(hi, p0[0][i]);
+  for (size_t i = 0; i < p0[0].size(); i += 3)
+    lo = std::min(lo, p0[0][i]), hi = std::max(hi, p0[0][i]);
   CHECK(hi - lo > 0.02f);
   CHECK(hi - lo < 0.5f);
   CHECK_THROWS_AS(GlbSequence(est.faces()).write(dir / "empty.glb"), ExportError);
@@ -437,9 +443,11 @@ TEST_CASE("attention export: npz arrays and PNG overlays") {
   CHECK(j["stage_map_right_1"]["shape"] == nlohmann::json::array({8, 8}));
   CHECK(j["stage_map_left_2"]["shape"] == nlohmann::json::array({16, 16}));
   CHECK(j["stage_map_left_3"]["shape"] == nlohmann::json::array({32, 32}));
-  for (int i = 0; i < 8192; i += 101) CHECK(j["attention"]["data"][i].get<float>() == m.full.attention[i]);
+  for (int i = 0; i < 8192; i += 101)
+    CHECK(j["attention"]["data"][i].get<float>() == m.full.attention[i]);
   CHECK(j["keypoints"]["data"][3 * 20 + 1].get<float>() == m.full.xyc[20][1]);
-  CHECK(j["stage_map_left_3"]["data"][100].get<float>() == m.full.attention_detail->stage_maps[1][2][100]);
+  CHECK(j["stage_map_left_3"]["data"][100].get<float>() ==
+        m.full.attention_detail->stage_maps[1][2][100]);
   const cv::Mat png = cv::imread(paths[1], cv::IMREAD_COLOR);
   REQUIRE(png.rows == 256);
   REQUIRE(png.cols == 256);
@@ -447,8 +455,8 @@ TEST_CASE("attention export: npz arrays and PNG overlays") {
   // Without attention maps: a clear error, no files.
   NetworkOutput none = m.full;
   none.attention.clear();
-  CHECK_THROWS_WITH_AS(write_attention(dir.path(), "x", none, m.input_rgb), doctest::Contains("x_attention.npz"),
-                       ExportError);
+  CHECK_THROWS_WITH_AS(write_attention(dir.path(), "x", none, m.input_rgb),
+                       doctest::Contains("x_attention.npz"), ExportError);
 }
 
 TEST_CASE("export format list parsing") {
@@ -457,7 +465,8 @@ TEST_CASE("export format list parsing") {
   const auto g = ExportFormats::parse("glb");
   CHECK((!g.obj && !g.json && g.glb));
   CHECK(ExportFormats{}.to_string() == "obj,json");
-  CHECK_THROWS_WITH_AS(ExportFormats::parse("obj,fbx"), doctest::Contains("'fbx'"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(ExportFormats::parse("obj,fbx"), doctest::Contains("'fbx'"),
+                       std::invalid_argument);
 }
 
 TEST_CASE("the Python snippet in docs/FORMATS.md loads our NPZ") {
@@ -474,8 +483,11 @@ TEST_CASE("the Python snippet in docs/FORMATS.md loads our NPZ") {
   const auto at = snippet.find("\"out/sequence.npz\"");
   REQUIRE(at != std::string::npos);
   snippet.replace(at, 18, "\"" + (dir / "sequence.npz") + "\"");
-  snippet += "assert verts.shape == (3, 778, 3)\nassert abs(np.linalg.norm(v, axis=1)).max() < 10\nprint('ok')\n";
+  snippet +=
+      "assert verts.shape == (3, 778, 3)\nassert abs(np.linalg.norm(v, axis=1)).max() < "
+      "10\nprint('ok')\n";
   write_file_atomic(dir / "snippet.py", snippet);
-  const std::string out = intershape::test::run_capture("/usr/bin/python3 '" + (dir / "snippet.py") + "'");
+  const std::string out =
+      intershape::test::run_capture("/usr/bin/python3 '" + (dir / "snippet.py") + "'");
   CHECK(out.find("ok") != std::string::npos);
 }

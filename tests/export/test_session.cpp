@@ -31,11 +31,13 @@ cv::Mat moving_picture(int k) {
   cv::Mat img(240, 320, CV_8UC3, cv::Scalar(40, 50, 60));
   cv::circle(img, cv::Point(60 + 3 * k, 100 + (k % 7) * 4), 30, cv::Scalar(180, 140, 200 - k), -1);
   cv::rectangle(img, cv::Rect(220 - 2 * k, 40, 40, 90), cv::Scalar(30, 200, 90 + k), -1);
-  cv::putText(img, std::to_string(k), cv::Point(10, 230), cv::FONT_HERSHEY_SIMPLEX, 1.0, cv::Scalar(255, 255, 255), 2);
+  cv::putText(img, std::to_string(k), cv::Point(10, 230), cv::FONT_HERSHEY_SIMPLEX, 1.0,
+              cv::Scalar(255, 255, 255), 2);
   return img;
 }
 
-std::shared_ptr<InferenceResult> infer(FakeEstimator& est, const std::shared_ptr<const Frame>& frame) {
+std::shared_ptr<InferenceResult> infer(FakeEstimator& est,
+                                       const std::shared_ptr<const Frame>& frame) {
   auto r = std::make_shared<InferenceResult>();
   r->frame = frame;
   r->crop = CropRect::whole_frame(frame->bgr.cols, frame->bgr.rows);
@@ -165,7 +167,8 @@ TEST_CASE("MJPG fallback records a readable, close-to-original video") {
   SessionReader::Item item;
   int k = 0;
   while (reader.next(item)) {
-    CHECK(cv::norm(item.frame->bgr, pics[k], cv::NORM_L1) / pics[k].total() / 3 < 3.0);  // mean abs error
+    CHECK(cv::norm(item.frame->bgr, pics[k], cv::NORM_L1) / pics[k].total() / 3 <
+          3.0);  // mean abs error
     CHECK_FALSE(item.result.has_value());
     ++k;
   }
@@ -205,16 +208,18 @@ TEST_CASE("errors: unusable folder, existing session, missing or corrupt files")
     CHECK(rec.status().frames_written == 0);
   }
   SessionRecorder again(dir / "s", SessionInfo{});
-  CHECK_THROWS_WITH_AS(again.start(), doctest::Contains("already holds a recorded session"), ExportError);
+  CHECK_THROWS_WITH_AS(again.start(), doctest::Contains("already holds a recorded session"),
+                       ExportError);
   SessionReader empty(dir / "s");  // a session with no frames reads as empty
   CHECK(empty.frame_count() == 0);
   SessionReader::Item item;
   CHECK_FALSE(empty.next(item));
 
-  CHECK_THROWS_WITH_AS(SessionReader(dir / "nothing"), doctest::Contains("nothing/manifest.json"), ExportError);
-  write_file_atomic(dir / "s/manifest.json", "{\"format_version\": 1}");
-  CHECK_THROWS_WITH_AS(SessionReader(dir / "s"), doctest::Contains("manifest.json: not a session manifest"),
+  CHECK_THROWS_WITH_AS(SessionReader(dir / "nothing"), doctest::Contains("nothing/manifest.json"),
                        ExportError);
+  write_file_atomic(dir / "s/manifest.json", "{\"format_version\": 1}");
+  CHECK_THROWS_WITH_AS(SessionReader(dir / "s"),
+                       doctest::Contains("manifest.json: not a session manifest"), ExportError);
 }
 
 TEST_CASE("a corrupt stored result names its file") {
@@ -231,7 +236,8 @@ TEST_CASE("a corrupt stored result names its file") {
   write_file_atomic(dir / "s/frame_000000.json", "{\"frame\": 0");
   SessionReader reader(dir / "s");
   SessionReader::Item item;
-  CHECK_THROWS_WITH_AS(reader.next(item), doctest::Contains("frame_000000.json: not valid JSON"), ExportError);
+  CHECK_THROWS_WITH_AS(reader.next(item), doctest::Contains("frame_000000.json: not valid JSON"),
+                       ExportError);
 }
 
 TEST_CASE("disk full while recording: the error is reported, what was written stays readable") {
@@ -272,7 +278,8 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
           read_error = e.what();
         }
         return std::to_string(st.frames_written) + "|" + std::to_string(readable) + "|" +
-               std::to_string(with_result) + "|" + std::to_string(pushed) + "|" + st.error + "|" + read_error;
+               std::to_string(with_result) + "|" + std::to_string(pushed) + "|" + st.error + "|" +
+               read_error;
       },
       &exited);
   REQUIRE(exited);
@@ -283,7 +290,8 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
   MESSAGE("written|readable|with result|pushed|error|read error = " << report);
   const std::vector<std::string> parts = split(report, '|');
   REQUIRE(parts.size() == 6);
-  const int written = std::stoi(parts[0]), readable = std::stoi(parts[1]), with_result = std::stoi(parts[2]);
+  const int written = std::stoi(parts[0]), readable = std::stoi(parts[1]),
+            with_result = std::stoi(parts[2]);
   CHECK(written > 0);
   CHECK(written < 200);
   CHECK(parts[4].find("No space left on device") != std::string::npos);

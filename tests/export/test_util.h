@@ -33,7 +33,8 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
     std::filesystem::remove_all(path_, ec);
   }
   const std::string& path() const { return path_; }
@@ -57,7 +58,8 @@ inline std::string run_capture(const std::string& command) {
   size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   const int status = ::pclose(p);
-  if (status != 0) throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command);
+  if (status != 0)
+    throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command);
   return out;
 }
 
@@ -98,7 +100,8 @@ inline std::string run_in_child(const std::function<std::string()>& body, bool* 
 // in a mount namespace of its own. False where that is not allowed (needs
 // root or CAP_SYS_ADMIN).
 inline bool mount_private_tmpfs(const std::string& dir, const std::string& size) {
-  return ::unshare(CLONE_NEWNS) == 0 && ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+  return ::unshare(CLONE_NEWNS) == 0 &&
+         ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
          ::mount("tmpfs", dir.c_str(), "tmpfs", 0, ("size=" + size).c_str()) == 0;
 }
 

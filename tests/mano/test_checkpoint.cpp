@@ -25,7 +25,9 @@ std::string open_error(const std::string& name) {
   return "no error";
 }
 
-bool contains(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+bool contains(const std::string& s, const std::string& needle) {
+  return s.find(needle) != std::string::npos;
+}
 
 nlohmann::json expected() {
   std::ifstream in(kDir + "/expected.json");
@@ -106,7 +108,8 @@ TEST_CASE("legacy checkpoints cut short are refused") {
   CHECK(contains(open_error("legacy_cut_data.pt"), "legacy_cut_data.pt: truncated at storage "));
   CHECK(contains(open_error("legacy_cut_pickle.pt"), "legacy_cut_pickle.pt: object: byte "));
   CHECK(contains(open_error("legacy_cut_pickle.pt"), ": truncated: "));
-  CHECK(contains(open_error("legacy_cut_magic.pt"), "legacy_cut_magic.pt: not a PyTorch checkpoint"));
+  CHECK(
+      contains(open_error("legacy_cut_magic.pt"), "legacy_cut_magic.pt: not a PyTorch checkpoint"));
 }
 
 TEST_CASE("MANO buffers from a checkpoint equal the pkl models (left fix already in them)") {
@@ -115,7 +118,8 @@ TEST_CASE("MANO buffers from a checkpoint equal the pkl models (left fix already
   const ManoPair pkl = load_mano_dir(std::string(INTERSHAPE_TEST_DATA) + "/mano");
   for (const bool left : {false, true}) {
     CAPTURE(left);
-    const ManoModel m = mano_from_state_dict(lookup, left ? "mesh_reg.mano_layer.l." : "mesh_reg.mano_layer.r.", left, ck->path());
+    const ManoModel m = mano_from_state_dict(
+        lookup, left ? "mesh_reg.mano_layer.l." : "mesh_reg.mano_layer.r.", left, ck->path());
     const ManoModel& want = left ? pkl.left : pkl.right;
     CHECK(m.is_left == left);
     CHECK(m.v_template == want.v_template);
@@ -134,14 +138,17 @@ TEST_CASE("MANO buffers from a checkpoint equal the pkl models (left fix already
     return lookup(key);
   };
   CHECK_THROWS_WITH_AS(mano_from_state_dict(missing, "mesh_reg.mano_layer.r.", false, "ck.pt"),
-                       doctest::Contains("ck.pt: no 'mesh_reg.mano_layer.r.posedirs' entry"), ManoError);
+                       doctest::Contains("ck.pt: no 'mesh_reg.mano_layer.r.posedirs' entry"),
+                       ManoError);
   const ArrayLookup wrong = [&](const std::string& key) -> std::optional<Array> {
     auto a = lookup(key);
     if (a && key.find("hand_mean") != std::string::npos) a->shape = {5, 9};
     return a;
   };
-  CHECK_THROWS_WITH_AS(mano_from_state_dict(wrong, "mesh_reg.mano_layer.r.", false, "ck.pt"),
-                       doctest::Contains("'mesh_reg.mano_layer.r.hand_mean': expected shape [45], got [5, 9]"), ManoError);
+  CHECK_THROWS_WITH_AS(
+      mano_from_state_dict(wrong, "mesh_reg.mano_layer.r.", false, "ck.pt"),
+      doctest::Contains("'mesh_reg.mano_layer.r.hand_mean': expected shape [45], got [5, 9]"),
+      ManoError);
 }
 
 TEST_CASE("broken checkpoints: a clear CheckpointError naming the file") {
@@ -149,48 +156,63 @@ TEST_CASE("broken checkpoints: a clear CheckpointError naming the file") {
   CHECK(contains(open_error("not_a_zip.pt"), "not_a_zip.pt: not a zip archive"));
   CHECK(contains(open_error("truncated.pt"), "truncated.pt: "));
   CHECK(contains(open_error("no_pkl.pt"), "no_pkl.pt: no <archive>/data.pkl record"));
-  CHECK(contains(open_error("not_state_dict.pt"), "not_state_dict.pt: not_state_dict/data.pkl: holds list of 3, not a state dict"));
+  CHECK(contains(open_error("not_state_dict.pt"),
+                 "not_state_dict.pt: not_state_dict/data.pkl: holds list of 3, not a state dict"));
   CHECK(contains(open_error("not_tensors.pt"), "'w' is int 3, not a tensor"));
-  CHECK(contains(open_error("crc_pkl.pt"), "crc_pkl.pt: cannot read record trainer/data.pkl: CRC error"));
+  CHECK(contains(open_error("crc_pkl.pt"),
+                 "crc_pkl.pt: cannot read record trainer/data.pkl: CRC error"));
   MESSAGE("truncated: " << open_error("truncated.pt"));
   // A flipped byte in a storage record: the file opens, reading that tensor fails.
   auto ck = Checkpoint::open(kDir + "/crc.pt");
   const TensorInfo* f64 = ck->find("f64");
   REQUIRE(f64 != nullptr);
-  CHECK_THROWS_WITH_AS(ck->read(*f64), doctest::Contains("crc.pt: cannot read record trainer/data/"), CheckpointError);
-  CHECK_THROWS_WITH_AS(ck->read(*f64), doctest::Contains("CRC error (tensor 'f64')"), CheckpointError);
+  CHECK_THROWS_WITH_AS(ck->read(*f64),
+                       doctest::Contains("crc.pt: cannot read record trainer/data/"),
+                       CheckpointError);
+  CHECK_THROWS_WITH_AS(ck->read(*f64), doctest::Contains("CRC error (tensor 'f64')"),
+                       CheckpointError);
   CHECK_NOTHROW(ck->read(*ck->find("fc.weight")));
 }
 
 TEST_CASE("checkpoint pickles: unknown globals and bad views are refused") {
   auto error = [](const std::string& pkl) {
     try {
-      state_dict_from_pickle(reinterpret_cast<const uint8_t*>(pkl.data()), pkl.size(), "x.pt", "x/");
+      state_dict_from_pickle(reinterpret_cast<const uint8_t*>(pkl.data()), pkl.size(), "x.pt",
+                             "x/");
     } catch (const CheckpointError& e) {
       return std::string(e.what());
     }
     return std::string("no error");
   };
-  CHECK(contains(error("ctorch.storage\n_load_from_bytes\n."), "x.pt: byte 0: pickle refers to torch.storage._load_from_bytes, which is not allowed"));
-  // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), offset, (3,), (2,), False, OrderedDict())}
+  CHECK(contains(
+      error("ctorch.storage\n_load_from_bytes\n."),
+      "x.pt: byte 0: pickle refers to torch.storage._load_from_bytes, which is not allowed"));
+  // {'w': _rebuild_tensor_v2(('storage', FloatStorage, '0', 'cpu', 4), offset, (3,), (2,), False,
+  // OrderedDict())}
   auto tensor = [](int offset, int size, int stride, int numel) {
     auto byte = [](int v) { return std::string(1, static_cast<char>(v)); };
-    auto str = [&](const std::string& t) { return "X" + byte(static_cast<int>(t.size())) + std::string(3, '\0') + t; };
-    return "}(" + str("w") + "ctorch._utils\n_rebuild_tensor_v2\n((" + str("storage") + "ctorch\nFloatStorage\n" +
-           str("0") + str("cpu") + "K" + byte(numel) + "tQK" + byte(offset) + "K" + byte(size) + "\x85K" + byte(stride) +
-           "\x85\x89}tRu.";
+    auto str = [&](const std::string& t) {
+      return "X" + byte(static_cast<int>(t.size())) + std::string(3, '\0') + t;
+    };
+    return "}(" + str("w") + "ctorch._utils\n_rebuild_tensor_v2\n((" + str("storage") +
+           "ctorch\nFloatStorage\n" + str("0") + str("cpu") + "K" + byte(numel) + "tQK" +
+           byte(offset) + "K" + byte(size) + "\x85K" + byte(stride) + "\x85\x89}tRu.";
   };
   CHECK(error(tensor(0, 2, 2, 3)) == "no error");
-  CHECK(contains(error(tensor(0, 3, 2, 4)), "'w': view 0 + shape/stride reaches element 4 of a storage of 4"));
+  CHECK(contains(error(tensor(0, 3, 2, 4)),
+                 "'w': view 0 + shape/stride reaches element 4 of a storage of 4"));
   CHECK(contains(error(tensor(3, 2, 1, 4)), "reaches element 4"));
 }
 
-TEST_CASE("every truncation and byte flip of a checkpoint: CheckpointError or a clean read, never a crash") {
+TEST_CASE(
+    "every truncation and byte flip of a checkpoint: CheckpointError or a clean read, never a "
+    "crash") {
   for (const char* name : {"trainer.pt", "legacy_trainer.pt"}) {
     const std::string name_s = name;
     CAPTURE(name_s);
     std::ifstream in(kDir + "/" + name, std::ios::binary);
-    const std::vector<char> good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::vector<char> good((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
     REQUIRE(good.size() > 1000);
     const std::string tmp = kDir + "/mutated_" + name;
     auto attempt = [&](const std::vector<char>& bytes) {
@@ -211,16 +233,21 @@ TEST_CASE("every truncation and byte flip of a checkpoint: CheckpointError or a 
     };
     int refused = 0, read = 0;
     for (size_t n = 0; n < good.size(); ++n) {
-      if (attempt(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n))) == 1) ++refused;
-      else ++read;
+      if (attempt(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n))) ==
+          1)
+        ++refused;
+      else
+        ++read;
     }
     CHECK(read == 0);  // no prefix of a checkpoint is a checkpoint
     refused = read = 0;
     for (size_t i = 0; i < good.size(); ++i) {
       std::vector<char> flipped = good;
       flipped[i] = static_cast<char>(flipped[i] ^ 0x10);
-      if (attempt(flipped) == 1) ++refused;
-      else ++read;
+      if (attempt(flipped) == 1)
+        ++refused;
+      else
+        ++read;
     }
     MESSAGE(name_s << ": one-byte flips: " << refused << " refused, " << read << " read");
     CHECK(refused > 0);

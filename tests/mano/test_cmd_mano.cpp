@@ -32,8 +32,9 @@ const std::string kData = INTERSHAPE_TEST_DATA;
 const fs::path kOut = MANO_TEST_OUT;
 
 int run(const std::string& params, const fs::path& out, const std::string& extra = "") {
-  const std::string cmd = std::string("'") + INTERSHAPE_BINARY + "' mano --mano '" + kData + "/mano' --params '" + params +
-                          "' --output '" + out.string() + "' " + extra + " > '" + (kOut / "log.txt").string() + "' 2>&1";
+  const std::string cmd = std::string("'") + INTERSHAPE_BINARY + "' mano --mano '" + kData +
+                          "/mano' --params '" + params + "' --output '" + out.string() + "' " +
+                          extra + " > '" + (kOut / "log.txt").string() + "' 2>&1";
   const int status = std::system(cmd.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -93,11 +94,14 @@ TEST_CASE("intershape mano writes OBJ and JSON that match the layer (metres)") {
     double dv = 0, dj = 0;
     for (int i = 0; i < 778; ++i) {
       for (int c = 0; c < 3; ++c) {
-        dv = std::max(dv, std::abs(result[name]["vertices"][i][c].get<double>() - wv[i][c].item<double>()));
+        dv = std::max(
+            dv, std::abs(result[name]["vertices"][i][c].get<double>() - wv[i][c].item<double>()));
       }
     }
     for (int i = 0; i < 21; ++i) {
-      for (int c = 0; c < 3; ++c) dj = std::max(dj, std::abs(result[name]["joints"][i][c].get<double>() - wj[i][c].item<double>()));
+      for (int c = 0; c < 3; ++c)
+        dj = std::max(
+            dj, std::abs(result[name]["joints"][i][c].get<double>() - wj[i][c].item<double>()));
     }
     CHECK(dv < 1e-7);
     CHECK(dj < 1e-7);
@@ -123,9 +127,11 @@ TEST_CASE("intershape mano writes OBJ and JSON that match the layer (metres)") {
     }
     REQUIRE(v.size() == 778 * 3);
     REQUIRE(f.size() == 1540 * 3);
-    CHECK(f == std::vector<int>((left ? models.left : models.right).faces.begin(), (left ? models.left : models.right).faces.end()));
+    CHECK(f == std::vector<int>((left ? models.left : models.right).faces.begin(),
+                                (left ? models.left : models.right).faces.end()));
     double dobj = 0;
-    for (int i = 0; i < 778 * 3; ++i) dobj = std::max(dobj, std::abs(v[i] - wv.view({-1})[i].item<double>()));
+    for (int i = 0; i < 778 * 3; ++i)
+      dobj = std::max(dobj, std::abs(v[i] - wv.view({-1})[i].item<double>()));
     CHECK(dobj < 1e-7);
   }
 }
@@ -157,6 +163,7 @@ TEST_CASE("intershape mano: one hand only; bad parameters exit with 1 and say wh
   CHECK(log_text().find(kOut.string() + ": is a folder, not a file") != std::string::npos);
   // An output folder that cannot be created, named as such.
   CHECK(run((kOut / "left_only.json").string(), kOut / "left_only.json" / "out") == 1);
-  CHECK(log_text().find("cannot create output folder " + (kOut / "left_only.json" / "out").string() + ": Not a directory") !=
+  CHECK(log_text().find("cannot create output folder " +
+                        (kOut / "left_only.json" / "out").string() + ": Not a directory") !=
         std::string::npos);
 }

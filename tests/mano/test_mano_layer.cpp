@@ -43,7 +43,8 @@ TEST_CASE("MANO layer matches smplx on the fixture poses (both hands, batch of 8
     const ManoLayer::Output out = layer.forward(pose, betas);
     REQUIRE(out.vertices.sizes() == torch::IntArrayRef({8, 778, 3}));
     REQUIRE(out.joints.sizes() == torch::IntArrayRef({8, 21, 3}));
-    const torch::Tensor want_v = npy_tensor(std::string(side) + "_vertices.npy") * 1000.0;  // m -> mm
+    const torch::Tensor want_v =
+        npy_tensor(std::string(side) + "_vertices.npy") * 1000.0;  // m -> mm
     const torch::Tensor want_j = npy_tensor(std::string(side) + "_joints.npy") * 1000.0;
     const double dv = (out.vertices - want_v).abs().max().item<double>();
     const double dj = (out.joints.slice(1, 0, 16) - want_j).abs().max().item<double>();

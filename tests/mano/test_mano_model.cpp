@@ -17,7 +17,8 @@ const std::string kData = INTERSHAPE_TEST_DATA;
 const std::string kRight = kData + "/mano/MANO_RIGHT.pkl";
 const std::string kLeft = kData + "/mano/MANO_LEFT.pkl";
 
-std::string load_error(const std::vector<uint8_t>& bytes, const std::string& source = "MANO_RIGHT.pkl") {
+std::string load_error(const std::vector<uint8_t>& bytes,
+                       const std::string& source = "MANO_RIGHT.pkl") {
   try {
     load_mano_pkl_bytes(bytes.data(), bytes.size(), source, false);
   } catch (const ManoError& e) {
@@ -26,7 +27,9 @@ std::string load_error(const std::vector<uint8_t>& bytes, const std::string& sou
   return "no error";
 }
 
-bool contains(const std::string& s, const std::string& needle) { return s.find(needle) != std::string::npos; }
+bool contains(const std::string& s, const std::string& needle) {
+  return s.find(needle) != std::string::npos;
+}
 
 }  // namespace
 
@@ -74,7 +77,8 @@ TEST_CASE("MANO dir: faces as the reference has them, left shapedirs fixed") {
   CHECK(!pair.right.is_left);
   CHECK(pair.left.is_left);
   for (const char* side : {"right", "left"}) {
-    const auto faces = intershape::test::load_npy(kData + "/parity/expected/faces_" + side + ".npy").as_int32();
+    const auto faces =
+        intershape::test::load_npy(kData + "/parity/expected/faces_" + side + ".npy").as_int32();
     const ManoModel& m = std::string(side) == "right" ? pair.right : pair.left;
     CHECK(faces == m.faces);
   }
@@ -89,23 +93,32 @@ TEST_CASE("MANO dir: faces as the reference has them, left shapedirs fixed") {
 }
 
 TEST_CASE("MANO loading errors name the file and the problem") {
-  CHECK(contains([] {
-    try {
-      load_mano_dir("/nonexistent");
-    } catch (const ManoError& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  }(), "/nonexistent/MANO_RIGHT.pkl: cannot open file"));
+  CHECK(contains(
+      [] {
+        try {
+          load_mano_dir("/nonexistent");
+        } catch (const ManoError& e) {
+          return std::string(e.what());
+        }
+        return std::string();
+      }(),
+      "/nonexistent/MANO_RIGHT.pkl: cannot open file"));
   const std::string corpus = kData + "/fuzz/pickle/";
-  auto file_error = [&](const std::string& name) { return load_error(pickle::read_file_bytes(corpus + name), name); };
-  CHECK(contains(file_error("mano_wrong_shape_p2.pkl"), "mano_wrong_shape_p2.pkl: 'v_template': expected shape [778, 3], got [777, 3]"));
-  CHECK(contains(file_error("mano_missing_key_p2.pkl"), "mano_missing_key_p2.pkl: no 'shapedirs' entry"));
+  auto file_error = [&](const std::string& name) {
+    return load_error(pickle::read_file_bytes(corpus + name), name);
+  };
+  CHECK(contains(file_error("mano_wrong_shape_p2.pkl"),
+                 "mano_wrong_shape_p2.pkl: 'v_template': expected shape [778, 3], got [777, 3]"));
+  CHECK(contains(file_error("mano_missing_key_p2.pkl"),
+                 "mano_missing_key_p2.pkl: no 'shapedirs' entry"));
   CHECK(contains(file_error("mano_object_dtype_p2.pkl"), "unsupported numpy dtype 'O8'"));
-  CHECK(contains(file_error("mano_right_small.pkl"), "'v_template': array of shape [778, 3] and 8-byte items has 16 bytes"));
-  CHECK(contains(file_error("mano_right_head.pkl"), "mano_right_head.pkl: byte 166: truncated: BINSTRING needs 16200 bytes"));
+  CHECK(contains(file_error("mano_right_small.pkl"),
+                 "'v_template': array of shape [778, 3] and 8-byte items has 16 bytes"));
+  CHECK(contains(file_error("mano_right_head.pkl"),
+                 "mano_right_head.pkl: byte 166: truncated: BINSTRING needs 16200 bytes"));
   CHECK(contains(file_error("values_p4.pkl"), "values_p4.pkl: no 'v_template' entry"));
-  CHECK(contains(file_error("ordered_dict_p2.pkl"), "collections.OrderedDict, which is not allowed"));
+  CHECK(
+      contains(file_error("ordered_dict_p2.pkl"), "collections.OrderedDict, which is not allowed"));
 
   std::vector<uint8_t> bytes = pickle::read_file_bytes(kRight);
   // An unknown global, named.
@@ -118,7 +131,8 @@ TEST_CASE("MANO loading errors name the file and the problem") {
     const std::string g = "cos\nsystem\n";
     patched.insert(patched.end(), g.begin(), g.end());
     patched.insert(patched.end(), it + static_cast<std::ptrdiff_t>(from.size()), evil.end());
-    CHECK(contains(load_error(patched), "MANO_RIGHT.pkl: byte 64: pickle refers to os.system, which is not allowed"));
+    CHECK(contains(load_error(patched),
+                   "MANO_RIGHT.pkl: byte 64: pickle refers to os.system, which is not allowed"));
   }
   // An absurd length in the first BINSTRING (at byte 166).
   {
@@ -136,7 +150,9 @@ TEST_CASE("MANO loading errors name the file and the problem") {
     REQUIRE(it != bytes.end());
     std::vector<uint8_t> evil = bytes;
     size_t t = static_cast<size_t>(it - bytes.begin());
-    while (t + 5 < evil.size() && !(evil[t] == 'T' && evil[t + 1] == 0x60 && evil[t + 2] == 0xd9 && evil[t + 3] == 0x02 && evil[t + 4] == 0)) ++t;
+    while (t + 5 < evil.size() && !(evil[t] == 'T' && evil[t + 1] == 0x60 && evil[t + 2] == 0xd9 &&
+                                    evil[t + 3] == 0x02 && evil[t + 4] == 0))
+      ++t;
     REQUIRE(t + 5 + 186720 <= evil.size());
     const size_t last = t + 5 + 186720 - 8;
     evil[last + 3] = 0x7f;  // a huge index
@@ -158,7 +174,8 @@ TEST_CASE("malformed MANO files: every truncation and byte flip is a ManoError, 
     for (uint8_t x : {uint8_t{0x01}, uint8_t{0x80}, uint8_t{0xff}}) {
       std::vector<uint8_t> flipped = small;
       flipped[i] ^= x;
-      CHECK_THROWS_AS(load_mano_pkl_bytes(flipped.data(), flipped.size(), "small.pkl", false), ManoError);
+      CHECK_THROWS_AS(load_mano_pkl_bytes(flipped.data(), flipped.size(), "small.pkl", false),
+                      ManoError);
     }
   }
   // The real file: prefixes (all of the first 2 KB, then spread over the file),

@@ -20,7 +20,9 @@ const std::string kCorpus = std::string(INTERSHAPE_TEST_DATA) + "/fuzz/pickle/";
 // A string literal with its embedded NULs.
 #define S(lit) std::string(lit, sizeof(lit) - 1)
 
-std::vector<uint8_t> bytes_of(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+std::vector<uint8_t> bytes_of(const std::string& s) {
+  return std::vector<uint8_t>(s.begin(), s.end());
+}
 
 pickle::Options options_with(std::vector<std::string> globals) {
   pickle::Options o;
@@ -58,17 +60,29 @@ const Value* pair_value(const Value* dict, const Value* key_like) {
 TEST_CASE("values written by Python at protocols 2 to 5 read back") {
   for (int protocol = 2; protocol <= 5; ++protocol) {
     CAPTURE(protocol);
-    const auto o = options_with({"_codecs.encode", "__builtin__.set", "__builtin__.frozenset", "builtins.set",
-                                 "builtins.frozenset"});
-    pickle::Document doc = pickle::parse(pickle::read_file_bytes(kCorpus + "values_p" + std::to_string(protocol) + ".pkl"), o);
+    const auto o = options_with({"_codecs.encode", "__builtin__.set", "__builtin__.frozenset",
+                                 "builtins.set", "builtins.frozenset"});
+    pickle::Document doc = pickle::parse(
+        pickle::read_file_bytes(kCorpus + "values_p" + std::to_string(protocol) + ".pkl"), o);
     const Value* root = doc.root();
     REQUIRE(root->is(Kind::kDict));
 
     const Value* ints = root->get("ints");
     REQUIRE(ints != nullptr);
     REQUIRE(ints->is(Kind::kList));
-    const std::vector<int64_t> want = {0, 1, -1, 255, 256, 65535, 65536, -2147483648LL, 2147483647LL,
-                                       2147483648LL, 1LL << 40, INT64_MIN, INT64_MAX};
+    const std::vector<int64_t> want = {0,
+                                       1,
+                                       -1,
+                                       255,
+                                       256,
+                                       65535,
+                                       65536,
+                                       -2147483648LL,
+                                       2147483647LL,
+                                       2147483648LL,
+                                       1LL << 40,
+                                       INT64_MIN,
+                                       INT64_MAX};
     REQUIRE(ints->items.size() == want.size());
     for (size_t i = 0; i < want.size(); ++i) {
       REQUIRE(ints->items[i]->is(Kind::kInt));
@@ -92,10 +106,12 @@ TEST_CASE("values written by Python at protocols 2 to 5 read back") {
     const Value* b = root->get("bytes");
     if (protocol == 2) {  // bytes are _codecs.encode(str, 'latin1') at protocol 2
       REQUIRE(b->is_object("_codecs.encode"));
-      CHECK(b->args->items[0]->text == S("\x00\x01" "bytes"));
+      CHECK(b->args->items[0]->text == S("\x00\x01"
+                                         "bytes"));
     } else {
       REQUIRE(b->is(Kind::kBytes));
-      CHECK(b->text == S("\x00\x01" "bytes"));
+      CHECK(b->text == S("\x00\x01"
+                         "bytes"));
     }
     CHECK(root->get("text")->is(Kind::kStr));
     CHECK(root->get("text")->text == "unicod\xc3\xa9 \xe2\x98\x83");
@@ -115,7 +131,8 @@ TEST_CASE("values written by Python at protocols 2 to 5 read back") {
     // A tuple key, kept as a pair.
     bool found = false;
     for (const auto& [k, v] : root->pairs) {
-      if (k->is(Kind::kTuple) && k->items.size() == 2 && k->items[0]->integer == 1 && k->items[1]->text == "k") {
+      if (k->is(Kind::kTuple) && k->items.size() == 2 && k->items[0]->integer == 1 &&
+          k->items[1]->text == "k") {
         CHECK(v->text == "tuple key");
         found = true;
       }
@@ -138,8 +155,8 @@ TEST_CASE("values written by Python at protocols 2 to 5 read back") {
 }
 
 TEST_CASE("OrderedDict: REDUCE of an allowed class, then SETITEMS into the object") {
-  pickle::Document doc =
-      pickle::parse(pickle::read_file_bytes(kCorpus + "ordered_dict_p2.pkl"), options_with({"collections.OrderedDict"}));
+  pickle::Document doc = pickle::parse(pickle::read_file_bytes(kCorpus + "ordered_dict_p2.pkl"),
+                                       options_with({"collections.OrderedDict"}));
   const Value* root = doc.root();
   REQUIRE(root->is_object("collections.OrderedDict"));
   REQUIRE(root->pairs.size() == 2);
@@ -148,7 +165,8 @@ TEST_CASE("OrderedDict: REDUCE of an allowed class, then SETITEMS into the objec
   CHECK(root->get("b")->items[1]->real == 2.0);
   // Without the class on the allow-list the same file is refused, by name.
   const std::vector<uint8_t> file = pickle::read_file_bytes(kCorpus + "ordered_dict_p2.pkl");
-  CHECK(contains(error_of(std::string(file.begin(), file.end())), "collections.OrderedDict, which is not allowed"));
+  CHECK(contains(error_of(std::string(file.begin(), file.end())),
+                 "collections.OrderedDict, which is not allowed"));
 }
 
 TEST_CASE("numpy arrays: C and Fortran order, big-endian, unsigned") {
@@ -175,11 +193,14 @@ TEST_CASE("numpy arrays: C and Fortran order, big-endian, unsigned") {
 
 TEST_CASE("memo opcodes, frames, cycles") {
   // PROTO 4, FRAME 8, EMPTY_LIST, MEMOIZE, BINGET 0 twice, TUPLE2, STOP.
-  pickle::Document doc = parse_string(S("\x80\x04\x95\x08\x00\x00\x00\x00\x00\x00\x00]\x94h\x00h\x00\x86."));
+  pickle::Document doc =
+      parse_string(S("\x80\x04\x95\x08\x00\x00\x00\x00\x00\x00\x00]\x94h\x00h\x00\x86."));
   REQUIRE(doc.root()->is(Kind::kTuple));
   CHECK(doc.root()->items[0] == doc.root()->items[1]);
   // LONG_BINPUT / LONG_BINGET: a list that contains itself.
-  doc = parse_string(S("]r\x10\x00\x00\x00j\x10\x00\x00\x00" "a."));
+  doc =
+      parse_string(S("]r\x10\x00\x00\x00j\x10\x00\x00\x00"
+                     "a."));
   REQUIRE(doc.root()->is(Kind::kList));
   CHECK(doc.root()->items[0] == doc.root());
   // Text PUT / GET, DUP, POP.
@@ -202,13 +223,19 @@ TEST_CASE("LONG1 and LONG4") {
   CHECK(parse_string(S("\x8a\x01\xff.")).root()->integer == -1);
   CHECK(parse_string(S("\x8a\x09\xff\xff\xff\xff\xff\xff\xff\xff\xff.")).root()->integer == -1);
   CHECK(parse_string(S("\x8b\x02\x00\x00\x00\x00\x01.")).root()->integer == 256);
-  CHECK(contains(error_of(S("\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.")), "does not fit in 64 bits"));
-  CHECK(contains(error_of(S("\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x80") + S("\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x80\x00.")),
+  CHECK(contains(error_of(S("\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x00\x01.")),
+                 "does not fit in 64 bits"));
+  CHECK(contains(error_of(S("\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x80") +
+                          S("\x8a\x09\x00\x00\x00\x00\x00\x00\x00\x80\x00.")),
                  "does not fit in 64 bits"));
 }
 
 TEST_CASE("dict keys: an equal hashable key replaces the value") {
-  pickle::Document doc = parse_string(S("(X\x01\x00\x00\x00" "aK\x01X\x01\x00\x00\x00" "aK\x02K\x01K\x03\x88K\x04" "d."));
+  pickle::Document doc =
+      parse_string(S("(X\x01\x00\x00\x00"
+                     "aK\x01X\x01\x00\x00\x00"
+                     "aK\x02K\x01K\x03\x88K\x04"
+                     "d."));
   const Value* d = doc.root();
   REQUIRE(d->pairs.size() == 2);  // 'a' once; 1 and True are the same key
   CHECK(d->get("a")->integer == 2);
@@ -225,7 +252,9 @@ TEST_CASE("dict keys: an equal hashable key replaces the value") {
 
 TEST_CASE("objects: NEWOBJ, NEWOBJ_EX, BUILD, STACK_GLOBAL") {
   const auto o = options_with({"m.C"});
-  pickle::Document doc = parse_string(S("\x80\x04\x8c\x01m\x8c\x01" "C\x93)}\x92}X\x01\x00\x00\x00xK\x05sb."), o);
+  pickle::Document doc = parse_string(S("\x80\x04\x8c\x01m\x8c\x01"
+                                        "C\x93)}\x92}X\x01\x00\x00\x00xK\x05sb."),
+                                      o);
   const Value* obj = doc.root();
   REQUIRE(obj->is_object("m.C"));
   CHECK(obj->newobj);
@@ -240,13 +269,21 @@ TEST_CASE("objects: NEWOBJ, NEWOBJ_EX, BUILD, STACK_GLOBAL") {
 }
 
 TEST_CASE("globals are only names, and only allowed ones") {
-  const std::string os_system = S("\x80\x02" "cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03.");
+  const std::string os_system =
+      S("\x80\x02"
+        "cos\nsystem\nq\x00X\x02\x00\x00\x00lsq\x01\x85q\x02Rq\x03.");
   const std::string e = error_of(os_system, options_with({"numpy.ndarray"}));
   CHECK(contains(e, "test.pkl: byte 2: pickle refers to os.system, which is not allowed"));
-  CHECK(contains(error_of("\x80\x04\x8c\x08" "builtins\x8c\x04" "eval\x93."), "builtins.eval, which is not allowed"));
-  CHECK(contains(error_of("\x80\x04K\x01\x8c\x04" "eval\x93."), "STACK_GLOBAL needs two strings"));
+  CHECK(contains(error_of("\x80\x04\x8c\x08"
+                          "builtins\x8c\x04"
+                          "eval\x93."),
+                 "builtins.eval, which is not allowed"));
+  CHECK(contains(error_of("\x80\x04K\x01\x8c\x04"
+                          "eval\x93."),
+                 "STACK_GLOBAL needs two strings"));
   // Torch's _load_from_bytes would run torch.load: never on our lists.
-  CHECK(contains(error_of("ctorch.storage\n_load_from_bytes\n."), "torch.storage._load_from_bytes, which is not allowed"));
+  CHECK(contains(error_of("ctorch.storage\n_load_from_bytes\n."),
+                 "torch.storage._load_from_bytes, which is not allowed"));
 }
 
 TEST_CASE("persistent ids go to the caller's callback") {
@@ -293,11 +330,16 @@ TEST_CASE("malformed input: clear errors with offsets, no large allocations") {
   CHECK(contains(error_of("K\x01K\x02u."), "MARK missing"));
   CHECK(contains(error_of("}(K\x01u."), "odd number"));
   CHECK(contains(error_of("K\x01(K\x02K\x03u."), "SETITEM on int"));
-  CHECK(contains(error_of("K\x01K\x02" "a."), "APPEND on int"));
+  CHECK(contains(error_of("K\x01K\x02"
+                          "a."),
+                 "APPEND on int"));
   // Absurd lengths: refused before anything is allocated.
-  CHECK(contains(error_of("T\xff\xff\xff\x7f" "abc."), "byte 0: truncated: BINSTRING needs 2147483647 bytes, 4 left"));
+  CHECK(contains(error_of("T\xff\xff\xff\x7f"
+                          "abc."),
+                 "byte 0: truncated: BINSTRING needs 2147483647 bytes, 4 left"));
   CHECK(contains(error_of("T\xff\xff\xff\xff."), "negative BINSTRING length"));
-  CHECK(contains(error_of(S("\x8e\xff\xff\xff\xff\xff\xff\xff\xff.")), "BINBYTES8 needs 18446744073709551615 bytes"));
+  CHECK(contains(error_of(S("\x8e\xff\xff\xff\xff\xff\xff\xff\xff.")),
+                 "BINBYTES8 needs 18446744073709551615 bytes"));
   CHECK(contains(error_of(S("\x8d\x00\x00\x00\x00\x00\x00\x00\x01.")), "truncated: BINUNICODE8"));
   CHECK(contains(error_of(S("\x95\x00\x00\x00\x00\x00\x00\x00\x10N.")), "truncated: FRAME"));
   CHECK(contains(error_of(S("\x8b\x00\x00\x00\x80.")), "negative LONG4 length"));
