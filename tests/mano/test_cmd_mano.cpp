@@ -1,14 +1,6 @@
 // Runs the built `intershape mano` on the synthetic MANO files and checks its
 // files against the layer.
-#include <torch/torch.h>
-#undef CHECK
-#undef CHECK_EQ
-#undef CHECK_NE
-#undef CHECK_LT
-#undef CHECK_LE
-#undef CHECK_GT
-#undef CHECK_GE
-#include <doctest/doctest.h>
+#include "tests/torch_doctest.h"
 
 #include <sys/wait.h>
 

@@ -1,14 +1,4 @@
-// LibTorch (c10/util/logging_is_not_google_glog.h) defines glog-style CHECK
-// macros that would silently replace doctest's: include it first, drop them.
-#include <torch/torch.h>
-#undef CHECK
-#undef CHECK_EQ
-#undef CHECK_NE
-#undef CHECK_LT
-#undef CHECK_LE
-#undef CHECK_GT
-#undef CHECK_GE
-#include <doctest/doctest.h>
+#include "tests/torch_doctest.h"
 
 #include <string>
 
