@@ -56,6 +56,13 @@ int run(const InferArgs& a) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
     return 2;
   }
+  try {
+    // An output folder that cannot be made fails now, not after a model load of seconds.
+    ex::ensure_directory(a.output);
+  } catch (const ex::ExportError& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 1;
+  }
   opt.input = a.input;
   opt.output = a.output;
   opt.rerun = a.rerun;

@@ -91,6 +91,20 @@ TEST_CASE("a missing checkpoint is a model error: exit 1, named" * doctest::test
   CHECK(r.output.find("nope.pth.tar") != std::string::npos);
 }
 
+TEST_CASE("an output folder that cannot be created fails before the model loads" *
+          doctest::test_suite("net")) {
+  TempDir dir("cli");
+  REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
+  // The checkpoint is missing too: the output folder is named first.
+  const Run r = run_intershape("infer --checkpoint " + (dir / "nope.pth.tar") + " --input " +
+                               (dir / "x.png") + " --output " + (dir / "x.png/out"));
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("cannot create folder " + (dir / "x.png/out") + ": Not a directory") !=
+        std::string::npos);
+  CHECK(r.output.find("nope.pth.tar") == std::string::npos);
+}
+
 #else
 
 TEST_CASE("without LibTorch, infer says so and fails") {
