@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   try {
     // Subcommands are registered here as they are implemented.
-    (void)exit_code;
+    intershape::app::add_gui_options(app, exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

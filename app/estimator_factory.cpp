@@ -1,0 +1,21 @@
+// The product's estimator: the LibTorch network when this build has one.
+
+#include "app/gui.h"
+
+namespace intershape::app {
+
+core::EstimatorFactory product_estimator_factory() {
+  return [](const core::ModelConfig& config) -> std::unique_ptr<core::HandEstimator> {
+#if INTERSHAPE_HAVE_NET
+    return core::create_estimator(config);
+#else
+    (void)config;
+    throw core::ModelError(
+        "No model backend is available in this build (it was built without LibTorch, or "
+        "without the network library). The video still plays; rebuild with LibTorch "
+        "(-DINTERSHAPE_WITH_TORCH=ON) to see hands.");
+#endif
+  };
+}
+
+}  // namespace intershape::app

@@ -1,0 +1,51 @@
+#pragma once
+// The GUI entry point: assembles the engine (core::Engine), a window, the
+// renderer and the ImGui panels, and runs the render loop on the calling
+// (main) thread until the window closes or SIGINT arrives.
+//
+// The same function runs the screenshot mode used by tests: with frames > 0 and
+// a screenshot path, it plays the first `frames` frames of the source (every
+// frame processed), waits for the last frame's result, lets ImGui settle, saves
+// the back buffer to the PNG and returns.
+
+#include <string>
+
+#include "core/capture.h"
+#include "core/hand_estimator.h"
+#include "core/pipeline.h"
+
+namespace intershape::app {
+
+struct GuiConfig {
+  core::SourceSpec source = core::SourceSpec::camera_index(0);
+  core::ModelConfig model;
+  bool load_model = false;  // at start (a checkpoint or --synthetic was given)
+  int width = 1280, height = 720;
+  // Screenshot mode (frames > 0 and a path): see above.
+  int frames = 0;
+  std::string screenshot;
+  std::string panel;  // open at start: "attention", "3d" (the 3D view is open by default)
+};
+
+// Returns the process exit code: 0, or non-zero in screenshot mode when the
+// source or the requested model failed (the screenshot is still written).
+// Throws WindowError / render::RenderError for setup failures.
+int run_gui(const GuiConfig& config, core::EstimatorFactory factory);
+
+// Layout, shared with the screenshot tests: the panel column on the left and
+// where the video is drawn (top-left origin, window pixels, letterboxed).
+inline constexpr int kPanelColumnWidth = 340;
+struct PixelRect {
+  float x = 0, y = 0, w = 0, h = 0;
+};
+PixelRect video_rect(int window_w, int window_h, int frame_w, int frame_h);
+
+// The product's estimator factory: the LibTorch network when this build has
+// it, otherwise it throws ModelError saying there is no model backend.
+core::EstimatorFactory product_estimator_factory();
+
+// Panel colours the tests look for.
+inline constexpr float kRightHandColor[3] = {1.00f, 0.80f, 0.10f};  // yellow
+inline constexpr float kLeftHandColor[3] = {0.85f, 0.20f, 0.95f};   // magenta
+
+}  // namespace intershape::app

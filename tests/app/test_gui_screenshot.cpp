@@ -1,0 +1,230 @@
+// Runs the GUI (under Xvfb) on a generated video through the fake estimator,
+// saves screenshots and checks their pixels: the video is where the layout says,
+// each hand's colour covers its keypoints, the panels are there, the 3D view
+// and the attention maps are drawn. The PNGs are kept in the build folder
+// (tests/app/screenshots/) for people to look at.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "app/gui.h"
+#include "tests/core/fake_estimator.h"
+#include "tests/core/test_video.h"
+
+using namespace intershape;
+using namespace intershape::testing;
+
+namespace {
+
+constexpr int kW = 1280, kH = 720;           // window
+constexpr int kFw = 640, kFh = 480;          // video
+
+std::filesystem::path screenshot_dir() {
+  auto dir = std::filesystem::path(INTERSHAPE_SCREENSHOT_DIR);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+core::EstimatorFactory fake_factory() {
+  return [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+    return std::make_unique<FakeEstimator>();
+  };
+}
+
+cv::Vec3b rgb_at(const cv::Mat& bgr, float x, float y) {
+  const cv::Vec3b p = bgr.at<cv::Vec3b>(static_cast<int>(y), static_cast<int>(x));
+  return {p[2], p[1], p[0]};
+}
+
+bool is_right_colour(cv::Vec3b c) {  // yellow, lit or not
+  return c[0] > c[2] + 80 && c[1] > c[2] + 50;
+}
+bool is_left_colour(cv::Vec3b c) {  // magenta
+  return c[2] > c[1] + 60 && c[0] > c[1] + 40;
+}
+
+// Frame pixel -> window pixel, as the GUI lays the video out.
+cv::Point2f to_window(float fx, float fy) {
+  const app::PixelRect r = app::video_rect(kW, kH, kFw, kFh);
+  return {r.x + fx * r.w / kFw, r.y + fy * r.h / kFh};
+}
+
+// Where the fake puts hand h's keypoints in the frame: its blob is the square
+// fake_hands_picture draws.
+std::vector<cv::Point2f> expected_keypoints(int h) {
+  const float size = kFh / 4.f;
+  const float x0 = h == 0 ? kFw / 5.f : kFw * 3 / 5.f, y0 = kFh / 3.f;
+  const float cx = x0 + size / 2, cy = y0 + size / 2;
+  std::vector<cv::Point2f> out;
+  for (const auto& p : fake_joint_layout()) out.push_back({cx + size * p[0], cy + size * p[1]});
+  return out;
+}
+
+// Fraction of pixels in a (2r+1)^2 box around p that pass `test`.
+template <class Test>
+double fraction_around(const cv::Mat& bgr, cv::Point2f p, int r, Test test) {
+  int hit = 0, all = 0;
+  for (int dy = -r; dy <= r; ++dy)
+    for (int dx = -r; dx <= r; ++dx, ++all)
+      if (test(rgb_at(bgr, p.x + dx, p.y + dy))) ++hit;
+  return static_cast<double>(hit) / all;
+}
+
+template <class Test>
+int count_in(const cv::Mat& bgr, cv::Rect r, Test test) {
+  int n = 0;
+  r &= cv::Rect(0, 0, bgr.cols, bgr.rows);
+  for (int y = r.y; y < r.y + r.height; ++y)
+    for (int x = r.x; x < r.x + r.width; ++x)
+      if (test(rgb_at(bgr, static_cast<float>(x), static_cast<float>(y)))) ++n;
+  return n;
+}
+
+// The shader's colour scale (shaders/map.frag), for finding drawn maps.
+cv::Vec3f turbo(float t) {
+  const float r4[4] = {0.13572138f, 4.61539260f, -42.66032258f, 132.13108234f};
+  const float g4[4] = {0.09140261f, 2.19418839f, 4.84296658f, -14.18503333f};
+  const float b4[4] = {0.10667330f, 12.64194608f, -60.58204836f, 110.36276771f};
+  const float r2[2] = {-152.94239396f, 59.28637943f}, g2[2] = {4.27729857f, 2.82956604f},
+              b2[2] = {-89.90310912f, 27.34824973f};
+  const float v4[4] = {1, t, t * t, t * t * t}, v2[2] = {t * t * t * t, t * t * t * t * t};
+  cv::Vec3f c;
+  for (int i = 0; i < 4; ++i) {
+    c[0] += v4[i] * r4[i];
+    c[1] += v4[i] * g4[i];
+    c[2] += v4[i] * b4[i];
+  }
+  for (int i = 0; i < 2; ++i) {
+    c[0] += v2[i] * r2[i];
+    c[1] += v2[i] * g2[i];
+    c[2] += v2[i] * b2[i];
+  }
+  return c * 255.f;
+}
+
+// Close to the colour scale's bright middle (cyan .. green), which
+// neither the video, the hands nor the UI use.
+bool is_map_colour(cv::Vec3b c) {
+  for (float t = 0.25f; t <= 0.501f; t += 0.05f) {
+    const cv::Vec3f m = turbo(t);
+    const float d = std::abs(c[0] - m[0]) + std::abs(c[1] - m[1]) + std::abs(c[2] - m[2]);
+    if (d < 45.f) return true;
+  }
+  return false;
+}
+
+const cv::Rect kAttentionWindow(app::kPanelColumnWidth + 10, 30, 870, 680);
+
+bool is_title_bar(cv::Vec3b c) { return c[2] > c[0] + 50 && c[2] > 90; }
+
+std::string make_video() {
+  const auto dir = test_temp_dir("gui");
+  const std::string video = (dir / "hands.avi").string();
+  REQUIRE(write_test_video(video, 12, kFw, kFh));
+  return video;
+}
+
+app::GuiConfig config_for(const std::string& video, const std::string& shot) {
+  app::GuiConfig c;
+  c.source = core::SourceSpec::parse(video);
+  c.load_model = true;
+  c.width = kW;
+  c.height = kH;
+  c.frames = 8;
+  c.screenshot = shot;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("main window: video, both hands over their keypoints, panels, 3D view") {
+  const std::string shot = (screenshot_dir() / "gui_main.png").string();
+  std::filesystem::remove(shot);
+  const int rc = app::run_gui(config_for(make_video(), shot), fake_factory());
+  CHECK(rc == 0);
+  const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
+  REQUIRE(img.cols == kW);
+  REQUIRE(img.rows == kH);
+
+  // The video: its green background where no hand is (top-left region of the
+  // frame), the grey bar at the bottom.
+  const cv::Vec3b bg = rgb_at(img, to_window(40, 40).x, to_window(40, 40).y);
+  CHECK(bg[1] > bg[0] + 40);
+  CHECK(bg[1] > bg[2] + 40);
+  CHECK(rgb_at(img, to_window(40, 40).x, to_window(40, 40).y)[1] > 100);
+  // Left of the video area is the panel column, not the video.
+  CHECK(app::video_rect(kW, kH, kFw, kFh).x >= app::kPanelColumnWidth);
+
+  // Each hand's colour covers where its keypoints project.
+  for (int h = 0; h < 2; ++h) {
+    int covered = 0;
+    for (const cv::Point2f& kp : expected_keypoints(h)) {
+      const cv::Point2f p = to_window(kp.x, kp.y);
+      const double f = h == 0 ? fraction_around(img, p, 3, is_right_colour)
+                              : fraction_around(img, p, 3, is_left_colour);
+      if (f > 0.5) ++covered;
+    }
+    CAPTURE(h);
+    CHECK(covered >= 19);  // of 21
+    // ...and the other hand's colour is not there.
+    const cv::Point2f centre = to_window(expected_keypoints(h)[0].x, expected_keypoints(h)[4].y);
+    CHECK(fraction_around(img, centre, 5, h == 0 ? is_left_colour : is_right_colour) < 0.05);
+  }
+
+  // Panels: title bars of Model (top-left), Playback and Thresholds (left
+  // column) and Stats (top-right).
+  CHECK(is_title_bar(rgb_at(img, 200, 8)));
+  CHECK(is_title_bar(rgb_at(img, 200, 190 + 8)));
+  CHECK(is_title_bar(rgb_at(img, 200, 395 + 8)));
+  CHECK(is_title_bar(rgb_at(img, 200, 697 + 8)));  // Recording, collapsed
+  CHECK(is_title_bar(rgb_at(img, kW - 100, 8)));
+
+  // The 3D view (bottom-right window) shows both hands.
+  const cv::Rect view3d(kW - 330, kH - 350 + 30, 330, 320);
+  CHECK(count_in(img, view3d, is_right_colour) > 300);
+  CHECK(count_in(img, view3d, is_left_colour) > 300);
+  // No maps without the Attention panel (the control for the next test).
+  CHECK(count_in(img, kAttentionWindow, is_map_colour) < 50);
+}
+
+TEST_CASE("attention panel: maps over the crop, joint heatmap, stage maps") {
+  const std::string shot = (screenshot_dir() / "gui_attention.png").string();
+  std::filesystem::remove(shot);
+  app::GuiConfig c = config_for(make_video(), shot);
+  c.panel = "attention";
+  const int rc = app::run_gui(c, fake_factory());
+  CHECK(rc == 0);
+  const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
+  REQUIRE(img.cols == kW);
+  // The Attention window's title bar.
+  CHECK(is_title_bar(rgb_at(img, app::kPanelColumnWidth + 200, 18)));
+  // The maps are drawn: the colour scale's middle shows up inside the window
+  // (attention blobs, the joint heatmap, the stage maps).
+  const int map_pixels = count_in(img, kAttentionWindow, is_map_colour);
+  MESSAGE("map-coloured pixels: " << map_pixels);
+  CHECK(map_pixels > 500);
+}
+
+TEST_CASE("without a model the video still plays and the panel says why") {
+  const std::string shot = (screenshot_dir() / "gui_no_model.png").string();
+  std::filesystem::remove(shot);
+  app::GuiConfig c = config_for(make_video(), shot);
+  const int rc = app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+    throw core::ModelError("no model backend in this test");
+  });
+  CHECK(rc == 2);  // the requested model failed; the screenshot is still written
+  const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
+  REQUIRE(img.cols == kW);
+  const cv::Point2f p = to_window(40, 40);
+  CHECK(rgb_at(img, p.x, p.y)[1] > 100);  // the video is there
+  // No hand colour anywhere on the video.
+  const app::PixelRect v = app::video_rect(kW, kH, kFw, kFh);
+  const cv::Rect video(static_cast<int>(v.x), static_cast<int>(v.y), static_cast<int>(v.w) - 310,
+                       static_cast<int>(v.h));
+  CHECK(count_in(img, video, is_right_colour) == 0);
+  CHECK(count_in(img, video, is_left_colour) == 0);
+}
