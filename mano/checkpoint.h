@@ -59,4 +59,17 @@ class Checkpoint {
   std::vector<TensorInfo> tensors_;
 };
 
+// The state dict of a checkpoint's `data.pkl` (the bytes of that record;
+// `source` names the file in messages), as Checkpoint::open finds it, with
+// storage records named `<archive_prefix>data/<key>`. Checks every tensor's
+// view against its storage's size. Throws CheckpointError.
+std::vector<TensorInfo> state_dict_from_pickle(const uint8_t* data, size_t size, const std::string& source,
+                                               const std::string& archive_prefix);
+
+// The classes and functions a checkpoint's pickle may name (all others,
+// e.g. torch.storage._load_from_bytes, are rejected): collections.OrderedDict,
+// torch._utils._rebuild_tensor_v2 / _rebuild_parameter, the torch.*Storage
+// classes, torch.device.
+const std::vector<std::string>& checkpoint_pickle_globals();
+
 }  // namespace intershape::mano

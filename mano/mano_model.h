@@ -3,6 +3,7 @@
 // or from a checkpoint's `mesh_reg.mano_layer.{r,l}.*` buffers. No LibTorch.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -50,6 +51,12 @@ struct ManoPair {
 // One pkl file, as released (Python 2 pickle with numpy, scipy.sparse and chumpy
 // objects), read without running anything from it. No left-hand fix here.
 ManoModel load_mano_pkl(const std::string& path, bool is_left);
+// The same from the bytes of such a file; `source` names it in messages.
+ManoModel load_mano_pkl_bytes(const uint8_t* data, size_t size, const std::string& source, bool is_left);
+// The classes and functions a MANO pkl may name (all others are rejected):
+// numpy's _reconstruct / ndarray / dtype, scipy's csc_matrix, chumpy's Ch and
+// Select, the builtin set.
+const std::vector<std::string>& mano_pickle_globals();
 
 // DIR/MANO_RIGHT.pkl and DIR/MANO_LEFT.pkl, with the reference's left-hand fix:
 // if sum |left.shapedirs[:,0,:] - right.shapedirs[:,0,:]| < 1, negate the left's.

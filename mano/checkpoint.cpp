@@ -1,0 +1,391 @@
+#include "mano/checkpoint.h"
+
+#include <zip.h>
+
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "mano/pickle.h"
+
+namespace intershape::mano {
+
+namespace {
+
+using pickle::Kind;
+using pickle::Value;
+
+// data.pkl holds metadata only (~100 KB for the two-hand network); a larger
+// one is not a checkpoint we can use, and reading it would cost its size.
+constexpr uint64_t kMaxPickleBytes = uint64_t{256} << 20;
+
+struct StorageType {
+  const char* name;
+  DType dtype;
+};
+constexpr StorageType kStorageTypes[] = {
+    {"torch.FloatStorage", DType::kFloat32}, {"torch.DoubleStorage", DType::kFloat64},
+    {"torch.HalfStorage", DType::kFloat16},  {"torch.BFloat16Storage", DType::kBFloat16},
+    {"torch.LongStorage", DType::kInt64},    {"torch.IntStorage", DType::kInt32},
+    {"torch.ShortStorage", DType::kInt16},   {"torch.CharStorage", DType::kInt8},
+    {"torch.ByteStorage", DType::kUInt8},    {"torch.BoolStorage", DType::kBool},
+};
+
+constexpr const char* kRebuildTensor = "torch._utils._rebuild_tensor_v2";
+constexpr const char* kRebuildParameter = "torch._utils._rebuild_parameter";
+constexpr const char* kRebuildParameterWithState = "torch._utils._rebuild_parameter_with_state";
+
+bool is_tensor(const Value* v) {
+  return v->is_object(kRebuildTensor) || v->is_object(kRebuildParameter) || v->is_object(kRebuildParameterWithState);
+}
+
+// The state dict: a dict or an OrderedDict (REDUCE + SETITEMS) of tensors.
+bool is_dict_like(const Value* v) { return v->is(Kind::kDict) || v->is_object("collections.OrderedDict"); }
+
+bool all_tensors(const Value* d) {
+  if (d->pairs.empty()) return false;
+  for (const auto& [k, v] : d->pairs) {
+    if (!k->is(Kind::kStr) || !is_tensor(v)) return false;
+  }
+  return true;
+}
+
+struct Parser {
+  const std::string& source;
+  const std::string& prefix;
+
+  [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(source + ": " + message); }
+
+  int64_t nonneg_int(const Value* v, const std::string& key, const char* what) const {
+    if (!v->is(Kind::kInt) || v->integer < 0) fail("'" + key + "': " + what + " is " + pickle::describe(v));
+    return v->integer;
+  }
+
+  TensorInfo tensor(const std::string& key, const Value* v, std::unordered_map<std::string, int64_t>& storages) const {
+    // _rebuild_parameter(data, requires_grad, backward_hooks): data is the tensor.
+    for (int unwrap = 0; unwrap < 2 && (v->is_object(kRebuildParameter) || v->is_object(kRebuildParameterWithState)); ++unwrap) {
+      if (v->args->items.empty()) fail("'" + key + "': parameter without its tensor");
+      v = v->args->items[0];
+    }
+    if (!v->is_object(kRebuildTensor)) fail("'" + key + "' is " + pickle::describe(v) + ", not a tensor");
+    const auto& a = v->args->items;
+    if (a.size() < 4) fail("'" + key + "': _rebuild_tensor_v2 with " + std::to_string(a.size()) + " arguments");
+    const Value* storage = a[0];
+    if (!storage->is(Kind::kPersistent)) fail("'" + key + "': tensor storage is " + pickle::describe(storage));
+    const Value* pid = storage->args;
+    TensorInfo info;
+    info.key = key;
+    // pid = ('storage', storage_type, key, location, numel), checked by persistent_load.
+    const std::string& storage_class = pid->items[1]->text;
+    bool known = false;
+    for (const StorageType& t : kStorageTypes) {
+      if (storage_class == t.name) {
+        info.dtype = t.dtype;
+        known = true;
+      }
+    }
+    if (!known) fail("'" + key + "': unsupported storage type " + storage_class);
+    const std::string& record = pid->items[2]->text;
+    info.storage_record = prefix + "data/" + record;
+    info.storage_numel = pid->items[4]->integer;
+    auto [it, inserted] = storages.emplace(record, info.storage_numel);
+    if (!inserted && it->second != info.storage_numel) {
+      fail("storage " + record + " is used with sizes " + std::to_string(it->second) + " and " + std::to_string(info.storage_numel));
+    }
+    info.storage_offset = nonneg_int(a[1], key, "storage offset");
+    if (!a[2]->is_sequence() || !a[3]->is_sequence()) fail("'" + key + "': size and stride are not tuples");
+    if (a[2]->items.size() != a[3]->items.size()) fail("'" + key + "': size and stride differ in length");
+    if (a[2]->items.size() > 64) fail("'" + key + "': too many dimensions");
+    // Highest element index the view touches, with overflow checks: it must lie in the storage.
+    const int64_t limit = info.storage_numel;
+    int64_t last = info.storage_offset;
+    bool empty = false;
+    for (size_t d = 0; d < a[2]->items.size(); ++d) {
+      const int64_t size = nonneg_int(a[2]->items[d], key, "size");
+      const int64_t stride = nonneg_int(a[3]->items[d], key, "stride");
+      info.shape.push_back(size);
+      info.stride.push_back(stride);
+      if (size == 0) empty = true;
+    }
+    if (!empty) {
+      for (size_t d = 0; d < info.shape.size(); ++d) {
+        const int64_t extent = info.shape[d] - 1;
+        if (extent > 0 && info.stride[d] > 0) {
+          if (info.stride[d] > limit / extent) fail("'" + key + "': view exceeds its storage");
+          const int64_t add = extent * info.stride[d];
+          if (last > limit - add) fail("'" + key + "': view exceeds its storage");
+          last += add;
+        }
+      }
+      if (last >= limit) {
+        fail("'" + key + "': view " + std::to_string(info.storage_offset) + " + shape/stride reaches element " +
+             std::to_string(last) + " of a storage of " + std::to_string(limit));
+      }
+      // numel cannot overflow: each dim is at most the storage size when strides are
+      // positive; zero strides (expanded views) can repeat, so bound the product too.
+      int64_t n = 1;
+      for (int64_t s : info.shape) {
+        if (s > (int64_t{1} << 40) / n) fail("'" + key + "': tensor too large");
+        n *= s;
+      }
+    } else if (info.storage_offset > limit) {
+      fail("'" + key + "': storage offset beyond its storage");
+    }
+    return info;
+  }
+};
+
+}  // namespace
+
+const std::vector<std::string>& checkpoint_pickle_globals() {
+  static const std::vector<std::string> kGlobals = [] {
+    std::vector<std::string> g = {"collections.OrderedDict", kRebuildTensor, kRebuildParameter,
+                                  kRebuildParameterWithState, "torch.device"};
+    for (const StorageType& t : kStorageTypes) g.push_back(t.name);
+    return g;
+  }();
+  return kGlobals;
+}
+
+std::vector<TensorInfo> state_dict_from_pickle(const uint8_t* data, size_t size, const std::string& source,
+                                               const std::string& archive_prefix) {
+  pickle::Options options;
+  options.source = source;
+  options.allowed_globals = checkpoint_pickle_globals();
+  options.persistent_load = [](pickle::Document& doc, Value* pid) {
+    // ('storage', storage_type, key, location, numel): only recorded, never read here.
+    if (!pid->is(Kind::kTuple) || pid->items.size() != 5) throw std::runtime_error("expected a 5-tuple, got " + pickle::describe(pid));
+    const auto& p = pid->items;
+    if (!p[0]->is_text() || p[0]->text != "storage") throw std::runtime_error("not a storage");
+    if (!p[1]->is(Kind::kGlobal)) throw std::runtime_error("storage type is " + pickle::describe(p[1]));
+    if (!p[2]->is_text() || p[2]->text.empty() || p[2]->text.size() > 64 ||
+        p[2]->text.find_first_of("/\\") != std::string::npos || p[2]->text == "." || p[2]->text == "..") {
+      throw std::runtime_error("bad storage key " + pickle::describe(p[2]));
+    }
+    if (!p[4]->is(Kind::kInt) || p[4]->integer < 0 || p[4]->integer > (int64_t{1} << 56)) {
+      throw std::runtime_error("bad storage size " + pickle::describe(p[4]));
+    }
+    Value* v = doc.make(Kind::kPersistent);
+    v->args = pid;
+    return v;
+  };
+  pickle::Document doc;
+  try {
+    doc = pickle::parse(data, size, options);
+  } catch (const pickle::PickleError& e) {
+    throw CheckpointError(e.what());
+  }
+  Parser parser{source, archive_prefix};
+  const Value* root = doc.root();
+  if (!is_dict_like(root)) parser.fail("holds " + pickle::describe(root) + ", not a state dict");
+  const Value* sd = nullptr;
+  if (const Value* net = root->get("network")) {
+    sd = net;
+  } else if (const Value* s = root->get("state_dict")) {
+    sd = s;
+  } else if (all_tensors(root)) {
+    sd = root;
+  }
+  if (sd == nullptr) {
+    parser.fail("holds no state dict (no 'network' or 'state_dict' entry, and its entries are not all tensors)");
+  }
+  if (!is_dict_like(sd)) parser.fail("the state dict is " + pickle::describe(sd) + ", not a dict");
+  std::vector<TensorInfo> tensors;
+  std::unordered_map<std::string, int64_t> storages;
+  std::unordered_set<std::string> keys;
+  for (const auto& [k, v] : sd->pairs) {
+    if (!k->is(Kind::kStr)) parser.fail("state dict key is " + pickle::describe(k) + ", not a string");
+    std::string key = k->text;
+    if (key.rfind("module.", 0) == 0) key.erase(0, 7);
+    if (!keys.insert(key).second) parser.fail("state dict key '" + key + "' appears twice");
+    tensors.push_back(parser.tensor(key, v, storages));
+  }
+  return tensors;
+}
+
+int64_t TensorInfo::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+const TensorInfo* Checkpoint::find(const std::string& key) const {
+  for (const TensorInfo& t : tensors_) {
+    if (t.key == key) return &t;
+  }
+  return nullptr;
+}
+
+Array Checkpoint::read(const TensorInfo& info) const {
+  Array a;
+  a.dtype = info.dtype;
+  a.shape = info.shape;
+  a.bytes.resize(static_cast<size_t>(info.numel()) * dtype_size(info.dtype));
+  read_into(info, a.bytes.data(), a.bytes.size());
+  return a;
+}
+
+namespace {
+
+std::string zip_message(int code) {
+  zip_error_t error;
+  zip_error_init_with_code(&error, code);
+  std::string s = zip_error_strerror(&error);
+  zip_error_fini(&error);
+  return s;
+}
+
+class ZipCheckpoint : public Checkpoint {
+ public:
+  ZipCheckpoint(const std::string& path, zip_t* zip) : zip_(zip) { path_ = path; }
+  ~ZipCheckpoint() override { zip_discard(zip_); }
+
+  [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(path_ + ": " + message); }
+
+  // The whole record, read to its end so that libzip checks its CRC.
+  std::vector<uint8_t> read_record(const std::string& name, uint64_t expected_size, bool check_size) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(zip_, name.c_str(), 0, &st) != 0) fail("no record " + name + " in the archive");
+    if (!(st.valid & ZIP_STAT_SIZE)) fail("record " + name + " has no size");
+    if (check_size && st.size != expected_size) {
+      fail("record " + name + " has " + std::to_string(st.size) + " bytes, expected " + std::to_string(expected_size));
+    }
+    if (!check_size && st.size > expected_size) {
+      fail("record " + name + " is " + std::to_string(st.size) + " bytes, more than the " + std::to_string(expected_size) + " allowed");
+    }
+    zip_file_t* f = zip_fopen(zip_, name.c_str(), 0);
+    if (f == nullptr) fail("cannot open record " + name + ": " + zip_strerror(zip_));
+    std::vector<uint8_t> bytes(static_cast<size_t>(st.size));
+    uint64_t got = 0;
+    std::string error;
+    while (got < st.size) {
+      const zip_int64_t n = zip_fread(f, bytes.data() + got, st.size - got);
+      if (n < 0) {
+        error = zip_file_strerror(f);
+        break;
+      }
+      if (n == 0) {
+        error = "record ends early";
+        break;
+      }
+      got += static_cast<uint64_t>(n);
+    }
+    if (error.empty()) {
+      // One more read reaches the end of the record, where libzip compares the CRC.
+      uint8_t extra;
+      const zip_int64_t n = zip_fread(f, &extra, 1);
+      if (n < 0) error = zip_file_strerror(f);
+      else if (n > 0) error = "record longer than its size";
+    }
+    const int close = zip_fclose(f);
+    if (error.empty() && close != 0) error = zip_message(close);
+    if (!error.empty()) fail("cannot read record " + name + ": " + error);
+    return bytes;
+  }
+
+  void read_into(const TensorInfo& info, void* dst, size_t dst_bytes) const override {
+    const size_t item = dtype_size(info.dtype);
+    const int64_t numel = info.numel();
+    if (dst_bytes != static_cast<size_t>(numel) * item) {
+      fail("'" + info.key + "': destination has " + std::to_string(dst_bytes) + " bytes for " +
+           std::to_string(numel) + " elements of " + dtype_name(info.dtype));
+    }
+    const uint64_t record_bytes = static_cast<uint64_t>(info.storage_numel) * item;
+    std::vector<uint8_t> storage;
+    try {
+      storage = read_record(info.storage_record, record_bytes, true);
+    } catch (const CheckpointError& e) {
+      throw CheckpointError(std::string(e.what()) + " (tensor '" + info.key + "')");
+    }
+    if (numel == 0) return;
+    // Gather the view (offset, shape, stride in elements) into C order; the
+    // view was checked against the storage size when the pickle was read.
+    auto* out = static_cast<uint8_t*>(dst);
+    const size_t dims = info.shape.size();
+    std::vector<int64_t> idx(dims, 0);
+    int64_t src = info.storage_offset;
+    for (int64_t n = 0; n < numel; ++n) {
+      std::memcpy(out + static_cast<size_t>(n) * item, storage.data() + static_cast<size_t>(src) * item, item);
+      for (size_t d = dims; d-- > 0;) {
+        if (++idx[d] < info.shape[d]) {
+          src += info.stride[d];
+          break;
+        }
+        src -= info.stride[d] * (info.shape[d] - 1);
+        idx[d] = 0;
+      }
+    }
+  }
+
+  void load() {
+    const zip_int64_t n = zip_get_num_entries(zip_, 0);
+    std::string pkl;
+    for (zip_int64_t i = 0; i < n; ++i) {
+      const char* name = zip_get_name(zip_, static_cast<zip_uint64_t>(i), 0);
+      if (name == nullptr) continue;
+      const std::string s = name;
+      if (s.size() >= 9 && s.compare(s.size() - 9, 9, "/data.pkl") == 0 && s.find('/') == s.size() - 9) {
+        pkl = s;
+        break;
+      }
+    }
+    if (pkl.empty()) fail("no <archive>/data.pkl record: not a PyTorch checkpoint");
+    const std::string prefix = pkl.substr(0, pkl.size() - 8);  // "<archive>/"
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(zip_, (prefix + "byteorder").c_str(), 0, &st) == 0) {
+      const std::vector<uint8_t> order = read_record(prefix + "byteorder", 16, false);
+      if (std::string(order.begin(), order.end()) != "little") fail("tensors are stored big-endian, which is not supported");
+    }
+    const std::vector<uint8_t> bytes = read_record(pkl, kMaxPickleBytes, false);
+    tensors_ = state_dict_from_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl, prefix);
+    // Every storage the state dict uses must be there with its size.
+    for (const TensorInfo& t : tensors_) {
+      zip_stat_t s;
+      zip_stat_init(&s);
+      if (zip_stat(zip_, t.storage_record.c_str(), 0, &s) != 0) {
+        fail("'" + t.key + "': no record " + t.storage_record + " in the archive");
+      }
+      const uint64_t want = static_cast<uint64_t>(t.storage_numel) * dtype_size(t.dtype);
+      if (s.size != want) {
+        fail("'" + t.key + "': record " + t.storage_record + " has " + std::to_string(s.size) + " bytes, expected " +
+             std::to_string(want));
+      }
+    }
+  }
+
+ private:
+  zip_t* zip_;
+  mutable std::mutex mutex_;  // libzip archives are not thread-safe
+};
+
+}  // namespace
+
+std::unique_ptr<Checkpoint> Checkpoint::open(const std::string& path) {
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw CheckpointError(path + ": cannot open file");
+    char head[4] = {};
+    in.read(head, 4);
+    if (in.gcount() >= 2 && static_cast<uint8_t>(head[0]) == 0x80 && static_cast<uint8_t>(head[1]) <= 5) {
+      throw CheckpointError(path + ": legacy (non-zip) torch.save format, which is not supported; re-save it with "
+                                   "torch.save(obj, path) from PyTorch 1.6 or later");
+    }
+  }
+  int code = 0;
+  zip_t* zip = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
+  if (zip == nullptr) {
+    if (code == ZIP_ER_NOZIP) throw CheckpointError(path + ": not a zip archive (not a PyTorch checkpoint, or truncated)");
+    throw CheckpointError(path + ": cannot open as a zip archive: " + zip_message(code));
+  }
+  auto checkpoint = std::make_unique<ZipCheckpoint>(path, zip);
+  checkpoint->load();
+  return checkpoint;
+}
+
+}  // namespace intershape::mano
