@@ -11,9 +11,8 @@ core::EstimatorFactory product_estimator_factory() {
 #else
     (void)config;
     throw core::ModelError(
-        "No model backend is available in this build (it was built without LibTorch, or "
-        "without the network library). The video still plays; rebuild with LibTorch "
-        "(-DINTERSHAPE_WITH_TORCH=ON) to see hands.");
+        "No model backend in this build (built without LibTorch). The video still plays; "
+        "rebuild with -DINTERSHAPE_WITH_TORCH=ON to see hands.");
 #endif
   };
 }

@@ -258,6 +258,27 @@ void apply_settings(GuiState& s) {
   }
 }
 
+// How old the drawn result is, in the video's bottom-left corner.
+void draw_video_caption(const GuiState& s) {
+  if (!s.frame || s.video_px.w <= 0) return;
+  char text[160];
+  if (s.result) {
+    const double age =
+        duration<double, std::milli>(Clock::now() - s.result->frame->captured_at).count();
+    std::snprintf(text, sizeof text, "frame %lld, result of frame %lld (%.0f ms old)",
+                  static_cast<long long>(s.frame->index),
+                  static_cast<long long>(s.result->frame->index), age);
+  } else {
+    std::snprintf(text, sizeof text, "frame %lld, no result", static_cast<long long>(s.frame->index));
+  }
+  ImDrawList* draw = ImGui::GetBackgroundDrawList();
+  const ImVec2 at(s.video_px.x + 6.f, s.video_px.y + s.video_px.h - ImGui::GetFontSize() - 6.f);
+  const ImVec2 size = ImGui::CalcTextSize(text);
+  draw->AddRectFilled(ImVec2(at.x - 3, at.y - 2), ImVec2(at.x + size.x + 3, at.y + size.y + 2),
+                      IM_COL32(0, 0, 0, 150));
+  draw->AddText(at, IM_COL32(255, 255, 255, 230), text);
+}
+
 bool save_screenshot(const std::string& path, int w, int h) {
   std::vector<uint8_t> rgb = render::read_pixels_rgb(w, h);
   cv::Mat img(h, w, CV_8UC3, rgb.data());
@@ -430,6 +451,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     if (s.ui.show_attention) attention_panel(s);
     handle_video_mouse(s);
     apply_settings(s);
+    draw_video_caption(s);
     ImGui::Render();
 
     int fb_w = 0, fb_h = 0;

@@ -29,7 +29,7 @@ float window_height() { return ImGui::GetIO().DisplaySize.y; }
 }  // namespace
 
 void model_panel(GuiState& s) {
-  place("Model", 0, 0, kPanelColumnWidth, 190);
+  place("Model", 0, 0, kPanelColumnWidth, 220);
   if (!ImGui::Begin("Model")) {
     ImGui::End();
     return;
@@ -80,7 +80,7 @@ void model_panel(GuiState& s) {
 }
 
 void playback_panel(GuiState& s) {
-  place("Playback", 0, 190, kPanelColumnWidth, 205);
+  place("Playback", 0, 220, kPanelColumnWidth, 215);
   if (!ImGui::Begin("Playback")) {
     ImGui::End();
     return;
@@ -133,7 +133,7 @@ void playback_panel(GuiState& s) {
 }
 
 void thresholds_panel(GuiState& s) {
-  place("Thresholds", 0, 395, kPanelColumnWidth, 302);
+  place("Thresholds", 0, 435, kPanelColumnWidth, 262);
   if (!ImGui::Begin("Thresholds")) {
     ImGui::End();
     return;
