@@ -413,6 +413,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   g_interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);
 
+  GuiRunReport report;
   int exit_code = 0;
   int settle = -1;  // screenshot mode: frames left to render once the last result is in
   auto last_frame_time = Clock::now();
@@ -431,7 +432,11 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     const auto wait = last_frame_time + display_period - Clock::now();
     std::optional<core::ResultPtr> r =
         wait > Clock::duration::zero() ? engine.wait_result_for(wait) : engine.take_result();
-    if (r && *r) take_result(s, *r);
+    if (r && *r) {
+      take_result(s, *r);
+      ++report.results_seen;
+    }
+    if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
     s.faces = engine.faces();
 
     const auto now = Clock::now();
@@ -459,6 +464,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     draw_scene(s, fb_w, fb_h);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     ++s.frames_shown;
+    ++report.frames_rendered;
 
     if (test_mode) {
       const core::CaptureStatus cs = engine.capture_status();
@@ -487,6 +493,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     window.swap();
   }
   std::signal(SIGINT, previous_handler);
+  if (config.report) *config.report = report;
 
   // Shutdown order: request stop -> close slots -> join (Engine::stop) ->
   // destroy GL objects -> ImGui -> the context (the window, last).

@@ -8,6 +8,7 @@
 // frame processed), waits for the last frame's result, lets ImGui settle, saves
 // the back buffer to the PNG and returns.
 
+#include <cstdint>
 #include <string>
 
 #include "core/capture.h"
@@ -15,6 +16,13 @@
 #include "core/pipeline.h"
 
 namespace intershape::app {
+
+// What a run did, for tests and logs.
+struct GuiRunReport {
+  uint64_t frames_rendered = 0;
+  uint64_t frames_rendered_before_first_result = 0;
+  uint64_t results_seen = 0;
+};
 
 struct GuiConfig {
   core::SourceSpec source = core::SourceSpec::camera_index(0);
@@ -25,6 +33,7 @@ struct GuiConfig {
   int frames = 0;
   std::string screenshot;
   std::string panel;  // open at start: "attention", "3d" (the 3D view is open by default)
+  GuiRunReport* report = nullptr;  // filled when the run ends, if given
 };
 
 // Returns the process exit code: 0, or non-zero in screenshot mode when the
