@@ -185,7 +185,13 @@ TEST_CASE("soak: a few hundred frames, progress keeps coming, memory stays flat"
   }
   const double rss_end = rss_mb();
   MESSAGE("RSS at frame 100: " << rss_at_100 << " MB, at the end: " << rss_end << " MB");
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed memory in quarantine, so RSS grows by design;
+  // LeakSanitizer checks this build for leaks instead.
+  (void)rss_end;
+#else
   CHECK(rss_end < rss_at_100 + 16.0);
+#endif
   engine.stop();
   std::filesystem::remove_all(dir);
 }
