@@ -8,6 +8,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <glm/gtc/matrix_transform.hpp>
@@ -32,8 +33,8 @@ using namespace std::chrono;
 using core::Clock;
 
 const char* const kJointNames[core::kJointsPerHand] = {
-    "wrist",   "index 1", "index 2", "index 3", "middle 1", "middle 2", "middle 3",
-    "pinky 1", "pinky 2", "pinky 3", "ring 1",  "ring 2",   "ring 3",   "thumb 1",
+    "wrist",   "index 1", "index 2",   "index 3",   "middle 1",   "middle 2", "middle 3",
+    "pinky 1", "pinky 2", "pinky 3",   "ring 1",    "ring 2",     "ring 3",   "thumb 1",
     "thumb 2", "thumb 3", "thumb tip", "index tip", "middle tip", "ring tip", "pinky tip"};
 
 namespace {
@@ -52,7 +53,14 @@ struct ImGuiSession {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
-    if (test_mode) io.IniFilename = nullptr;  // no layout from earlier runs
+    // The panel layout persists in the user's config folder, never in the
+    // working directory; test runs start from the built-in layout.
+    if (test_mode) {
+      io.IniFilename = nullptr;
+    } else {
+      ini_path_ = layout_file();
+      io.IniFilename = ini_path_.empty() ? nullptr : ini_path_.c_str();
+    }
     ImGui::StyleColorsDark();
     ImGuiStyle& style = ImGui::GetStyle();
     style.WindowRounding = 0.f;
@@ -74,6 +82,24 @@ struct ImGuiSession {
     ImGui_ImplGlfw_Shutdown();
     ImGui::DestroyContext();
   }
+
+ private:
+  // $XDG_CONFIG_HOME/intershape/imgui.ini or ~/.config/intershape/imgui.ini.
+  static std::string layout_file() {
+    namespace fs = std::filesystem;
+    fs::path base;
+    if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg)
+      base = xdg;
+    else if (const char* home = std::getenv("HOME"); home && *home)
+      base = fs::path(home) / ".config";
+    else
+      return {};
+    std::error_code ec;
+    fs::create_directories(base / "intershape", ec);
+    if (ec) return {};
+    return (base / "intershape" / "imgui.ini").string();
+  }
+  std::string ini_path_;
 };
 
 double seconds_of(Clock::time_point t) { return duration<double>(t.time_since_epoch()).count(); }
@@ -117,8 +143,8 @@ void take_result(GuiState& s, core::ResultPtr r) {
 // request). Depth: pixels, larger = farther.
 glm::mat4 overlay_projection(const GuiState& s, float fw, float fh) {
   const float zr = 8.f * std::max(fw, fh);
-  const glm::mat4 proj = s.ui.mirror ? glm::ortho(fw, 0.f, fh, 0.f, -zr, zr)
-                                     : glm::ortho(0.f, fw, fh, 0.f, -zr, zr);
+  const glm::mat4 proj =
+      s.ui.mirror ? glm::ortho(fw, 0.f, fh, 0.f, -zr, zr) : glm::ortho(0.f, fw, fh, 0.f, -zr, zr);
   return proj * glm::scale(glm::mat4(1.f), glm::vec3(1.f, 1.f, -1.f));
 }
 
@@ -164,8 +190,9 @@ void draw_scene(GuiState& s, int fb_w, int fb_h) {
       for (int j = 0; j < core::kJointsPerHand; ++j) {
         const auto& k = kp[h * core::kJointsPerHand + j];
         if (s.ui.show_keypoints)
-          points.push_back({{k[0], k[1], 0.f}, {0.25f + 0.75f * c.x, 0.25f + 0.75f * c.y,
-                                                0.25f + 0.75f * c.z, 0.3f + 0.7f * k[2]}});
+          points.push_back({{k[0], k[1], 0.f},
+                            {0.25f + 0.75f * c.x, 0.25f + 0.75f * c.y, 0.25f + 0.75f * c.z,
+                             0.3f + 0.7f * k[2]}});
         const int p = kJointParents[j];
         if (s.ui.show_skeleton && p >= 0) {
           const auto& q = kp[h * core::kJointsPerHand + p];
@@ -179,8 +206,10 @@ void draw_scene(GuiState& s, int fb_w, int fb_h) {
     if (s.ui.show_crop) {
       const core::CropRect& c = s.result->crop;
       const glm::vec4 col(1.f, 1.f, 1.f, 0.6f);
-      r.lines.draw({{{c.x0, c.y0, 0}, col}, {{c.x0 + c.side, c.y0, 0}, col},
-                    {{c.x0 + c.side, c.y0 + c.side, 0}, col}, {{c.x0, c.y0 + c.side, 0}, col}},
+      r.lines.draw({{{c.x0, c.y0, 0}, col},
+                    {{c.x0 + c.side, c.y0, 0}, col},
+                    {{c.x0 + c.side, c.y0 + c.side, 0}, col},
+                    {{c.x0, c.y0 + c.side, 0}, col}},
                    GL_LINE_LOOP, mvp);
     }
   }
@@ -189,7 +218,9 @@ void draw_scene(GuiState& s, int fb_w, int fb_h) {
     const float x0 = s.drag_x1 < s.drag_x0 ? s.drag_x0 - side : s.drag_x0;
     const float y0 = s.drag_y1 < s.drag_y0 ? s.drag_y0 - side : s.drag_y0;
     const glm::vec4 col(0.3f, 1.f, 0.4f, 0.9f);
-    r.lines.draw({{{x0, y0, 0}, col}, {{x0 + side, y0, 0}, col}, {{x0 + side, y0 + side, 0}, col},
+    r.lines.draw({{{x0, y0, 0}, col},
+                  {{x0 + side, y0, 0}, col},
+                  {{x0 + side, y0 + side, 0}, col},
                   {{x0, y0 + side, 0}, col}},
                  GL_LINE_LOOP, mvp);
   }
@@ -269,7 +300,8 @@ void draw_video_caption(const GuiState& s) {
                   static_cast<long long>(s.frame->index),
                   static_cast<long long>(s.result->frame->index), age);
   } else {
-    std::snprintf(text, sizeof text, "frame %lld, no result", static_cast<long long>(s.frame->index));
+    std::snprintf(text, sizeof text, "frame %lld, no result",
+                  static_cast<long long>(s.frame->index));
   }
   ImDrawList* draw = ImGui::GetBackgroundDrawList();
   const ImVec2 at(s.video_px.x + 6.f, s.video_px.y + s.video_px.h - ImGui::GetFontSize() - 6.f);
@@ -347,9 +379,8 @@ void render_view3d(GuiState& s, int width, int height) {
   const float distance = o.distance * radius;
   const glm::vec3 eye = centre + distance * dir;
   const glm::mat4 view = glm::lookAt(eye, centre, glm::vec3(0.f, -1.f, 0.f));
-  const glm::mat4 proj =
-      glm::perspective(glm::radians(40.f), static_cast<float>(width) / height,
-                       0.02f * distance, distance + 4.f * radius);
+  const glm::mat4 proj = glm::perspective(glm::radians(40.f), static_cast<float>(width) / height,
+                                          0.02f * distance, distance + 4.f * radius);
   for (int h = 0; h < 2; ++h) {
     if (composed[h].empty()) continue;
     s.hands[h].view_mesh.upload(composed[h], (*s.faces)[h]);
@@ -394,7 +425,9 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   s.renderer = std::make_unique<Renderer>();  // compiles the shaders: fails early and clearly
   s.form.checkpoint = config.model.checkpoint;
   s.form.mano_dir = config.model.mano_dir;
-  s.form.device = config.model.device == "cpu" ? 1 : config.model.device.rfind("cuda", 0) == 0 ? 2 : 0;
+  s.form.device = config.model.device == "cpu"                ? 1
+                  : config.model.device.rfind("cuda", 0) == 0 ? 2
+                                                              : 0;
   s.form.precision = config.model.precision == "fp16" ? 1 : 0;
   s.form.threads = config.model.threads;
   s.form.synthetic = config.model.synthetic;

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include <glm/gtc/matrix_transform.hpp>
 #include <imgui.h>
+#include <glm/gtc/matrix_transform.hpp>
 
 #include "app/gui_state.h"
 #include "core/overlay_fit.h"
@@ -25,8 +25,7 @@ struct MapClick {
 // the cursor and the crop / frame pixel.
 MapClick show_map(GuiState& s, const std::string& name, const float* values, int w, int h,
                   bool over_crop, int size) {
-  const unsigned int tex =
-      draw_map(s, name, values, w, h, over_crop, s.attention.opacity, size);
+  const unsigned int tex = draw_map(s, name, values, w, h, over_crop, s.attention.opacity, size);
   const ImVec2 at = ImGui::GetCursorScreenPos();
   ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(tex)),
                ImVec2(static_cast<float>(size), static_cast<float>(size)), ImVec2(0, 1),
@@ -42,9 +41,10 @@ MapClick show_map(GuiState& s, const std::string& name, const float* values, int
     const float value = values[cy * w + cx];
     const float px = c.u * core::kInputSize, py = c.v * core::kInputSize;
     const core::CropRect& crop = s.result->crop;
-    ImGui::SetTooltip("%s\ncell (%d, %d) of %dx%d: %.4f\ncrop pixel (%.0f, %.0f)\nframe pixel (%.0f, %.0f)",
-                      name.c_str(), cx, cy, w, h, value, px, py, crop.x0 + px / crop.scale(),
-                      crop.y0 + py / crop.scale());
+    ImGui::SetTooltip(
+        "%s\ncell (%d, %d) of %dx%d: %.4f\ncrop pixel (%.0f, %.0f)\nframe pixel (%.0f, %.0f)",
+        name.c_str(), cx, cy, w, h, value, px, py, crop.x0 + px / crop.scale(),
+        crop.y0 + py / crop.scale());
   }
   return c;
 }
@@ -92,9 +92,9 @@ unsigned int draw_stage_mesh(GuiState& s, int hand, int stage, int size) {
 void attention_panel(GuiState& s) {
   const ImVec2 display = ImGui::GetIO().DisplaySize;
   ImGui::SetNextWindowPos(ImVec2(kPanelColumnWidth + 10.f, 10.f), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowSize(ImVec2(std::min(880.f, display.x - kPanelColumnWidth - 20.f),
-                                  display.y - 20.f),
-                           ImGuiCond_FirstUseEver);
+  ImGui::SetNextWindowSize(
+      ImVec2(std::min(880.f, display.x - kPanelColumnWidth - 20.f), display.y - 20.f),
+      ImGuiCond_FirstUseEver);
   if (!ImGui::Begin("Attention", &s.ui.show_attention)) {
     ImGui::End();
     return;
@@ -125,9 +125,9 @@ void attention_panel(GuiState& s) {
     if (h) ImGui::SameLine();
     ImGui::BeginGroup();
     ImGui::Text("%s attention", h == 0 ? "Right" : "Left");
-    const MapClick c = show_map(s, h == 0 ? "right attention" : "left attention",
-                                &result->output.attention[static_cast<size_t>(h) * n * n], n, n,
-                                true, 220);
+    const MapClick c =
+        show_map(s, h == 0 ? "right attention" : "left attention",
+                 &result->output.attention[static_cast<size_t>(h) * n * n], n, n, true, 220);
     if (c.clicked) {  // nearest keypoint of this hand
       float best = 1e9f;
       for (int j = 0; j < core::kJointsPerHand; ++j) {
@@ -169,8 +169,8 @@ void attention_panel(GuiState& s) {
   }
   ImGui::BeginGroup();
   ImGui::Text("%s %s: max over depth", hands[a.hand], kJointNames[a.joint]);
-  show_map(s, "joint heatmap", &detail->heatmap_depth_max[static_cast<size_t>(joint) * n * n], n,
-           n, false, 160);
+  show_map(s, "joint heatmap", &detail->heatmap_depth_max[static_cast<size_t>(joint) * n * n], n, n,
+           false, 160);
   ImGui::EndGroup();
   if (a.depth_slices) {
     ImGui::SameLine();

@@ -38,7 +38,8 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_option("--device", o->device, "auto | cpu | cuda | cuda:N (GUI)");
   app.add_option("--precision", o->precision, "fp32 | fp16 (GUI)");
   app.add_option("--threads", o->threads, "CPU threads for the network, 0 = all (GUI)");
-  app.add_option("--frames", o->frames, "Run on the first N frames, then save --screenshot and exit");
+  app.add_option("--frames", o->frames,
+                 "Run on the first N frames, then save --screenshot and exit");
   app.add_option("--screenshot", o->screenshot, "PNG to save after --frames frames");
   app.add_option("--panel", o->panel, "Panel to open at start: attention | 3d");
   app.add_option("--width", o->width, "Window width")->check(CLI::Range(320, 8192));

@@ -110,15 +110,15 @@ void playback_panel(GuiState& s) {
   ImGui::PushItemWidth(-70);
   if (cs.seekable && cs.frame_count > 0) {
     int pos = static_cast<int>(std::max<int64_t>(0, cs.position - 1));
-    if (ImGui::SliderInt("Frame", &pos, 0, static_cast<int>(cs.frame_count - 1)))
-      cap.seek(pos);
+    if (ImGui::SliderInt("Frame", &pos, 0, static_cast<int>(cs.frame_count - 1))) cap.seek(pos);
   }
   float speed = static_cast<float>(cap.speed());
   if (ImGui::SliderFloat("Speed", &speed, 0.1f, 4.f, "%.2fx", ImGuiSliderFlags_Logarithmic))
     cap.set_speed(speed);
   int pacing = static_cast<int>(cap.pacing());
   const char* pacings[] = {"source rate", "as fast as possible", "every frame"};
-  if (ImGui::Combo("Pacing", &pacing, pacings, 3)) cap.set_pacing(static_cast<core::Pacing>(pacing));
+  if (ImGui::Combo("Pacing", &pacing, pacings, 3))
+    cap.set_pacing(static_cast<core::Pacing>(pacing));
   ImGui::PopItemWidth();
   ImGui::Text("%s: %s", cs.source.c_str(), core::state_name(cs.state));
   if (!cs.message.empty()) {
@@ -199,7 +199,8 @@ void stats_panel(GuiState& s) {
   ImGui::Text("Network  %6.1f Hz", ws.rate_hz);
   if (s.result) {
     const double age = duration<double, std::milli>(now - s.result->finished_at).count();
-    const double frame_age = duration<double, std::milli>(now - s.result->frame->captured_at).count();
+    const double frame_age =
+        duration<double, std::milli>(now - s.result->frame->captured_at).count();
     ImGui::Text("Result age %.0f ms (frame %.0f ms)", age, frame_age);
     ImGui::Text("Result of frame %lld, showing %lld",
                 static_cast<long long>(s.result->frame->index),

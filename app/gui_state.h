@@ -22,9 +22,9 @@ struct UiSettings {
   float keypoint_confidence = 0.3f;  // crop tracking
   float crop_margin = 0.3f;
   float crop_smoothing = 0.6f;
-  float smoothing = 0.3f;            // One-Euro strength on joints, vertices, placement
-  float presence_threshold = 0.5f;   // below: the hand is not drawn
-  bool mirror = false;               // display only
+  float smoothing = 0.3f;           // One-Euro strength on joints, vertices, placement
+  float presence_threshold = 0.5f;  // below: the hand is not drawn
+  bool mirror = false;              // display only
   // Drawing
   bool show_video = true;
   bool show_meshes = true;
@@ -68,7 +68,7 @@ struct AttentionState {
   float opacity = 0.6f;
   bool depth_slices = false;  // asks the worker for the full heatmaps
   int depth = 32;
-  int stage = 1;  // 1..3
+  int stage = 1;             // 1..3
   core::ResultPtr crop_for;  // the result crop_texture was made from
 };
 
@@ -132,9 +132,8 @@ unsigned int draw_map(GuiState& s, const std::string& name, const float* values,
                       bool over_crop, float opacity, int size);
 
 // MANO kinematic parents of the 21 joints (tips last), for the skeleton.
-inline constexpr int kJointParents[core::kJointsPerHand] = {-1, 0, 1, 2,  0,  4, 5,
-                                                            0,  7, 8, 0,  10, 11, 0,
-                                                            13, 14, 15, 3, 6, 12, 9};
+inline constexpr int kJointParents[core::kJointsPerHand] = {-1, 0,  1, 2,  0,  4,  5, 0, 7,  8, 0,
+                                                            10, 11, 0, 13, 14, 15, 3, 6, 12, 9};
 extern const char* const kJointNames[core::kJointsPerHand];
 
 }  // namespace intershape::app

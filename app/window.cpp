@@ -12,8 +12,8 @@ std::string& last_glfw_error() {
 }
 
 void on_glfw_error(int code, const char* description) {
-  last_glfw_error() = std::string(description ? description : "?") + " (GLFW error " +
-                      std::to_string(code) + ")";
+  last_glfw_error() =
+      std::string(description ? description : "?") + " (GLFW error " + std::to_string(code) + ")";
 }
 
 }  // namespace
@@ -21,10 +21,9 @@ void on_glfw_error(int code, const char* description) {
 Window::Window(int width, int height, const std::string& title, bool visible) {
   glfwSetErrorCallback(on_glfw_error);
   if (!glfwInit())
-    throw WindowError(
-        "Could not start the window system: " + last_glfw_error() +
-        ". Is there a display? (Run under a desktop session, or headless with "
-        "xvfb-run -a -s \"-screen 0 1280x720x24\".)");
+    throw WindowError("Could not start the window system: " + last_glfw_error() +
+                      ". Is there a display? (Run under a desktop session, or headless with "
+                      "xvfb-run -a -s \"-screen 0 1280x720x24\".)");
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
   glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);

@@ -142,22 +142,32 @@ SourceSpec SourceSpec::parse(const std::string& text) {
 
 std::string SourceSpec::describe() const {
   switch (kind) {
-    case Kind::kCamera: return "camera " + std::to_string(camera);
-    case Kind::kVideo: return "video " + path;
-    case Kind::kImages: return "image folder " + path;
-    case Kind::kStream: return "stream " + path;
+    case Kind::kCamera:
+      return "camera " + std::to_string(camera);
+    case Kind::kVideo:
+      return "video " + path;
+    case Kind::kImages:
+      return "image folder " + path;
+    case Kind::kStream:
+      return "stream " + path;
   }
   return "?";
 }
 
 const char* state_name(CaptureStatus::State s) {
   switch (s) {
-    case CaptureStatus::State::kIdle: return "idle";
-    case CaptureStatus::State::kOpening: return "opening";
-    case CaptureStatus::State::kPlaying: return "playing";
-    case CaptureStatus::State::kPaused: return "paused";
-    case CaptureStatus::State::kEnded: return "ended";
-    case CaptureStatus::State::kError: return "error";
+    case CaptureStatus::State::kIdle:
+      return "idle";
+    case CaptureStatus::State::kOpening:
+      return "opening";
+    case CaptureStatus::State::kPlaying:
+      return "playing";
+    case CaptureStatus::State::kPaused:
+      return "paused";
+    case CaptureStatus::State::kEnded:
+      return "ended";
+    case CaptureStatus::State::kError:
+      return "error";
   }
   return "?";
 }
@@ -194,27 +204,43 @@ void Capture::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-#define INTERSHAPE_COMMAND(body)                \
-  {                                             \
-    std::lock_guard<std::mutex> lock(mutex_);   \
-    body;                                       \
-    ++commands_;                                \
-  }                                             \
+template <class Change>
+void Capture::command(Change&& change) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    change();
+    ++commands_;
+  }
   cv_.notify_all();
+}
 
 void Capture::open(const SourceSpec& source) {
-  INTERSHAPE_COMMAND(requested_ = source; open_requested_ = true)
+  command([&] {
+    requested_ = source;
+    open_requested_ = true;
+  });
 }
-void Capture::set_paused(bool paused) { INTERSHAPE_COMMAND(paused_ = paused) }
-void Capture::step() { INTERSHAPE_COMMAND(++step_requests_) }
-void Capture::seek(int64_t frame) { INTERSHAPE_COMMAND(seek_to_ = std::max<int64_t>(0, frame)) }
+void Capture::set_paused(bool paused) {
+  command([&] { paused_ = paused; });
+}
+void Capture::step() {
+  command([&] { ++step_requests_; });
+}
+void Capture::seek(int64_t frame) {
+  command([&] { seek_to_ = std::max<int64_t>(0, frame); });
+}
 void Capture::set_speed(double factor) {
-  INTERSHAPE_COMMAND(speed_ = std::clamp(factor, 0.05, 16.0))
+  command([&] { speed_ = std::clamp(factor, 0.05, 16.0); });
 }
-void Capture::set_pacing(Pacing pacing) { INTERSHAPE_COMMAND(pacing_ = pacing) }
-void Capture::set_loop(bool loop) { INTERSHAPE_COMMAND(loop_ = loop) }
-void Capture::set_last_frame(int64_t last) { INTERSHAPE_COMMAND(last_frame_ = last) }
-#undef INTERSHAPE_COMMAND
+void Capture::set_pacing(Pacing pacing) {
+  command([&] { pacing_ = pacing; });
+}
+void Capture::set_loop(bool loop) {
+  command([&] { loop_ = loop; });
+}
+void Capture::set_last_frame(int64_t last) {
+  command([&] { last_frame_ = last; });
+}
 
 CaptureStatus Capture::status() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -231,12 +257,6 @@ double Capture::speed() const {
 bool Capture::paused() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return paused_;
-}
-
-void Capture::set_state(CaptureStatus::State s, std::string message) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  status_.state = s;
-  status_.message = std::move(message);
 }
 
 bool Capture::open_now(const SourceSpec& spec) {
@@ -367,7 +387,8 @@ void Capture::run() {
       seek_to_ = -1;
       source_->seek(target);
       status_.position = source_->position();
-      if (status_.state == CaptureStatus::State::kEnded) status_.state = CaptureStatus::State::kPaused;
+      if (status_.state == CaptureStatus::State::kEnded)
+        status_.state = CaptureStatus::State::kPaused;
       forced = true;
     } else {
       seek_to_ = -1;
@@ -424,7 +445,8 @@ void Capture::run() {
       status_.position = source_->position();
       if (last_publish != Clock::time_point{}) {
         const double dt = duration<double>(t1 - last_publish).count();
-        if (dt > 0) status_.rate_hz = status_.rate_hz == 0 ? 1 / dt : 0.9 * status_.rate_hz + 0.1 / dt;
+        if (dt > 0)
+          status_.rate_hz = status_.rate_hz == 0 ? 1 / dt : 0.9 * status_.rate_hz + 0.1 / dt;
       }
       last_publish = t1;
       if (!live && last_frame_ >= 0 && index >= last_frame_) {

@@ -49,15 +49,15 @@ enum class Pacing {
 struct CaptureStatus {
   enum class State { kIdle, kOpening, kPlaying, kPaused, kEnded, kError };
   State state = State::kIdle;
-  std::string message;      // plain words: what happened, what to do
-  std::string source;       // SourceSpec::describe()
-  int64_t frame_count = -1; // -1: unknown or live
-  int64_t position = 0;     // index of the next frame to read
-  double source_fps = 0.0;  // the file's rate (0 for unknown)
+  std::string message;       // plain words: what happened, what to do
+  std::string source;        // SourceSpec::describe()
+  int64_t frame_count = -1;  // -1: unknown or live
+  int64_t position = 0;      // index of the next frame to read
+  double source_fps = 0.0;   // the file's rate (0 for unknown)
   int width = 0, height = 0;
   uint64_t frames_read = 0;
-  double read_ms = 0.0;     // last decode time
-  double rate_hz = 0.0;     // smoothed frames published per second
+  double read_ms = 0.0;  // last decode time
+  double rate_hz = 0.0;  // smoothed frames published per second
   bool seekable = false;
 };
 const char* state_name(CaptureStatus::State s);
@@ -83,11 +83,11 @@ class Capture {
   // Controls, any thread; they take effect at the next frame.
   void open(const SourceSpec& source);  // switch source
   void set_paused(bool paused);
-  void step();                          // one frame while paused
-  void seek(int64_t frame);             // then shows that frame, even when paused
-  void set_speed(double factor);        // kSourceRate only; clamped to [0.05, 16]
+  void step();                    // one frame while paused
+  void seek(int64_t frame);       // then shows that frame, even when paused
+  void set_speed(double factor);  // kSourceRate only; clamped to [0.05, 16]
   void set_pacing(Pacing pacing);
-  void set_loop(bool loop);             // recorded sources restart at the end
+  void set_loop(bool loop);  // recorded sources restart at the end
   // Stop reading (state kEnded) after the frame with index `last` (< 0: no limit).
   void set_last_frame(int64_t last);
 
@@ -100,7 +100,9 @@ class Capture {
   void run();
   bool open_now(const SourceSpec& spec);  // thread only
   void publish(cv::Mat&& bgr, int64_t index, double timestamp_s);
-  void set_state(CaptureStatus::State s, std::string message);
+  // Applies a control change under the lock and wakes the thread.
+  template <class Change>
+  void command(Change&& change);
 
   std::vector<LatestSlot<FramePtr>*> outputs_;
   LatestSlot<FramePtr>* worker_output_;

@@ -15,11 +15,11 @@
 namespace intershape::core {
 
 struct CropTrackerSettings {
-  bool follow = true;            // false: always the whole frame (or the user's crop)
-  float min_confidence = 0.3f;   // keypoint confidence (heatmap peak) to count a joint
-  int min_joints = 6;            // fewer confident joints: back to the whole frame
-  float margin = 0.3f;           // the square's side = (1 + 2*margin) * keypoints' extent
-  float smoothing = 0.6f;        // 0: jump to each new square; ->1: move slowly
+  bool follow = true;              // false: always the whole frame (or the user's crop)
+  float min_confidence = 0.3f;     // keypoint confidence (heatmap peak) to count a joint
+  int min_joints = 6;              // fewer confident joints: back to the whole frame
+  float margin = 0.3f;             // the square's side = (1 + 2*margin) * keypoints' extent
+  float smoothing = 0.6f;          // 0: jump to each new square; ->1: move slowly
   float min_side_fraction = 0.2f;  // smallest side, as a fraction of max(w, h)
 };
 

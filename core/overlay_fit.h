@@ -22,8 +22,8 @@ struct OverlayFit {
 // hand's 21 joints. `joints3d` is [21*3] mm; `keypoints` are the same hand's 21
 // keypoints (x, y, confidence) in any pixel frame (the fit is in that frame).
 // Joints with confidence below `min_confidence` get weight 0.
-OverlayFit fit_overlay(const std::vector<float>& joints3d,
-                       const std::array<float, 3>* keypoints, float min_confidence = 0.f);
+OverlayFit fit_overlay(const std::vector<float>& joints3d, const std::array<float, 3>* keypoints,
+                       float min_confidence = 0.f);
 
 // Applies a fit: [n*3] mm -> [n*3] (pixel x, pixel y, depth pixels).
 std::vector<float> apply_overlay(const std::vector<float>& points3d, const OverlayFit& fit);

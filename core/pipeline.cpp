@@ -8,17 +8,20 @@ namespace intershape::core {
 
 const char* state_name(WorkerStatus::State s) {
   switch (s) {
-    case WorkerStatus::State::kNoModel: return "no model";
-    case WorkerStatus::State::kLoading: return "loading";
-    case WorkerStatus::State::kReady: return "ready";
-    case WorkerStatus::State::kError: return "error";
+    case WorkerStatus::State::kNoModel:
+      return "no model";
+    case WorkerStatus::State::kLoading:
+      return "loading";
+    case WorkerStatus::State::kReady:
+      return "ready";
+    case WorkerStatus::State::kError:
+      return "error";
   }
   return "?";
 }
 
 Engine::Engine(EstimatorFactory factory)
-    : factory_(std::move(factory)),
-      capture_({&display_slot_, &worker_slot_}, &worker_slot_) {}
+    : factory_(std::move(factory)), capture_({&display_slot_, &worker_slot_}, &worker_slot_) {}
 
 Engine::~Engine() { stop(); }
 

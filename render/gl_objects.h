@@ -39,23 +39,43 @@ class GlObject {
 };
 
 struct BufferTraits {
-  static GLuint create() { GLuint id = 0; glGenBuffers(1, &id); return id; }
+  static GLuint create() {
+    GLuint id = 0;
+    glGenBuffers(1, &id);
+    return id;
+  }
   static void destroy(GLuint id) { glDeleteBuffers(1, &id); }
 };
 struct VertexArrayTraits {
-  static GLuint create() { GLuint id = 0; glGenVertexArrays(1, &id); return id; }
+  static GLuint create() {
+    GLuint id = 0;
+    glGenVertexArrays(1, &id);
+    return id;
+  }
   static void destroy(GLuint id) { glDeleteVertexArrays(1, &id); }
 };
 struct TextureTraits {
-  static GLuint create() { GLuint id = 0; glGenTextures(1, &id); return id; }
+  static GLuint create() {
+    GLuint id = 0;
+    glGenTextures(1, &id);
+    return id;
+  }
   static void destroy(GLuint id) { glDeleteTextures(1, &id); }
 };
 struct FramebufferTraits {
-  static GLuint create() { GLuint id = 0; glGenFramebuffers(1, &id); return id; }
+  static GLuint create() {
+    GLuint id = 0;
+    glGenFramebuffers(1, &id);
+    return id;
+  }
   static void destroy(GLuint id) { glDeleteFramebuffers(1, &id); }
 };
 struct RenderbufferTraits {
-  static GLuint create() { GLuint id = 0; glGenRenderbuffers(1, &id); return id; }
+  static GLuint create() {
+    GLuint id = 0;
+    glGenRenderbuffers(1, &id);
+    return id;
+  }
   static void destroy(GLuint id) { glDeleteRenderbuffers(1, &id); }
 };
 struct ShaderTraits {

@@ -16,11 +16,22 @@ void ImageTexture::upload(const void* data, int width, int height, int stride_by
   GLenum src_format = GL_RGB, src_type = GL_UNSIGNED_BYTE;
   GLint internal = GL_RGB8;
   switch (format) {
-    case PixelFormat::kBgr8: src_format = GL_BGR; break;
-    case PixelFormat::kRgb8: break;
-    case PixelFormat::kRgba8: bpp = 4; src_format = GL_RGBA; internal = GL_RGBA8; break;
+    case PixelFormat::kBgr8:
+      src_format = GL_BGR;
+      break;
+    case PixelFormat::kRgb8:
+      break;
+    case PixelFormat::kRgba8:
+      bpp = 4;
+      src_format = GL_RGBA;
+      internal = GL_RGBA8;
+      break;
     case PixelFormat::kR32f:
-      bpp = 4; src_format = GL_RED; src_type = GL_FLOAT; internal = GL_R32F; break;
+      bpp = 4;
+      src_format = GL_RED;
+      src_type = GL_FLOAT;
+      internal = GL_R32F;
+      break;
   }
   // Rows may be padded (cv::Mat ROIs): tell GL the row length in pixels.
   glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
@@ -68,8 +79,8 @@ void RenderTarget::resize(int width, int height) {
   glBindFramebuffer(GL_FRAMEBUFFER, 0);
   if (status != GL_FRAMEBUFFER_COMPLETE)
     throw RenderError("Off-screen framebuffer " + std::to_string(width) + "x" +
-                      std::to_string(height) + " is incomplete (status " +
-                      std::to_string(status) + ").");
+                      std::to_string(height) + " is incomplete (status " + std::to_string(status) +
+                      ").");
   width_ = width;
   height_ = height;
 }
@@ -88,8 +99,8 @@ void RenderTarget::bind_default(int window_width, int window_height) {
 
 VideoPass::VideoPass() : program_("quad.vert", "video.frag"), empty_vao_(VertexArray::create()) {}
 
-void VideoPass::draw(const ImageTexture& image, const glm::vec4& ndc_rect,
-                     const glm::vec4& uv_rect, float opacity) const {
+void VideoPass::draw(const ImageTexture& image, const glm::vec4& ndc_rect, const glm::vec4& uv_rect,
+                     float opacity) const {
   if (image.empty()) return;
   glDisable(GL_DEPTH_TEST);
   if (opacity < 1.f) {

@@ -73,8 +73,8 @@ class VideoPass {
 class MapPass {
  public:
   MapPass();
-  void draw(const ImageTexture* base, const ImageTexture& values, float lo, float hi,
-            float opacity, const glm::vec4& ndc_rect, const glm::vec4& uv_rect) const;
+  void draw(const ImageTexture* base, const ImageTexture& values, float lo, float hi, float opacity,
+            const glm::vec4& ndc_rect, const glm::vec4& uv_rect) const;
 
  private:
   Program program_;

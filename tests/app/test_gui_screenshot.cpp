@@ -20,8 +20,8 @@ using namespace intershape::testing;
 
 namespace {
 
-constexpr int kW = 1280, kH = 720;           // window
-constexpr int kFw = 640, kFh = 480;          // video
+constexpr int kW = 1280, kH = 720;   // window
+constexpr int kFw = 640, kFh = 480;  // video
 
 std::filesystem::path screenshot_dir() {
   auto dir = std::filesystem::path(INTERSHAPE_SCREENSHOT_DIR);
@@ -213,9 +213,10 @@ TEST_CASE("without a model the video still plays and the panel says why") {
   const std::string shot = (screenshot_dir() / "gui_no_model.png").string();
   std::filesystem::remove(shot);
   app::GuiConfig c = config_for(make_video(), shot);
-  const int rc = app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
-    throw core::ModelError("no model backend in this test");
-  });
+  const int rc =
+      app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+        throw core::ModelError("no model backend in this test");
+      });
   CHECK(rc == 2);  // the requested model failed; the screenshot is still written
   const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
   REQUIRE(img.cols == kW);
@@ -235,12 +236,14 @@ TEST_CASE("a slow network (1 s a pass) does not hold the render loop") {
   c.frames = 2;
   app::GuiRunReport report;
   c.report = &report;
-  const int rc = app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
-    return std::make_unique<FakeEstimator>(std::chrono::milliseconds(1000));
-  });
+  const int rc =
+      app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+        return std::make_unique<FakeEstimator>(std::chrono::milliseconds(1000));
+      });
   CHECK(rc == 0);
   MESSAGE("frames rendered before the first result: " << report.frames_rendered_before_first_result
-          << ", in all: " << report.frames_rendered << ", results: " << report.results_seen);
+                                                      << ", in all: " << report.frames_rendered
+                                                      << ", results: " << report.results_seen);
   // The first result takes a second; the window kept drawing meanwhile (a
   // loop that waited for inference would have drawn one or two frames).
   CHECK(report.frames_rendered_before_first_result >= 10);

@@ -122,8 +122,7 @@ class FakeEstimator final : public HandEstimator {
         ho.joints3d[j * 3 + 1] = 100.f * layout[j][1];
         ho.joints3d[j * 3 + 2] = 5.f * (j % 4);
         out.xyc[h * kJointsPerHand + j] = {(cx + size * layout[j][0]) / 4.f,
-                                           (cy + size * layout[j][1]) / 4.f,
-                                           found ? 0.9f : 0.05f};
+                                           (cy + size * layout[j][1]) / 4.f, found ? 0.9f : 0.05f};
       }
       ho.verts3d = verts;
       // Attention: a Gaussian over the blob (64x64 cells).
@@ -158,8 +157,8 @@ class FakeEstimator final : public HandEstimator {
         const float jx = out.xyc[j][0], jy = out.xyc[j][1], jz = 32.f + (j % 8);
         for (int y = 0; y < n; ++y)
           for (int x = 0; x < n; ++x) {
-            const float g = out.xyc[j][2] *
-                            std::exp(-((x - jx) * (x - jx) + (y - jy) * (y - jy)) / 8.f);
+            const float g =
+                out.xyc[j][2] * std::exp(-((x - jx) * (x - jx) + (y - jy) * (y - jy)) / 8.f);
             d->heatmap_depth_max[(static_cast<size_t>(j) * n + y) * n + x] = g;
             if (options.full_heatmaps)
               for (int z = 0; z < n; ++z)

@@ -10,8 +10,7 @@ namespace {
 Keypoints box_keypoints(float x0, float y0, float w, float h, float conf = 0.9f) {
   Keypoints kp{};
   for (int j = 0; j < kJoints; ++j) kp[j] = {0.f, 0.f, 0.01f};
-  for (int j = 0; j < 10; ++j)
-    kp[j] = {x0 + w * (j % 2), y0 + h * ((j / 2) % 2), conf};
+  for (int j = 0; j < 10; ++j) kp[j] = {x0 + w * (j % 2), y0 + h * ((j / 2) % 2), conf};
   return kp;
 }
 }  // namespace
@@ -56,7 +55,8 @@ TEST_CASE("small jitter in the keypoints barely moves the smoothed crop") {
   CropTrackerSettings s;
   s.smoothing = 0.8f;
   CropTracker t(s);
-  for (int i = 0; i < 30; ++i) t.update(box_keypoints(300 + (i % 2 ? 4.f : -4.f), 200, 100, 100), 640, 480);
+  for (int i = 0; i < 30; ++i)
+    t.update(box_keypoints(300 + (i % 2 ? 4.f : -4.f), 200, 100, 100), 640, 480);
   const float a = t.next(640, 480).x0;
   t.update(box_keypoints(304, 200, 100, 100), 640, 480);
   const float b = t.next(640, 480).x0;

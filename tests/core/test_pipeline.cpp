@@ -138,8 +138,10 @@ TEST_CASE("stop returns while the worker is in a long forward pass and the video
   while (shown.size() < 5) {
     auto f = engine.capture().status();
     (void)f;
-    if (auto fr = engine.take_frame()) shown.insert((*fr)->index);
-    else std::this_thread::yield();
+    if (auto fr = engine.take_frame())
+      shown.insert((*fr)->index);
+    else
+      std::this_thread::yield();
   }
   engine.stop();
   CHECK_FALSE(engine.running());

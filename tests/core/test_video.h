@@ -22,8 +22,8 @@ inline std::filesystem::path test_temp_dir(const std::string& name) {
 
 // MJPG .avi, `frames` frames of fake_hands_picture at `fps`. Returns false if
 // the writer cannot be opened.
-inline bool write_test_video(const std::string& path, int frames, int width = 320,
-                             int height = 240, double fps = 30.0) {
+inline bool write_test_video(const std::string& path, int frames, int width = 320, int height = 240,
+                             double fps = 30.0) {
   cv::VideoWriter w(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), fps,
                     cv::Size(width, height));
   if (!w.isOpened()) return false;

@@ -130,7 +130,7 @@ TEST_CASE("a mesh is drawn lit in its colour where it is, and nowhere else") {
   auto at = [&](int x, int y) { return &px[(static_cast<size_t>(y) * 64 + x) * 4]; };
   CHECK(at(10, 30)[0] > 200);  // lit red
   CHECK(at(10, 30)[1] < 80);
-  CHECK(at(50, 30)[0] == 0);   // the right half stays clear
+  CHECK(at(50, 30)[0] == 0);  // the right half stays clear
 }
 
 TEST_CASE("video pass maps texture rows top-down and mirrors on request") {
@@ -155,6 +155,6 @@ TEST_CASE("video pass maps texture rows top-down and mirrors on request") {
   rt.bind();
   pass.draw(tex, {-1, 1, 1, -1}, {1, 0, 0, 1});  // mirrored
   px = read_target(rt);
-  CHECK(at(4, 4)[1] == 255);   // top-left now green
+  CHECK(at(4, 4)[1] == 255);  // top-left now green
   CHECK(at(28, 4)[0] == 255);
 }
