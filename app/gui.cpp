@@ -13,6 +13,7 @@
 
 #include <glm/gtc/matrix_transform.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgproc.hpp>
 
 #define GLFW_INCLUDE_NONE
@@ -413,6 +414,9 @@ unsigned int draw_map(GuiState& s, const std::string& name, const float* values,
 
 int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   const bool test_mode = config.frames > 0 && !config.screenshot.empty();
+  // A missing camera is shown in the Playback panel; OpenCV's own warnings
+  // about it would only repeat that on the terminal every retry.
+  cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
   core::Engine engine(std::move(factory));
   // The window outlives everything that holds GL objects (declared later,
   // destroyed earlier, also when an exception leaves this function).

@@ -63,6 +63,11 @@ TEST_CASE("every-frame pacing: each frame gets its own result, in order") {
     check_result_matches_its_frame(*r);
     // The fake's keypoints follow the red square, so the tracked crop holds it.
     CHECK(r->keypoints_frame[0][2] == doctest::Approx(0.9f));
+    // The first pass sees the whole frame; then the crop follows the hands.
+    if (i == 0)
+      CHECK(r->crop.side == 320.f);
+    else
+      CHECK(r->crop.side < 320.f);
   }
   CHECK(engine.frames_dropped_by_worker() == 0);
   CHECK(engine.worker_status().state == WorkerStatus::State::kReady);
