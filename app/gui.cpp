@@ -291,8 +291,21 @@ void apply_settings(GuiState& s) {
 }
 
 // How old the drawn result is, in the video's bottom-left corner.
-void draw_video_caption(const GuiState& s) {
-  if (!s.frame || s.video_px.w <= 0) return;
+void draw_video_caption(GuiState& s) {
+  ImDrawList* draw = ImGui::GetBackgroundDrawList();
+  if (!s.frame) {  // nothing to show yet: say why, where the video would be
+    const core::CaptureStatus cs = s.engine.capture_status();
+    const std::string text = cs.message.empty() ? "Waiting for " + cs.source + "..." : cs.message;
+    const ImVec2 display = ImGui::GetIO().DisplaySize;
+    const float wrap = std::min(520.f, display.x - kPanelColumnWidth - 40.f);
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap);
+    const ImVec2 at(kPanelColumnWidth + (display.x - kPanelColumnWidth - size.x) / 2,
+                    (display.y - size.y) / 2);
+    draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at, IM_COL32(230, 230, 230, 255),
+                  text.c_str(), nullptr, wrap);
+    return;
+  }
+  if (s.video_px.w <= 0) return;
   char text[160];
   if (s.result) {
     const double age =
@@ -304,7 +317,6 @@ void draw_video_caption(const GuiState& s) {
     std::snprintf(text, sizeof text, "frame %lld, no result",
                   static_cast<long long>(s.frame->index));
   }
-  ImDrawList* draw = ImGui::GetBackgroundDrawList();
   const ImVec2 at(s.video_px.x + 6.f, s.video_px.y + s.video_px.h - ImGui::GetFontSize() - 6.f);
   const ImVec2 size = ImGui::CalcTextSize(text);
   draw->AddRectFilled(ImVec2(at.x - 3, at.y - 2), ImVec2(at.x + size.x + 3, at.y + size.y + 2),

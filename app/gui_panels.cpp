@@ -29,7 +29,7 @@ float window_height() { return ImGui::GetIO().DisplaySize.y; }
 }  // namespace
 
 void model_panel(GuiState& s) {
-  place("Model", 0, 0, kPanelColumnWidth, 220);
+  place("Model", 0, 0, kPanelColumnWidth, 238);
   if (!ImGui::Begin("Model")) {
     ImGui::End();
     return;
@@ -70,17 +70,16 @@ void model_panel(GuiState& s) {
   if (!loaded && ws.state != core::WorkerStatus::State::kLoading) {
     ImGui::PushStyleColor(ImGuiCol_Text, kHintColor);
     ImGui::TextWrapped(
-        "No model: the video plays without hands. Get the released checkpoint "
-        "snapshot_99.pth.tar from github.com/iscas3dv/Two-Hand-Shape-Pose_v2 and "
-        "the MANO models (MANO_RIGHT.pkl, MANO_LEFT.pkl) from mano.is.tue.mpg.de, "
-        "enter their paths above and press Load.");
+        "No model: the video plays without hands. Get snapshot_99.pth.tar "
+        "(github.com/iscas3dv/Two-Hand-Shape-Pose_v2) and MANO_{RIGHT,LEFT}.pkl "
+        "(mano.is.tue.mpg.de), enter their paths, press Load.");
     ImGui::PopStyleColor();
   }
   ImGui::End();
 }
 
 void playback_panel(GuiState& s) {
-  place("Playback", 0, 220, kPanelColumnWidth, 215);
+  place("Playback", 0, 238, kPanelColumnWidth, 197);
   if (!ImGui::Begin("Playback")) {
     ImGui::End();
     return;

@@ -178,7 +178,7 @@ TEST_CASE("main window: video, both hands over their keypoints, panels, 3D view"
   // Panels: title bars of Model (top-left), Playback and Thresholds (left
   // column) and Stats (top-right).
   CHECK(is_title_bar(rgb_at(img, 200, 8)));
-  CHECK(is_title_bar(rgb_at(img, 200, 220 + 8)));
+  CHECK(is_title_bar(rgb_at(img, 200, 238 + 8)));
   CHECK(is_title_bar(rgb_at(img, 200, 435 + 8)));
   CHECK(is_title_bar(rgb_at(img, 200, 697 + 8)));  // Recording, collapsed
   CHECK(is_title_bar(rgb_at(img, kW - 100, 8)));
