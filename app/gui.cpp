@@ -157,10 +157,14 @@ void draw_scene(GuiState& s, int fb_w, int fb_h) {
   glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
   if (!s.frame) return;
   const int fw = s.frame->bgr.cols, fh = s.frame->bgr.rows;
-  s.video_px = video_rect(fb_w, fb_h, fw, fh);
+  // Layout in window coordinates (as ImGui and the mouse see them), drawn in
+  // framebuffer pixels (they differ on high-DPI screens).
+  const ImVec2 window = ImGui::GetIO().DisplaySize;
+  const float sx = window.x > 0 ? fb_w / window.x : 1.f, sy = window.y > 0 ? fb_h / window.y : 1.f;
+  s.video_px = video_rect(static_cast<int>(window.x), static_cast<int>(window.y), fw, fh);
   const PixelRect& v = s.video_px;
-  glViewport(static_cast<int>(v.x), static_cast<int>(fb_h - v.y - v.h), static_cast<int>(v.w),
-             static_cast<int>(v.h));
+  glViewport(static_cast<int>(v.x * sx), static_cast<int>(fb_h - (v.y + v.h) * sy),
+             static_cast<int>(v.w * sx), static_cast<int>(v.h * sy));
   if (s.ui.show_video) {
     const glm::vec4 uv = s.ui.mirror ? glm::vec4(1, 0, 0, 1) : glm::vec4(0, 0, 1, 1);
     r.video.draw(r.frame_texture, {-1, 1, 1, -1}, uv);
