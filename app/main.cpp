@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   try {
     // Subcommands are registered here as they are implemented.
+#if INTERSHAPE_WITH_TORCH
+    intershape::app::add_mano_command(app, exit_code);
+    intershape::app::add_bench_command(app, exit_code);
+#endif
     intershape::app::add_gui_options(app, exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
