@@ -453,6 +453,9 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   s.form.synthetic = config.model.synthetic;
   s.source_text = config.source.kind == core::SourceSpec::Kind::kCamera ? "" : config.source.path;
   s.camera_index = config.source.camera;
+  s.ui.presence_threshold = config.presence_threshold;
+  s.ui.show_keypoints = config.show_keypoints;
+  s.ui.show_skeleton = config.show_skeleton;
   if (config.panel == "attention") s.ui.show_attention = true;
   if (config.panel == "3d") s.ui.show_3d = true;
 
@@ -546,6 +549,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     window.swap();
   }
   std::signal(SIGINT, previous_handler);
+  report.last_result = s.result;
   if (config.report) *config.report = report;
 
   // Shutdown order: request stop -> close slots -> join (Engine::stop) ->

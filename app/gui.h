@@ -22,6 +22,7 @@ struct GuiRunReport {
   uint64_t frames_rendered = 0;
   uint64_t frames_rendered_before_first_result = 0;
   uint64_t results_seen = 0;
+  core::ResultPtr last_result;  // the result drawn last
 };
 
 struct GuiConfig {
@@ -32,6 +33,9 @@ struct GuiConfig {
   // Screenshot mode (frames > 0 and a path): see above.
   int frames = 0;
   std::string screenshot;
+  float presence_threshold = 0.5f;  // initial value of the Thresholds slider
+  bool show_keypoints = true;       // initial drawing toggles
+  bool show_skeleton = true;
   std::string panel;  // open at start: "attention", "3d" (the 3D view is open by default)
   GuiRunReport* report = nullptr;  // filled when the run ends, if given
 };

@@ -24,6 +24,7 @@ struct GuiOptions {
   int frames = 0;
   std::string screenshot;
   int width = 1280, height = 720;
+  float presence = 0.5f;
 };
 }  // namespace
 
@@ -41,6 +42,9 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_option("--frames", o->frames,
                  "Run on the first N frames, then save --screenshot and exit");
   app.add_option("--screenshot", o->screenshot, "PNG to save after --frames frames");
+  app.add_option("--presence-threshold", o->presence,
+                 "Hand presence under which a hand is not drawn (GUI)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--panel", o->panel, "Panel to open at start: attention | 3d");
   app.add_option("--width", o->width, "Window width")->check(CLI::Range(320, 8192));
   app.add_option("--height", o->height, "Window height")->check(CLI::Range(240, 8192));
@@ -62,6 +66,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     c.frames = o->frames;
     c.screenshot = o->screenshot;
     c.panel = o->panel;
+    c.presence_threshold = o->presence;
     c.width = o->width;
     c.height = o->height;
     exit_code = run_gui(c, product_estimator_factory());

@@ -12,6 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "app/gui.h"
+#include "core/overlay_fit.h"
 #include "tests/core/fake_estimator.h"
 #include "tests/core/test_video.h"
 
@@ -249,3 +250,59 @@ TEST_CASE("a slow network (1 s a pass) does not hold the render loop") {
   CHECK(report.frames_rendered_before_first_result >= 10);
   CHECK(report.results_seen >= 1);
 }
+
+#if INTERSHAPE_HAVE_NET
+TEST_CASE("the synthetic network: meshes placed on its keypoints, both hands in the 3D view") {
+  const std::string shot = (screenshot_dir() / "gui_synthetic.png").string();
+  std::filesystem::remove(shot);
+  app::GuiConfig c = config_for(make_video(), shot);
+  c.frames = 2;
+  c.model.synthetic = true;
+  c.model.mano_dir = INTERSHAPE_TEST_DATA "/mano";
+  c.presence_threshold = 0.f;  // synthetic weights say "no hand" (~0.01)
+  c.show_keypoints = false;    // so the hand colours below come from the meshes
+  c.show_skeleton = false;
+  app::GuiRunReport report;
+  c.report = &report;
+  const int rc = app::run_gui(c, [](const core::ModelConfig& m) { return core::create_estimator(m); });
+  CHECK(rc == 0);
+  REQUIRE(report.last_result);
+  CHECK(report.last_result->frame->index == 1);  // waited for the last frame's result
+  const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
+  REQUIRE(img.cols == kW);
+  const cv::Point2f bg = to_window(40, 40);
+  CHECK(rgb_at(img, bg.x, bg.y)[1] > 100);  // the video
+
+  // Each mesh where the weighted fit of its joints to its keypoints puts it
+  // (the display smooths over time, hence the slack).
+  const core::NetworkOutput& out = report.last_result->output;
+  for (int h = 0; h < 2; ++h) {
+    CAPTURE(h);
+    const core::OverlayFit fit = core::fit_overlay(
+        out.hands[h].joints3d, &report.last_result->keypoints_frame[h * core::kJointsPerHand]);
+    REQUIRE(fit.ok);
+    const std::vector<float> placed = core::apply_overlay(out.hands[h].verts3d, fit);
+    float x0 = 1e9f, y0 = 1e9f, x1 = -1e9f, y1 = -1e9f;
+    for (size_t i = 0; i + 2 < placed.size(); i += 3) {
+      const cv::Point2f p = to_window(placed[i], placed[i + 1]);
+      x0 = std::min(x0, p.x);
+      y0 = std::min(y0, p.y);
+      x1 = std::max(x1, p.x);
+      y1 = std::max(y1, p.y);
+    }
+    const cv::Rect box(static_cast<int>(x0) - 4, static_cast<int>(y0) - 4,
+                       static_cast<int>(x1 - x0) + 9, static_cast<int>(y1 - y0) + 9);
+    const int n = h == 0 ? count_in(img, box, is_right_colour) : count_in(img, box, is_left_colour);
+    // Random weights give tiny placements (a few pixels): expect the colour on
+    // a tenth of the mesh's bounding box, and at least one pixel.
+    const double mesh_area = static_cast<double>(x1 - x0 + 1) * (y1 - y0 + 1);
+    MESSAGE("hand " << h << ": scale " << fit.scale << " px/mm, box " << mesh_area << " px, " << n
+                    << " pixels of its colour");
+    CHECK(n >= std::max(1.0, 0.1 * mesh_area));
+  }
+  // The 3D view composes both hands at a normalised size.
+  const cv::Rect view3d(kW - 330, kH - 350 + 30, 330, 320);
+  CHECK(count_in(img, view3d, is_right_colour) > 300);
+  CHECK(count_in(img, view3d, is_left_colour) > 300);
+}
+#endif
