@@ -268,6 +268,19 @@ void handle_video_mouse(GuiState& s) {
         const float x0 = s.drag_x1 < s.drag_x0 ? s.drag_x0 - side : s.drag_x0;
         const float y0 = s.drag_y1 < s.drag_y0 ? s.drag_y0 - side : s.drag_y0;
         s.engine.set_manual_crop({x0, y0, side});
+      } else if (s.result) {
+        // A click near a keypoint picks that joint for the Attention panel.
+        const float px_per_frame_px = s.video_px.w / std::max(1, s.frame->bgr.cols);
+        float best = 12.f / std::max(px_per_frame_px, 1e-3f);  // 12 window pixels
+        for (int j = 0; j < core::kJoints; ++j) {
+          const auto& k = s.result->keypoints_frame[j];
+          const float d = std::hypot(k[0] - s.drag_x1, k[1] - s.drag_y1);
+          if (d < best) {
+            best = d;
+            s.attention.hand = j / core::kJointsPerHand;
+            s.attention.joint = j % core::kJointsPerHand;
+          }
+        }
       }
     }
   }
@@ -415,8 +428,13 @@ unsigned int draw_map(GuiState& s, const std::string& name, const float* values,
   Renderer& r = *s.renderer;
   render::ImageTexture& tex = r.map_textures[name];
   tex.upload(values, w, h, w * static_cast<int>(sizeof(float)), render::PixelFormat::kR32f, true);
-  float hi = 0.f, lo = 0.f;
-  for (int i = 0; i < w * h; ++i) hi = std::max(hi, values[i]);
+  // The colour scale spans the map's own range (raw network values need not
+  // be probabilities).
+  float lo = values[0], hi = values[0];
+  for (int i = 1; i < w * h; ++i) {
+    lo = std::min(lo, values[i]);
+    hi = std::max(hi, values[i]);
+  }
   if (hi <= lo) hi = lo + 1e-6f;
   render::RenderTarget& rt = r.targets[name];
   rt.resize(size, size);
