@@ -106,6 +106,9 @@ void playback_panel(GuiState& s) {
   }
   ImGui::SameLine();
   if (ImGui::Button("Restart")) cap.seek(0);
+  ImGui::SameLine();
+  bool loop = cap.loop();
+  if (ImGui::Checkbox("Loop", &loop)) cap.set_loop(loop);
   ImGui::PushItemWidth(-70);
   if (cs.seekable && cs.frame_count > 0) {
     int pos = static_cast<int>(std::max<int64_t>(0, cs.position - 1));

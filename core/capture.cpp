@@ -254,6 +254,10 @@ double Capture::speed() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return speed_;
 }
+bool Capture::loop() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return loop_;
+}
 bool Capture::paused() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return paused_;

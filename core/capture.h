@@ -95,6 +95,7 @@ class Capture {
   Pacing pacing() const;
   double speed() const;
   bool paused() const;
+  bool loop() const;
 
  private:
   void run();
