@@ -12,8 +12,8 @@
 #include <filesystem>
 
 #include <glm/gtc/matrix_transform.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #define GLFW_INCLUDE_NONE
@@ -565,6 +565,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (settle > 0) --settle;
     }
     window.swap();
+    if (report.frames_rendered == 1 && config.on_first_frame) config.on_first_frame();
   }
   std::signal(SIGINT, previous_handler);
   report.last_result = s.result;

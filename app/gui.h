@@ -9,6 +9,7 @@
 // the back buffer to the PNG and returns.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "core/capture.h"
@@ -38,6 +39,9 @@ struct GuiConfig {
   bool show_skeleton = true;
   std::string panel;  // open at start: "attention", "3d" (the 3D view is open by default)
   GuiRunReport* report = nullptr;  // filled when the run ends, if given
+  // Called once on the main thread after the first frame was drawn (tests use
+  // it to send SIGINT or close the window at a known point).
+  std::function<void()> on_first_frame;
 };
 
 // Returns the process exit code: 0, or non-zero in screenshot mode when the

@@ -7,7 +7,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <csignal>
 #include <filesystem>
+#include <thread>
 
 #include <opencv2/imgcodecs.hpp>
 
@@ -251,6 +253,33 @@ TEST_CASE("a slow network (1 s a pass) does not hold the render loop") {
   CHECK(report.results_seen >= 1);
 }
 
+TEST_CASE("SIGINT ends the GUI cleanly: threads stopped and joined, exit code 0") {
+  app::GuiConfig c;
+  c.source = core::SourceSpec::parse(make_video());
+  c.load_model = true;
+  std::thread signaller;
+  c.on_first_frame = [&] {
+    // From another thread, as a terminal's Ctrl-C would arrive.
+    signaller = std::thread([] { std::raise(SIGINT); });
+  };
+  app::GuiRunReport report;
+  c.report = &report;
+  struct sigaction before {};
+  sigaction(SIGINT, nullptr, &before);
+  // A slow network: the worker is inside a forward pass when the signal comes.
+  const int rc =
+      app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+        return std::make_unique<FakeEstimator>(std::chrono::milliseconds(200));
+      });
+  signaller.join();
+  CHECK(rc == 0);
+  CHECK(report.frames_rendered >= 1);
+  // The previous SIGINT disposition is back after the run.
+  struct sigaction after {};
+  sigaction(SIGINT, nullptr, &after);
+  CHECK((after.sa_handler == before.sa_handler));
+}
+
 #if INTERSHAPE_HAVE_NET
 TEST_CASE("the synthetic network: meshes placed on its keypoints, both hands in the 3D view") {
   const std::string shot = (screenshot_dir() / "gui_synthetic.png").string();
@@ -264,7 +293,8 @@ TEST_CASE("the synthetic network: meshes placed on its keypoints, both hands in 
   c.show_skeleton = false;
   app::GuiRunReport report;
   c.report = &report;
-  const int rc = app::run_gui(c, [](const core::ModelConfig& m) { return core::create_estimator(m); });
+  const int rc =
+      app::run_gui(c, [](const core::ModelConfig& m) { return core::create_estimator(m); });
   CHECK(rc == 0);
   REQUIRE(report.last_result);
   CHECK(report.last_result->frame->index == 1);  // waited for the last frame's result
