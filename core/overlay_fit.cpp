@@ -48,7 +48,7 @@ std::vector<float> apply_overlay(const std::vector<float>& points3d, const Overl
   for (size_t i = 0; i + 2 < points3d.size(); i += 3) {
     out[i + 0] = fit.scale * points3d[i + 0] + fit.tx;
     out[i + 1] = fit.scale * points3d[i + 1] + fit.ty;
-    out[i + 2] = fit.scale * points3d[i + 2];
+    out[i + 2] = std::fabs(fit.scale) * points3d[i + 2];
   }
   return out;
 }

@@ -10,7 +10,9 @@
 namespace intershape::core {
 
 // Orthographic placement of one hand: pixel = scale * (x, y) + (tx, ty) for a
-// point (x, y, z) in the network's MANO space (mm); depth in pixels = scale * z.
+// point (x, y, z) in the network's MANO space (mm); depth in pixels = |scale| * z.
+// A negative scale is a half-turn in the picture plane (not a mirror), so depth
+// keeps its sign.
 struct OverlayFit {
   float scale = 0.f;
   float tx = 0.f, ty = 0.f;

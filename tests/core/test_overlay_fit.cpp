@@ -53,6 +53,19 @@ TEST_CASE("confidence weights: an outlier with low confidence barely moves the f
   CHECK(fit.tx == doctest::Approx(10.f).epsilon(1e-3));
 }
 
+TEST_CASE("a negative scale turns the hand by half a turn: depth keeps its sign") {
+  const auto joints = some_joints();
+  std::array<std::array<float, 3>, kJointsPerHand> kp{};
+  for (int i = 0; i < kJointsPerHand; ++i)
+    kp[i] = {-0.5f * joints[i * 3] + 100.f, -0.5f * joints[i * 3 + 1] + 50.f, 1.f};
+  const OverlayFit fit = fit_overlay(joints, kp.data());
+  REQUIRE(fit.ok);
+  CHECK(fit.scale == doctest::Approx(-0.5f).epsilon(1e-4));
+  const auto placed = apply_overlay(joints, fit);
+  CHECK(placed[7 * 3 + 0] == doctest::Approx(kp[7][0]).epsilon(1e-4));
+  CHECK(placed[7 * 3 + 2] == doctest::Approx(0.5f * joints[7 * 3 + 2]).epsilon(1e-4));
+}
+
 TEST_CASE("too few confident joints or degenerate joints give no fit") {
   const auto joints = some_joints();
   std::array<std::array<float, 3>, kJointsPerHand> kp{};
