@@ -314,10 +314,10 @@ void draw_video_caption(GuiState& s) {
     const core::CaptureStatus cs = s.engine.capture_status();
     const std::string text = cs.message.empty() ? "Waiting for " + cs.source + "..." : cs.message;
     const ImVec2 display = ImGui::GetIO().DisplaySize;
-    const float wrap = std::min(520.f, display.x - kPanelColumnWidth - 40.f);
+    const float area = display.x - kPanelColumnWidth - kRightColumnWidth;
+    const float wrap = std::max(100.f, std::min(520.f, area - 40.f));
     const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap);
-    const ImVec2 at(kPanelColumnWidth + (display.x - kPanelColumnWidth - size.x) / 2,
-                    (display.y - size.y) / 2);
+    const ImVec2 at(kPanelColumnWidth + (area - size.x) / 2, (display.y - size.y) / 2);
     draw->AddText(ImGui::GetFont(), ImGui::GetFontSize(), at, IM_COL32(230, 230, 230, 255),
                   text.c_str(), nullptr, wrap);
     return;
@@ -354,7 +354,7 @@ bool save_screenshot(const std::string& path, int w, int h) {
 PixelRect video_rect(int window_w, int window_h, int frame_w, int frame_h) {
   PixelRect r;
   const float area_x = static_cast<float>(kPanelColumnWidth);
-  const float area_w = std::max(1.f, static_cast<float>(window_w) - area_x);
+  const float area_w = std::max(1.f, static_cast<float>(window_w - kRightColumnWidth) - area_x);
   const float area_h = static_cast<float>(window_h);
   if (frame_w <= 0 || frame_h <= 0) return r;
   const float scale = std::min(area_w / frame_w, area_h / frame_h);
@@ -502,12 +502,15 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       const cv::Mat& bgr = s.frame->bgr;
       s.renderer->frame_texture.upload(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step),
                                        render::PixelFormat::kBgr8);
+      s.recorder.on_frame(s.frame,
+                          engine.worker_status().state == core::WorkerStatus::State::kReady);
     }
     const auto wait = last_frame_time + display_period - Clock::now();
     std::optional<core::ResultPtr> r =
         wait > Clock::duration::zero() ? engine.wait_result_for(wait) : engine.take_result();
     if (r && *r) {
       take_result(s, *r);
+      s.recorder.on_result(s.result);
       ++report.results_seen;
     }
     if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
@@ -571,6 +574,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   report.last_result = s.result;
   if (config.report) *config.report = report;
 
+  s.recorder.stop();  // finishes the session folder (drains its own queue)
   // Shutdown order: request stop -> close slots -> join (Engine::stop) ->
   // destroy GL objects -> ImGui -> the context (the window, last).
   engine.stop();

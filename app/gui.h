@@ -49,9 +49,10 @@ struct GuiConfig {
 // Throws WindowError / render::RenderError for setup failures.
 int run_gui(const GuiConfig& config, core::EstimatorFactory factory);
 
-// Layout, shared with the screenshot tests: the panel column on the left and
-// where the video is drawn (top-left origin, window pixels, letterboxed).
-inline constexpr int kPanelColumnWidth = 340;
+// Layout, shared with the screenshot tests: panel columns left and right, the
+// video letterboxed between them (top-left origin, window pixels).
+inline constexpr int kPanelColumnWidth = 340;  // left: Model, Playback, Thresholds
+inline constexpr int kRightColumnWidth = 300;  // right: Stats, Recording, 3D view
 struct PixelRect {
   float x = 0, y = 0, w = 0, h = 0;
 };

@@ -135,7 +135,7 @@ void playback_panel(GuiState& s) {
 }
 
 void thresholds_panel(GuiState& s) {
-  place("Thresholds", 0, 435, kPanelColumnWidth, 262);
+  place("Thresholds", 0, 435, kPanelColumnWidth, 285);
   if (!ImGui::Begin("Thresholds")) {
     ImGui::End();
     return;
@@ -170,24 +170,56 @@ void thresholds_panel(GuiState& s) {
   ImGui::End();
 }
 
-void recording_panel(GuiState& /*s*/) {
-  place("Recording", 0, 697, kPanelColumnWidth, 80);
-  ImGui::SetNextWindowCollapsed(true, ImGuiCond_FirstUseEver);
+void recording_panel(GuiState& s) {
+  place("Recording", window_width() - kRightColumnWidth, 250, kRightColumnWidth, 120);
   if (!ImGui::Begin("Recording")) {
     ImGui::End();
     return;
   }
-  // TODO(lead): wire core/export/session_recorder.h here once the export
-  // branch lands in main: start/stop, output folder, queue fill and drops.
-  ImGui::BeginDisabled();
-  ImGui::Button("Start recording");
+  if (!GuiRecorder::available()) {
+    ImGui::BeginDisabled();
+    ImGui::Button("Start recording");
+    ImGui::EndDisabled();
+    ImGui::TextWrapped("Recording is unavailable in this build (no exporters).");
+    ImGui::End();
+    return;
+  }
+  const bool recording = s.recorder.recording();
+  ImGui::BeginDisabled(recording);
+  ImGui::SetNextItemWidth(-1);
+  ImGui::InputText("##folder", &s.record_folder);
   ImGui::EndDisabled();
-  ImGui::TextWrapped("Recording is unavailable in this build.");
+  if (!recording) {
+    if (ImGui::Button("Start recording")) {
+      char settings[256];
+      std::snprintf(settings, sizeof settings,
+                    "{\"presence_threshold\": %.3f, \"keypoint_confidence\": %.3f, "
+                    "\"crop_margin\": %.3f, \"smoothing\": %.3f, \"mirror\": %s}",
+                    s.ui.presence_threshold, s.ui.keypoint_confidence, s.ui.crop_margin,
+                    s.ui.smoothing, s.ui.mirror ? "true" : "false");
+      s.record_error = s.recorder.start(s.record_folder, s.engine, settings);
+    }
+  } else if (ImGui::Button("Stop recording")) {
+    s.recorder.stop();
+    s.record_folder = GuiRecorder::default_folder();  // the next one goes elsewhere
+  }
+  if (recording) {
+    const RecordingStatus st = s.recorder.status();
+    ImGui::Text("%lld frames, %lld results, %lld dropped", st.frames_written, st.results_written,
+                st.frames_dropped);
+    ImGui::Text("queue %lld, %s", st.queued, st.codec.c_str());
+    if (!st.error.empty()) s.record_error = st.error;
+  }
+  if (!s.record_error.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+    ImGui::TextWrapped("%s", s.record_error.c_str());
+    ImGui::PopStyleColor();
+  }
   ImGui::End();
 }
 
 void stats_panel(GuiState& s) {
-  place("Stats", window_width() - 300, 0, 300, 250);
+  place("Stats", window_width() - kRightColumnWidth, 0, kRightColumnWidth, 250);
   ImGui::SetNextWindowBgAlpha(0.8f);
   if (!ImGui::Begin("Stats")) {
     ImGui::End();
@@ -224,7 +256,8 @@ void stats_panel(GuiState& s) {
 }
 
 void view3d_panel(GuiState& s) {
-  place("3D view", window_width() - 330, window_height() - 350, 330, 350);
+  place("3D view", window_width() - kRightColumnWidth, 370, kRightColumnWidth,
+        window_height() - 370);
   if (!ImGui::Begin("3D view", &s.ui.show_3d)) {
     ImGui::End();
     return;

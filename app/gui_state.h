@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/gui.h"
+#include "app/gui_recording.h"
 #include "core/one_euro.h"
 #include "core/overlay_fit.h"
 #include "core/pipeline.h"
@@ -111,6 +112,9 @@ struct GuiState {
   AttentionState attention;
   std::string source_text;
   int camera_index = 0;
+  GuiRecorder recorder;
+  std::string record_folder = GuiRecorder::default_folder();
+  std::string record_error;
   core::EstimateOptions requested_options;
 };
 

@@ -159,8 +159,10 @@ TEST_CASE("main window: video, both hands over their keypoints, panels, 3D view"
   CHECK(bg[1] > bg[0] + 40);
   CHECK(bg[1] > bg[2] + 40);
   CHECK(rgb_at(img, to_window(40, 40).x, to_window(40, 40).y)[1] > 100);
-  // Left of the video area is the panel column, not the video.
-  CHECK(app::video_rect(kW, kH, kFw, kFh).x >= app::kPanelColumnWidth);
+  // The video sits between the panel columns.
+  const app::PixelRect vr = app::video_rect(kW, kH, kFw, kFh);
+  CHECK(vr.x >= app::kPanelColumnWidth);
+  CHECK(vr.x + vr.w <= kW - app::kRightColumnWidth);
 
   // Each hand's colour covers where its keypoints project.
   for (int h = 0; h < 2; ++h) {
@@ -183,11 +185,11 @@ TEST_CASE("main window: video, both hands over their keypoints, panels, 3D view"
   CHECK(is_title_bar(rgb_at(img, 200, 8)));
   CHECK(is_title_bar(rgb_at(img, 200, 238 + 8)));
   CHECK(is_title_bar(rgb_at(img, 200, 435 + 8)));
-  CHECK(is_title_bar(rgb_at(img, 200, 697 + 8)));  // Recording, collapsed
+  CHECK(is_title_bar(rgb_at(img, kW - 100, 250 + 8)));  // Recording (right column)
   CHECK(is_title_bar(rgb_at(img, kW - 100, 8)));
 
   // The 3D view (bottom-right window) shows both hands.
-  const cv::Rect view3d(kW - 330, kH - 350 + 30, 330, 320);
+  const cv::Rect view3d(kW - app::kRightColumnWidth, 370 + 25, app::kRightColumnWidth, kH - 395);
   CHECK(count_in(img, view3d, is_right_colour) > 300);
   CHECK(count_in(img, view3d, is_left_colour) > 300);
   // No maps without the Attention panel (the control for the next test).
@@ -227,7 +229,7 @@ TEST_CASE("without a model the video still plays and the panel says why") {
   CHECK(rgb_at(img, p.x, p.y)[1] > 100);  // the video is there
   // No hand colour anywhere on the video.
   const app::PixelRect v = app::video_rect(kW, kH, kFw, kFh);
-  const cv::Rect video(static_cast<int>(v.x), static_cast<int>(v.y), static_cast<int>(v.w) - 310,
+  const cv::Rect video(static_cast<int>(v.x), static_cast<int>(v.y), static_cast<int>(v.w),
                        static_cast<int>(v.h));
   CHECK(count_in(img, video, is_right_colour) == 0);
   CHECK(count_in(img, video, is_left_colour) == 0);
@@ -331,7 +333,7 @@ TEST_CASE("the synthetic network: meshes placed on its keypoints, both hands in 
     CHECK(n >= std::max(1.0, 0.1 * mesh_area));
   }
   // The 3D view composes both hands at a normalised size.
-  const cv::Rect view3d(kW - 330, kH - 350 + 30, 330, 320);
+  const cv::Rect view3d(kW - app::kRightColumnWidth, 370 + 25, app::kRightColumnWidth, kH - 395);
   CHECK(count_in(img, view3d, is_right_colour) > 300);
   CHECK(count_in(img, view3d, is_left_colour) > 300);
 }
