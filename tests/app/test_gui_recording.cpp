@@ -22,6 +22,11 @@ core::FramePtr make_frame(int index) {
   return f;
 }
 
+}  // namespace
+
+#if INTERSHAPE_HAVE_EXPORT
+namespace {
+
 core::ResultPtr make_result(const core::FramePtr& frame) {
   auto r = std::make_shared<core::InferenceResult>();
   r->frame = frame;
@@ -42,7 +47,6 @@ int count_lines(const std::string& path) {
 
 }  // namespace
 
-#if INTERSHAPE_HAVE_EXPORT
 TEST_CASE("results are attached to their own frames; skipped frames are kept without one") {
   const auto dir = testing::test_temp_dir("gui_recording");
   const std::string folder = (dir / "session").string();
