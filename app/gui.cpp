@@ -546,13 +546,19 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     if (test_mode) {
       const core::CaptureStatus cs = engine.capture_status();
       const core::WorkerStatus ws = engine.worker_status();
-      const bool capture_done = cs.state == core::CaptureStatus::State::kError ||
-                                (s.frame && s.frame->index >= config.frames - 1) ||
-                                cs.state == core::CaptureStatus::State::kEnded;
+      // Done when the source has nothing more to give (frame limit, end, or an
+      // error), the newest frame is on screen, and its result is in, or no
+      // result can come (no model, or it failed).
+      const bool capture_error = cs.state == core::CaptureStatus::State::kError;
+      const bool last_frame_shown =
+          s.frame &&
+          (cs.state == core::CaptureStatus::State::kEnded || s.frame->index >= config.frames - 1) &&
+          s.frame->index >= cs.position - 1;
       const bool model_idle = ws.state == core::WorkerStatus::State::kError ||
                               ws.state == core::WorkerStatus::State::kNoModel;
-      const bool result_done = s.result && s.result->frame->index >= config.frames - 1;
-      if (settle < 0 && (result_done || (capture_done && model_idle))) settle = 3;
+      const bool result_for_it = s.result && s.result->frame == s.frame;
+      if (settle < 0 && (capture_error || (last_frame_shown && (result_for_it || model_idle))))
+        settle = 3;
       if (settle == 0) {
         if (!save_screenshot(config.screenshot, fb_w, fb_h))
           throw render::RenderError("Could not write the screenshot " + config.screenshot);

@@ -35,6 +35,8 @@ void Engine::start(const SourceSpec& source, const ModelConfig& model, bool load
     stop_ = false;
     model_ = model;
     load_requested_ = load_model;
+    // Loading is reported from now on, not from when the worker gets to it.
+    if (load_model) status_.state = WorkerStatus::State::kLoading;
   }
   running_ = true;
   worker_ = std::thread([this] { worker_run(); });
@@ -63,6 +65,8 @@ void Engine::reload_model(const ModelConfig& model) {
     model_ = model;
     load_requested_ = true;
     unload_requested_ = false;
+    status_.state = WorkerStatus::State::kLoading;
+    status_.message = "Loading the model...";
   }
   worker_slot_.interrupt();
 }

@@ -46,6 +46,16 @@ TEST_CASE("screenshot mode without a model: the video is shown, exit code 0") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("--frames beyond the end of the video: stops at its last frame") {
+  const auto dir = testing::test_temp_dir("cli_short");
+  const std::string video = (dir / "clip.avi").string();
+  REQUIRE(testing::write_test_video(video, 3, 640, 480));
+  const std::string shot = (dir / "shot.png").string();
+  CHECK(run("--input " + video + " --frames 50 --screenshot " + shot) == 0);
+  CHECK(std::filesystem::exists(shot));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("bad input is an error in plain words, not a crash") {
   const auto dir = testing::test_temp_dir("cli_bad");
   const std::string shot = (dir / "shot.png").string();

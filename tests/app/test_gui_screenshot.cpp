@@ -255,6 +255,20 @@ TEST_CASE("a slow network (1 s a pass) does not hold the render loop") {
   CHECK(report.results_seen >= 1);
 }
 
+TEST_CASE("one frame, or more frames than the video has: each waits for its last result") {
+  for (int frames : {1, 40}) {
+    CAPTURE(frames);
+    const std::string shot = (screenshot_dir() / "gui_frames.png").string();
+    app::GuiConfig c = config_for(make_video(), shot);  // 12 frames
+    c.frames = frames;
+    app::GuiRunReport report;
+    c.report = &report;
+    CHECK(app::run_gui(c, fake_factory()) == 0);
+    REQUIRE(report.last_result);
+    CHECK(report.last_result->frame->index == std::min(frames, 12) - 1);
+  }
+}
+
 TEST_CASE("SIGINT ends the GUI cleanly: threads stopped and joined, exit code 0") {
   app::GuiConfig c;
   c.source = core::SourceSpec::parse(make_video());
