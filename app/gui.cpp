@@ -50,13 +50,13 @@ glm::vec3 hand_color(int h) {
 
 // ImGui's context and backends, torn down before the window.
 struct ImGuiSession {
-  ImGuiSession(GLFWwindow* window, bool test_mode) {
+  ImGuiSession(GLFWwindow* window, bool fixed_layout) {
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ImGuiIO& io = ImGui::GetIO();
     // The panel layout persists in the user's config folder, never in the
     // working directory; test runs start from the built-in layout.
-    if (test_mode) {
+    if (fixed_layout) {
       io.IniFilename = nullptr;
     } else {
       ini_path_ = layout_file();
@@ -456,7 +456,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   // destroyed earlier, also when an exception leaves this function).
   Window window(config.width, config.height, "Intershape Live");
   const std::string gl_info = render::load_gl(reinterpret_cast<GLADloadfunc>(glfwGetProcAddress));
-  ImGuiSession imgui(window.handle(), test_mode);
+  ImGuiSession imgui(window.handle(), test_mode || !config.remember_layout);
 
   GuiState s(engine, config);
   s.gl_info = gl_info;

@@ -273,6 +273,7 @@ TEST_CASE("SIGINT ends the GUI cleanly: threads stopped and joined, exit code 0"
   app::GuiConfig c;
   c.source = core::SourceSpec::parse(make_video());
   c.load_model = true;
+  c.remember_layout = false;  // leave the user's config folder alone
   std::thread signaller;
   c.on_first_frame = [&] {
     // From another thread, as a terminal's Ctrl-C would arrive.
