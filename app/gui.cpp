@@ -567,7 +567,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
           exit_code = 1;
         } else if (config.load_model && ws.state == core::WorkerStatus::State::kError) {
           std::fprintf(stderr, "intershape: the model did not load: %s\n", ws.message.c_str());
-          exit_code = 2;
+          exit_code = 3;  // 2 is a usage error (main)
         }
         window.request_close();
       }

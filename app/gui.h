@@ -45,8 +45,8 @@ struct GuiConfig {
   std::function<void()> on_first_frame;
 };
 
-// Returns the process exit code: 0, or non-zero in screenshot mode when the
-// source or the requested model failed (the screenshot is still written).
+// Returns the process exit code: 0; in screenshot mode 1 when the source
+// failed, 3 when the requested model failed (the screenshot is still written).
 // Throws WindowError / render::RenderError for setup failures.
 int run_gui(const GuiConfig& config, core::EstimatorFactory factory);
 
