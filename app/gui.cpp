@@ -483,6 +483,13 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   }
   apply_settings(s);
   engine.start(config.source, config.model, config.load_model);
+  if (!config.record_folder.empty()) {
+    s.record_folder = config.record_folder;
+    s.record_error = s.recorder.start(config.record_folder, engine, "{}");
+    if (!s.record_error.empty())
+      throw std::runtime_error("Cannot record into " + config.record_folder + ": " +
+                               s.record_error);
+  }
 
   g_interrupted = false;
   auto previous_handler = std::signal(SIGINT, on_sigint);

@@ -37,7 +37,8 @@ struct GuiConfig {
   float presence_threshold = 0.5f;  // initial value of the Thresholds slider
   bool show_keypoints = true;       // initial drawing toggles
   bool show_skeleton = true;
-  std::string panel;  // open at start: "attention", "3d" (the 3D view is open by default)
+  std::string panel;            // open at start: "attention", "3d" (the 3D view is open by default)
+  std::string record_folder;    // non-empty: start recording a session there at launch
   bool remember_layout = true;  // panel layout in ~/.config/intershape (never in screenshot mode)
   GuiRunReport* report = nullptr;  // filled when the run ends, if given
   // Called once on the main thread after the first frame was drawn (tests use

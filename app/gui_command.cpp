@@ -25,6 +25,7 @@ struct GuiOptions {
   std::string screenshot;
   int width = 1280, height = 720;
   float presence = 0.5f;
+  std::string record;
 };
 }  // namespace
 
@@ -45,6 +46,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_option("--presence-threshold", o->presence,
                  "Hand presence under which a hand is not drawn (GUI)")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--record", o->record, "Record the session into this folder from the start (GUI)");
   app.add_option("--panel", o->panel, "Panel to open at start: attention | 3d");
   app.add_option("--width", o->width, "Window width")->check(CLI::Range(320, 8192));
   app.add_option("--height", o->height, "Window height")->check(CLI::Range(240, 8192));
@@ -67,6 +69,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     c.screenshot = o->screenshot;
     c.panel = o->panel;
     c.presence_threshold = o->presence;
+    c.record_folder = o->record;
     c.width = o->width;
     c.height = o->height;
     exit_code = run_gui(c, product_estimator_factory());

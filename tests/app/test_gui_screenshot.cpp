@@ -11,9 +11,13 @@
 #include <filesystem>
 #include <thread>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <fstream>
+
 #include "app/gui.h"
+#include "app/gui_recording.h"
 #include "core/overlay_fit.h"
 #include "tests/core/fake_estimator.h"
 #include "tests/core/test_video.h"
@@ -267,6 +271,33 @@ TEST_CASE("one frame, or more frames than the video has: each waits for its last
     REQUIRE(report.last_result);
     CHECK(report.last_result->frame->index == std::min(frames, 12) - 1);
   }
+}
+
+TEST_CASE("--record: the shown frames and their results go into a session folder") {
+  if (!app::GuiRecorder::available()) {
+    MESSAGE("this build has no exporters: recording is not tested");
+    return;
+  }
+  const auto dir = testing::test_temp_dir("gui_record");
+  const std::string shot = (screenshot_dir() / "gui_record.png").string();
+  app::GuiConfig c = config_for(make_video(), shot);
+  c.frames = 6;
+  c.record_folder = (dir / "session").string();
+  CHECK(app::run_gui(c, fake_factory()) == 0);
+  std::ifstream in(c.record_folder + "/manifest.json");
+  REQUIRE(in.good());
+  const nlohmann::json m = nlohmann::json::parse(in);
+  CHECK(m.at("complete").get<bool>());
+  const int frames = m.at("frame_count").get<int>();
+  CHECK(frames >= 1);
+  CHECK(frames <= 6);
+  // The last frame shown was recorded with its result (the run waited for it).
+  CHECK(std::filesystem::exists(c.record_folder + "/frame_" + cv::format("%06d", frames - 1) +
+                                ".json"));
+  // Recording into a folder that already holds a session is refused up front.
+  CHECK_THROWS_WITH_AS(app::run_gui(c, fake_factory()), doctest::Contains("Cannot record into"),
+                       std::runtime_error);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("SIGINT ends the GUI cleanly: threads stopped and joined, exit code 0") {
