@@ -277,7 +277,13 @@ bool Capture::open_now(const SourceSpec& spec) {
   try {
     switch (spec.kind) {
       case SourceSpec::Kind::kCamera: {
+#if defined(__linux__)
+        // V4L2 directly: CAP_ANY would also probe GStreamer and USB depth
+        // cameras, which is slow to fail and leaks inside those libraries.
+        cv::VideoCapture cap(spec.camera, cv::CAP_V4L2);
+#else
         cv::VideoCapture cap(spec.camera);
+#endif
         if (cap.isOpened())
           src = std::make_unique<VideoSource>(std::move(cap), true);
         else
@@ -299,7 +305,10 @@ bool Capture::open_now(const SourceSpec& spec) {
           problem = "The video file " + spec.path + " does not exist.";
           break;
         }
-        cv::VideoCapture cap(spec.path);
+        // FFmpeg reads every file format we write and expect; letting
+        // OpenCV probe all backends on a bad file is slow and leaks inside
+        // GStreamer and libusb.
+        cv::VideoCapture cap(spec.path, cv::CAP_FFMPEG);
         if (cap.isOpened())
           src = std::make_unique<VideoSource>(std::move(cap), false);
         else
