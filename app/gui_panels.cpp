@@ -279,6 +279,10 @@ void view3d_panel(GuiState& s) {
     s.orbit.yaw += io.MouseDelta.x * 0.01f;
     s.orbit.pitch = std::clamp(s.orbit.pitch + io.MouseDelta.y * 0.01f, -1.5f, 1.5f);
   }
+  if (ImGui::IsItemHovered() && !ImGui::IsItemActive())
+    ImGui::SetTooltip("Drag to rotate, wheel to zoom, double-click to reset");
+  if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left))
+    s.orbit = Orbit{};
   if (ImGui::IsItemHovered() && io.MouseWheel != 0.f)
     s.orbit.distance = std::clamp(s.orbit.distance * std::pow(0.9f, io.MouseWheel), 1.2f, 20.f);
   ImGui::End();
