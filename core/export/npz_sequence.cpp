@@ -18,7 +18,6 @@ void NpzSequence::add(const FrameRecord& r) {
     a.pose.insert(a.pose.end(), hand.params.pose.begin(), hand.params.pose.end());
     a.shape.insert(a.shape.end(), hand.params.shape.begin(), hand.params.shape.end());
     a.presence.push_back(hand.presence);
-    a.present.push_back(hand.presence >= 0.5f ? 1 : 0);
   }
   trans_.insert(trans_.end(), r.output.trans.begin(), r.output.trans.end());
   for (int k = 0; k < kJoints; ++k)
@@ -41,8 +40,9 @@ void NpzSequence::write(const std::string& path) const {
     npz.add(p + "_joints", {T, kJointsPerHand, 3}, a.joints);
     npz.add(p + "_pose", {T, kPoseDim}, a.pose);
     npz.add(p + "_shape", {T, kShapeDim}, a.shape);
-    npz.add(p + "_present", "|b1", {T}, a.present.data(), a.present.size());
-    npz.add(p + "_presence", {T}, a.presence);
+    // The schema: `_present` is the hand-type probability itself, so a
+    // user picks their own threshold.
+    npz.add(p + "_present", {T}, a.presence);
   }
   npz.add("trans", {T, 4}, trans_);
   npz.add("keypoints2d", {T, kJoints, 3}, keypoints2d_);

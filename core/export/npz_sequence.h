@@ -20,7 +20,6 @@ class NpzSequence {
  private:
   struct HandArrays {
     std::vector<float> verts, joints, pose, shape, presence;
-    std::vector<uint8_t> present;
   };
   HandArrays hands_[2];
   std::vector<float> trans_, keypoints2d_, heatmap_xyc_;

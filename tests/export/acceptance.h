@@ -166,7 +166,7 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
       check_close(got.data(), o.hands[h].verts3d.data(), got.size(), 0.f, "npz verts");
       CHECK(npz[p + "_shape"]["data"][k * 10 + 9].get<float>() == o.hands[h].params.shape[9]);
       CHECK(npz[p + "_joints"]["data"][k * 63 + 62].get<float>() == o.hands[h].joints3d[62]);
-      CHECK(npz[p + "_present"]["data"][k].get<bool>() == (o.hands[h].presence >= 0.5f));
+      CHECK(npz[p + "_present"]["data"][k].get<float>() == o.hands[h].presence);
     }
     CHECK(npz["trans"]["data"][k * 4].get<float>() == o.trans[0]);
     CHECK(npz["frame_index"]["data"][k].get<int64_t>() == static_cast<int64_t>(k));

@@ -282,7 +282,8 @@ TEST_CASE("sequence NPZ: names, shapes, dtypes and values as numpy sees them") {
     CHECK(j["left_pose"]["data"][k * 48 + 47].get<float>() == o.hands[1].params.pose[47]);
     CHECK(j["trans"]["data"][k * 4 + 2].get<float>() == o.trans[2]);
     CHECK(j["keypoints2d"]["data"][k * 126 + 40].get<float>() == recs[k].keypoints2d[13][1]);
-    CHECK(j["right_present"]["data"][k].get<bool>() == (o.hands[0].presence >= 0.5f));
+    CHECK(j["right_present"]["data"][k].get<float>() == o.hands[0].presence);
+    CHECK(j["right_present"]["dtype"] == "<f4");
     CHECK(j["frame_index"]["data"][k] == 10 + k);
     CHECK(j["timestamp"]["data"][k].get<double>() == recs[k].timestamp_s);
   }
