@@ -25,6 +25,7 @@
 #include "app/gui_state.h"
 #include "app/window.h"
 #include "core/overlay_fit.h"
+#include "mano/mano_model.h"
 #include "core/preprocess.h"
 #include "render/gl.h"
 
@@ -307,6 +308,24 @@ void apply_settings(GuiState& s) {
   }
 }
 
+// Without a model (replaying a recording), the MANO triangles come from the
+// MANO folder in the Model panel, loaded once per folder.
+std::shared_ptr<const core::Faces> replay_faces(GuiState& s) {
+  if (!s.result || s.form.mano_dir.empty()) return nullptr;
+  if (s.fallback_faces_dir != s.form.mano_dir) {
+    s.fallback_faces_dir = s.form.mano_dir;
+    s.fallback_faces.reset();
+    try {
+      const mano::ManoPair pair = mano::load_mano_dir(s.form.mano_dir);
+      s.fallback_faces = std::make_shared<const core::Faces>(
+          core::Faces{pair.right.faces, pair.left.faces});
+    } catch (const std::exception&) {
+      // The Model panel reports MANO problems when the model is loaded.
+    }
+  }
+  return s.fallback_faces;
+}
+
 // How old the drawn result is, in the video's bottom-left corner.
 void draw_video_caption(GuiState& s) {
   ImDrawList* draw = ImGui::GetBackgroundDrawList();
@@ -482,6 +501,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     engine.capture().set_last_frame(config.frames - 1);
   }
   apply_settings(s);
+  engine.set_rerun_recorded(config.rerun_recorded);
   engine.start(config.source, config.model, config.load_model);
   if (!config.record_folder.empty()) {
     s.record_folder = config.record_folder;
@@ -522,6 +542,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     }
     if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
     s.faces = engine.faces();
+    if (!s.faces) s.faces = replay_faces(s);
 
     const auto now = Clock::now();
     const double dt = duration<double>(now - last_frame_time).count();

@@ -38,6 +38,7 @@ struct GuiConfig {
   bool show_keypoints = true;       // initial drawing toggles
   bool show_skeleton = true;
   std::string panel;            // open at start: "attention", "3d" (the 3D view is open by default)
+  bool rerun_recorded = false;  // replaying a session: run the network again
   std::string record_folder;    // non-empty: start recording a session there at launch
   bool remember_layout = true;  // panel layout in ~/.config/intershape (never in screenshot mode)
   GuiRunReport* report = nullptr;  // filled when the run ends, if given

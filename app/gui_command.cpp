@@ -10,6 +10,7 @@
 
 #if INTERSHAPE_WITH_GUI
 #include "app/gui.h"
+#include "app/gui_recording.h"
 #endif
 
 namespace intershape::app {
@@ -26,6 +27,7 @@ struct GuiOptions {
   int width = 1280, height = 720;
   float presence = 0.5f;
   std::string record;
+  bool rerun = false;
 };
 }  // namespace
 
@@ -46,6 +48,8 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_option("--presence-threshold", o->presence,
                  "Hand presence under which a hand is not drawn (GUI)")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--rerun", o->rerun,
+               "Replaying a recorded session (--input SESSION): run the network again (GUI)");
   app.add_option("--record", o->record, "Record the session into this folder from the start (GUI)");
   app.add_option("--panel", o->panel, "Panel to open at start: attention | 3d");
   app.add_option("--width", o->width, "Window width")->check(CLI::Range(320, 8192));
@@ -56,8 +60,8 @@ void add_gui_options(CLI::App& app, int& exit_code) {
       throw CLI::ValidationError("--frames and --screenshot go together");
 #if INTERSHAPE_WITH_GUI
     GuiConfig c;
-    c.source = o->input.empty() ? core::SourceSpec::camera_index(o->camera)
-                                : core::SourceSpec::parse(o->input);
+    c.source =
+        o->input.empty() ? core::SourceSpec::camera_index(o->camera) : source_from_text(o->input);
     c.model.checkpoint = o->checkpoint;
     c.model.mano_dir = o->mano;
     c.model.device = o->device;
@@ -70,6 +74,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     c.panel = o->panel;
     c.presence_threshold = o->presence;
     c.record_folder = o->record;
+    c.rerun_recorded = o->rerun;
     c.width = o->width;
     c.height = o->height;
     exit_code = run_gui(c, product_estimator_factory());

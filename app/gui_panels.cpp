@@ -89,8 +89,7 @@ void playback_panel(GuiState& s) {
   ImGui::PushItemWidth(-70);
   ImGui::InputText("##source", &s.source_text);
   ImGui::SameLine();
-  if (ImGui::Button("Open") && !s.source_text.empty())
-    cap.open(core::SourceSpec::parse(s.source_text));
+  if (ImGui::Button("Open") && !s.source_text.empty()) cap.open(source_from_text(s.source_text));
   ImGui::InputInt("##camera", &s.camera_index);
   s.camera_index = std::clamp(s.camera_index, 0, 99);
   ImGui::SameLine();
@@ -122,6 +121,11 @@ void playback_panel(GuiState& s) {
   if (ImGui::Combo("Pacing", &pacing, pacings, 3))
     cap.set_pacing(static_cast<core::Pacing>(pacing));
   ImGui::PopItemWidth();
+  if (cs.source.rfind("recorded session", 0) == 0) {
+    bool rerun = s.engine.rerun_recorded();
+    if (ImGui::Checkbox("Re-run the network on the recording", &rerun))
+      s.engine.set_rerun_recorded(rerun);
+  }
   ImGui::Text("%s: %s", cs.source.c_str(), core::state_name(cs.state));
   if (!cs.message.empty()) {
     if (cs.state == core::CaptureStatus::State::kError)

@@ -7,6 +7,7 @@
 #if INTERSHAPE_HAVE_EXPORT
 #include <nlohmann/json.hpp>
 
+#include "core/export/session_reader.h"
 #include "core/export/session_recorder.h"
 #endif
 
@@ -17,12 +18,63 @@ constexpr size_t kMaxPending = 90;  // frames waiting for a result (~3 s at 30 f
 }
 
 #if INTERSHAPE_HAVE_EXPORT
+namespace {
+
+// A recorded session as a frame source: its video, frame by frame, with the
+// stored result of each frame that has one.
+class SessionSource final : public core::FrameSource {
+ public:
+  explicit SessionSource(const std::string& dir) : reader_(dir) {}
+  bool read(cv::Mat& bgr) override {
+    core::exporters::SessionReader::Item item;
+    if (!reader_.next(item) || !item.frame) return false;
+    bgr = item.frame->bgr;  // immutable, shared
+    recorded_.reset();
+    if (item.result) {
+      auto r = std::make_shared<core::RecordedResult>();
+      r->crop = item.result->crop;
+      r->output = item.result->output;
+      r->keypoints_frame = item.result->keypoints2d;
+      recorded_ = std::move(r);
+    }
+    return !bgr.empty();
+  }
+  bool seek(int64_t frame) override {
+    reader_.seek(frame);
+    return true;
+  }
+  int64_t position() const override { return reader_.position(); }
+  int64_t count() const override { return reader_.frame_count(); }
+  double fps() const override { return reader_.manifest().fps; }
+  bool seekable() const override { return true; }
+  std::shared_ptr<const core::RecordedResult> recorded() const override { return recorded_; }
+
+ private:
+  core::exporters::SessionReader reader_;
+  std::shared_ptr<const core::RecordedResult> recorded_;
+};
+
+}  // namespace
+
+core::SourceSpec source_from_text(const std::string& text) {
+  if (!core::exporters::SessionReader::is_session(text)) return core::SourceSpec::parse(text);
+  core::SourceSpec spec;
+  spec.kind = core::SourceSpec::Kind::kCustom;
+  spec.path = text;
+  spec.custom_kind = "recorded session";
+  spec.make = [text]() -> std::unique_ptr<core::FrameSource> {
+    return std::make_unique<SessionSource>(text);
+  };
+  return spec;
+}
+
 struct GuiRecorder::Impl {
   std::unique_ptr<core::exporters::SessionRecorder> recorder;
   std::string start_error;
 };
 bool GuiRecorder::available() { return true; }
 #else
+core::SourceSpec source_from_text(const std::string& text) { return core::SourceSpec::parse(text); }
 struct GuiRecorder::Impl {};
 bool GuiRecorder::available() { return false; }
 #endif

@@ -22,6 +22,12 @@ struct RecordingStatus {
   std::string error;  // plain words, empty when fine
 };
 
+// The source for what the user typed: a recorded session folder is replayed
+// (when this build has the exporters; its stored results are shown without the
+// network unless Engine::set_rerun_recorded), anything else is
+// SourceSpec::parse(text).
+core::SourceSpec source_from_text(const std::string& text);
+
 class GuiRecorder {
  public:
   GuiRecorder();

@@ -100,6 +100,8 @@ struct GuiState {
   core::ResultPtr result;  // newest result
   std::array<HandView, 2> hands;
   std::shared_ptr<const core::Faces> faces;
+  std::shared_ptr<const core::Faces> fallback_faces;  // from the MANO folder (replay)
+  std::string fallback_faces_dir;
 
   double render_hz = 0.0;
   uint64_t frames_shown = 0;

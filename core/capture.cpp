@@ -15,18 +15,6 @@ namespace fs = std::filesystem;
 
 // ---- sources -----------------------------------------------------------------
 
-class FrameSource {
- public:
-  virtual ~FrameSource() = default;
-  // Reads the next frame into `bgr` (CV_8UC3); false at the end or on failure.
-  virtual bool read(cv::Mat& bgr) = 0;
-  virtual bool seek(int64_t frame) = 0;
-  virtual int64_t position() const = 0;  // index of the next frame
-  virtual int64_t count() const = 0;     // -1 unknown
-  virtual double fps() const = 0;        // 0 unknown
-  virtual bool seekable() const = 0;
-};
-
 namespace {
 
 cv::Mat to_bgr8(const cv::Mat& in) {
@@ -150,6 +138,8 @@ std::string SourceSpec::describe() const {
       return "image folder " + path;
     case Kind::kStream:
       return "stream " + path;
+    case Kind::kCustom:
+      return custom_kind + " " + path;
   }
   return "?";
 }
@@ -316,6 +306,11 @@ bool Capture::open_now(const SourceSpec& spec) {
                     " could not be opened (not a video, or a codec this build cannot read).";
         break;
       }
+      case SourceSpec::Kind::kCustom: {
+        if (spec.make) src = spec.make();
+        if (!src) problem = spec.describe() + " could not be opened.";
+        break;
+      }
       case SourceSpec::Kind::kImages: {
         std::vector<std::string> files;
         std::error_code ec;
@@ -353,6 +348,7 @@ void Capture::publish(cv::Mat&& bgr, int64_t index, double timestamp_s) {
   frame->index = index;
   frame->timestamp_s = timestamp_s;
   frame->captured_at = Clock::now();
+  frame->recorded = source_ ? source_->recorded() : nullptr;
   FramePtr shared = std::move(frame);
   for (auto* slot : outputs_) slot->put(shared);
 }

@@ -10,6 +10,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,12 +24,33 @@ namespace intershape::core {
 
 using FramePtr = std::shared_ptr<const Frame>;
 
+// Where frames come from. The capture thread owns one and is its only user.
+// Built-in: cameras/streams/files (cv::VideoCapture) and image folders; other
+// sources (e.g. a recorded session, app/) come in through SourceSpec::make.
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  // Reads the next frame into `bgr` (CV_8UC3); false at the end or on failure.
+  virtual bool read(cv::Mat& bgr) = 0;
+  virtual bool seek(int64_t frame) = 0;
+  virtual int64_t position() const = 0;  // index of the next frame
+  virtual int64_t count() const = 0;     // -1 unknown
+  virtual double fps() const = 0;        // 0 unknown
+  virtual bool seekable() const = 0;
+  // The result recorded with the frame read last, if the source has one.
+  virtual std::shared_ptr<const RecordedResult> recorded() const { return nullptr; }
+};
+
 // What to read from.
 struct SourceSpec {
-  enum class Kind { kCamera, kVideo, kImages, kStream };
+  enum class Kind { kCamera, kVideo, kImages, kStream, kCustom };
   Kind kind = Kind::kCamera;
   int camera = 0;    // kCamera
-  std::string path;  // kVideo (file), kImages (folder), kStream (URL)
+  std::string path;  // kVideo (file), kImages (folder), kStream (URL), kCustom (shown)
+  // kCustom: opens the source on the capture thread; throws (any
+  // std::exception, what() in plain words) when it cannot.
+  std::function<std::unique_ptr<FrameSource>()> make;
+  std::string custom_kind;  // kCustom: what it is, for describe() ("recorded session")
 
   static SourceSpec camera_index(int index);
   // "0".."99" -> camera; an existing folder -> images; "scheme://..." -> stream;
@@ -61,8 +83,6 @@ struct CaptureStatus {
   bool seekable = false;
 };
 const char* state_name(CaptureStatus::State s);
-
-class FrameSource;  // defined in capture.cpp
 
 class Capture {
  public:

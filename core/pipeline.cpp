@@ -98,6 +98,14 @@ void Engine::reset_crop() {
   manual_crop_.reset();
   reset_crop_ = true;
 }
+void Engine::set_rerun_recorded(bool rerun) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rerun_recorded_ = rerun;
+}
+bool Engine::rerun_recorded() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rerun_recorded_;
+}
 void Engine::set_estimate_options(const EstimateOptions& o) {
   std::lock_guard<std::mutex> lock(mutex_);
   estimate_options_ = o;
@@ -183,9 +191,31 @@ void Engine::worker_run() {
     // Newest frame only; wakes for stop (closed) or a control (interrupt).
     std::optional<FramePtr> next = worker_slot_.wait_take();
     if (!next || !*next) continue;
-    if (!estimator) continue;  // no model: the video still plays on the display slot
     const FramePtr& frame = *next;
     if (frame->bgr.empty()) continue;
+    bool rerun = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rerun = rerun_recorded_;
+    }
+    if (frame->recorded && !rerun) {
+      // Replay: the recorded result is published as it was, no network.
+      auto result = std::make_shared<InferenceResult>();
+      result->frame = frame;
+      result->crop = frame->recorded->crop;
+      result->output = frame->recorded->output;
+      result->keypoints_frame = frame->recorded->keypoints_frame;
+      result->finished_at = Clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++status_.results;
+        status_.last_crop = result->crop;
+      }
+      if (capture_.pacing() == Pacing::kEveryFrame) result_slot_.wait_empty();
+      result_slot_.put(std::move(result));
+      continue;
+    }
+    if (!estimator) continue;  // no model: the video still plays on the display slot
 
     try {
       const int w = frame->bgr.cols, h = frame->bgr.rows;

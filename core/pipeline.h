@@ -79,6 +79,10 @@ class Engine {
   void set_manual_crop(const CropRect& crop);
   void reset_crop();
   void set_estimate_options(const EstimateOptions& o);
+  // Frames that carry a recorded result (session replay) are published with
+  // it and skip the network, unless `rerun` (then the model runs on them).
+  void set_rerun_recorded(bool rerun);
+  bool rerun_recorded() const;
   EstimateOptions estimate_options() const;
 
   // Consumer side (one thread).
@@ -115,6 +119,7 @@ class Engine {
   std::optional<CropRect> manual_crop_;
   bool reset_crop_ = false;
   EstimateOptions estimate_options_;
+  bool rerun_recorded_ = false;
   WorkerStatus status_;
   std::shared_ptr<const Faces> faces_;
 

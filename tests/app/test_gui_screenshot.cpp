@@ -126,6 +126,18 @@ bool is_map_colour(cv::Vec3b c) {
 
 const cv::Rect kAttentionWindow(app::kPanelColumnWidth + 10, 30, 870, 680);
 
+// How many of hand h's expected keypoints have its colour around them.
+int keypoints_covered(const cv::Mat& img, int h) {
+  int covered = 0;
+  for (const cv::Point2f& kp : expected_keypoints(h)) {
+    const cv::Point2f p = to_window(kp.x, kp.y);
+    const double f = h == 0 ? fraction_around(img, p, 3, is_right_colour)
+                            : fraction_around(img, p, 3, is_left_colour);
+    if (f > 0.5) ++covered;
+  }
+  return covered;
+}
+
 bool is_title_bar(cv::Vec3b c) { return c[2] > c[0] + 50 && c[2] > 90; }
 
 std::string make_video() {
@@ -294,6 +306,24 @@ TEST_CASE("--record: the shown frames and their results go into a session folder
   // The last frame shown was recorded with its result (the run waited for it).
   CHECK(std::filesystem::exists(c.record_folder + "/frame_" + cv::format("%06d", frames - 1) +
                                 ".json"));
+  // Replay: the recorded results are shown without any model.
+  const std::string replay_shot = (screenshot_dir() / "gui_replay.png").string();
+  app::GuiConfig r;
+  r.source = app::source_from_text(c.record_folder);
+  CHECK(r.source.kind == core::SourceSpec::Kind::kCustom);
+  r.frames = 100;  // more than recorded: stops at the end
+  r.screenshot = replay_shot;
+  app::GuiRunReport report;
+  r.report = &report;
+  CHECK(app::run_gui(r, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+          throw core::ModelError("replay must not need a model");
+        }) == 0);
+  REQUIRE(report.last_result);
+  CHECK(report.last_result->frame->index == frames - 1);
+  const cv::Mat img = cv::imread(replay_shot, cv::IMREAD_COLOR);
+  REQUIRE(img.cols == kW);
+  CHECK(keypoints_covered(img, 0) >= 19);
+  CHECK(keypoints_covered(img, 1) >= 19);
   // Recording into a folder that already holds a session is refused up front.
   CHECK_THROWS_WITH_AS(app::run_gui(c, fake_factory()), doctest::Contains("Cannot record into"),
                        std::runtime_error);
