@@ -202,3 +202,58 @@ TEST_CASE("soak: a few hundred frames, progress keeps coming, memory stays flat"
   engine.stop();
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+// A custom source whose frames carry recorded results (as a session replay does).
+class RecordedSource final : public FrameSource {
+ public:
+  explicit RecordedSource(int n) : n_(n) {}
+  bool read(cv::Mat& bgr) override {
+    if (pos_ >= n_) return false;
+    bgr = fake_hands_picture(160, 120, static_cast<int>(pos_));
+    auto r = std::make_shared<RecordedResult>();
+    r->crop = CropRect{1.f, 2.f, 100.f};
+    r->keypoints_frame[0] = {static_cast<float>(pos_), 7.f, 0.5f};
+    recorded_ = pos_ % 2 == 0 ? r : nullptr;  // odd frames have none
+    ++pos_;
+    return true;
+  }
+  bool seek(int64_t f) override {
+    pos_ = f;
+    return true;
+  }
+  int64_t position() const override { return pos_; }
+  int64_t count() const override { return n_; }
+  double fps() const override { return 30.0; }
+  bool seekable() const override { return true; }
+  std::shared_ptr<const RecordedResult> recorded() const override { return recorded_; }
+
+ private:
+  int64_t n_, pos_ = 0;
+  std::shared_ptr<const RecordedResult> recorded_;
+};
+}  // namespace
+
+TEST_CASE("replay: recorded results are published without a model, on their own frames") {
+  SourceSpec spec;
+  spec.kind = SourceSpec::Kind::kCustom;
+  spec.path = "test";
+  spec.custom_kind = "recorded session";
+  spec.make = [] { return std::make_unique<RecordedSource>(6); };
+  CHECK(spec.describe() == "recorded session test");
+  int factory_calls = 0;
+  Engine engine([&](const ModelConfig&) -> std::unique_ptr<HandEstimator> {
+    ++factory_calls;
+    return nullptr;
+  });
+  engine.capture().set_pacing(Pacing::kEveryFrame);
+  engine.start(spec, ModelConfig{}, false);  // no model at all
+  for (int i = 0; i < 6; i += 2) {
+    ResultPtr r = next_result(engine);
+    CHECK(r->frame->index == i);  // odd frames carry nothing: no result for them
+    CHECK(r->keypoints_frame[0][0] == static_cast<float>(i));
+    CHECK(r->crop.side == 100.f);
+  }
+  CHECK(factory_calls == 0);
+  engine.stop();
+}
