@@ -9,8 +9,7 @@
 #include "app/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "Intershape Live: 3D pose and shape of two interacting hands, from a camera or video"};
+  CLI::App app{"Intershape Live: 3D pose and shape of two interacting hands, from a camera or video"};
   app.require_subcommand(0, 1);
   int exit_code = 0;
   try {

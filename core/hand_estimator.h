@@ -17,10 +17,9 @@
 namespace intershape::core {
 
 struct EstimateOptions {
-  bool stage_details = false;  // fill NetworkOutput::stages
-  bool attention_details =
-      false;                   // fill NetworkOutput::attention_detail (depth maxima, stage maps)
-  bool full_heatmaps = false;  // also copy the [42,64,64,64] heatmaps into it (44 MB)
+  bool stage_details = false;      // fill NetworkOutput::stages
+  bool attention_details = false;  // fill NetworkOutput::attention_detail (depth maxima, stage maps)
+  bool full_heatmaps = false;      // also copy the [42,64,64,64] heatmaps into it (44 MB)
 };
 
 class HandEstimator {
@@ -38,14 +37,13 @@ class HandEstimator {
 
 // Where the model comes from and how it runs.
 struct ModelConfig {
-  std::string checkpoint;  // snapshot_99.pth.tar (torch.save zip), or empty with synthetic
-  std::string
-      mano_dir;  // folder with MANO_RIGHT.pkl / MANO_LEFT.pkl; empty: the checkpoint's buffers
+  std::string checkpoint;   // snapshot_99.pth.tar (torch.save zip), or empty with synthetic
+  std::string mano_dir;     // folder with MANO_RIGHT.pkl / MANO_LEFT.pkl; empty: the checkpoint's buffers
   std::string device = "auto";     // auto | cpu | cuda | cuda:N
   std::string precision = "fp32";  // fp32 | fp16 (CUDA only)
   int threads = 0;                 // CPU threads; 0 = all cores
-  bool synthetic = false;      // weights from the deterministic rule (tests, bench); needs mano_dir
-  std::string synthetic_salt;  // the rule's SALT
+  bool synthetic = false;          // weights from the deterministic rule (tests, bench); needs mano_dir
+  std::string synthetic_salt;      // the rule's SALT
 };
 
 // A model that cannot be loaded: missing/corrupt file, wrong architecture, bad

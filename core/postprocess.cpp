@@ -11,8 +11,8 @@ void check_hand_sizes(const std::vector<float>& verts, const std::vector<float>&
   if (verts.size() != static_cast<size_t>(kVertsPerHand) * 3 ||
       joints.size() != static_cast<size_t>(kJointsPerHand) * 3)
     throw std::invalid_argument("postprocess: expected 778x3 vertices and 21x3 joints, got " +
-                                std::to_string(verts.size()) + " and " +
-                                std::to_string(joints.size()) + " values");
+                                std::to_string(verts.size()) + " and " + std::to_string(joints.size()) +
+                                " values");
 }
 
 void check_faces(const std::array<std::vector<int32_t>, 2>& faces) {
@@ -24,8 +24,7 @@ void check_faces(const std::array<std::vector<int32_t>, 2>& faces) {
 
 }  // namespace
 
-std::vector<float> normalize_hand(const std::vector<float>& verts,
-                                  const std::vector<float>& joints) {
+std::vector<float> normalize_hand(const std::vector<float>& verts, const std::vector<float>& joints) {
   check_hand_sizes(verts, joints);
   // Computed in double and rounded once, so the result is as close to the
   // reference's float32 arithmetic as float allows.
@@ -52,8 +51,7 @@ std::vector<float> left_verts_transformed(const NetworkOutput& out) {
   std::vector<float> v = normalize_hand(h.verts3d, h.joints3d);
   const double scale = std::exp(static_cast<double>(out.trans[0]));
   for (size_t i = 0; i < v.size(); i += 3)
-    for (int c = 0; c < 3; ++c)
-      v[i + c] = static_cast<float>((v[i + c] + double(out.trans[1 + c])) * scale);
+    for (int c = 0; c < 3; ++c) v[i + c] = static_cast<float>((v[i + c] + double(out.trans[1 + c])) * scale);
   return v;
 }
 

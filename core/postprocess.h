@@ -20,8 +20,7 @@ std::vector<float> right_verts_normalized(const NetworkOutput& out);
 std::vector<float> left_verts_transformed(const NetworkOutput& out);
 
 // Same on raw arrays: verts [778*3] mm, joints [21*3] mm.
-std::vector<float> normalize_hand(const std::vector<float>& verts,
-                                  const std::vector<float>& joints);
+std::vector<float> normalize_hand(const std::vector<float>& verts, const std::vector<float>& joints);
 
 // One triangle mesh: positions [n*3], 0-based triangles [m*3].
 struct Mesh {

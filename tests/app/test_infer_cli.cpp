@@ -50,12 +50,10 @@ TEST_CASE("usage errors exit 2 with a message") {
   r = run_intershape("infer --input " + dir.path() + " --output " + (dir / "o") + " --synthetic");
   CHECK(r.status == 2);
   CHECK(r.output.find("--synthetic needs --mano") != std::string::npos);
-  r = run_intershape("infer --input " + (dir / "missing.png") + " --output o --synthetic --mano " +
-                     kMano);
+  r = run_intershape("infer --input " + (dir / "missing.png") + " --output o --synthetic --mano " + kMano);
   CHECK(r.status == 2);
   CHECK(r.output.find("does not exist") != std::string::npos);
-  r = run_intershape("infer --input " + dir.path() + " --output o --synthetic --mano " + kMano +
-                     " --export obj,fbx");
+  r = run_intershape("infer --input " + dir.path() + " --output o --synthetic --mano " + kMano + " --export obj,fbx");
   CHECK(r.status == 2);
   CHECK(r.output.find("unknown export format 'fbx'") != std::string::npos);
   r = run_intershape("infer --input " + dir.path() + " --output o --checkpoint c --device tpu");
@@ -66,18 +64,16 @@ TEST_CASE("usage errors exit 2 with a message") {
 
 TEST_CASE("synthetic network: an image gives the demo's files" * doctest::test_suite("net")) {
   TempDir dir("cli");
-  cv::Mat img =
-      cv::imread(std::string(INTERSHAPE_TEST_DATA) + "/parity/input.png", cv::IMREAD_COLOR);
+  cv::Mat img = cv::imread(std::string(INTERSHAPE_TEST_DATA) + "/parity/input.png", cv::IMREAD_COLOR);
   REQUIRE(!img.empty());
   REQUIRE(cv::imwrite(dir / "hands.png", img));
-  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --device cpu --input " +
-                               (dir / "hands.png") + " --output " + (dir / "out") +
-                               " --export obj,ply,json,npz,glb,attention");
+  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --device cpu --input " + (dir / "hands.png") +
+                           " --output " + (dir / "out") + " --export obj,ply,json,npz,glb,attention");
   INFO(r.output);
   CHECK(r.status == 0);
-  for (const char* f : {"hands_right.obj", "hands_left.obj", "hands_interacting.obj",
-                        "hands_right.ply", "hands.json", "hands_attention.npz",
-                        "hands_attention_left.png", "sequence.glb", "sequence.npz"})
+  for (const char* f : {"hands_right.obj", "hands_left.obj", "hands_interacting.obj", "hands_right.ply",
+                        "hands.json", "hands_attention.npz", "hands_attention_left.png", "sequence.glb",
+                        "sequence.npz"})
     CHECK_MESSAGE(fs::exists(dir / ("out/" + std::string(f))), f);
   CHECK(r.output.find("\r[") == std::string::npos);  // stderr is not a terminal: no progress bar
 }
@@ -85,8 +81,8 @@ TEST_CASE("synthetic network: an image gives the demo's files" * doctest::test_s
 TEST_CASE("a missing checkpoint is a model error: exit 1, named" * doctest::test_suite("net")) {
   TempDir dir("cli");
   REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
-  const Run r = run_intershape("infer --checkpoint " + (dir / "nope.pth.tar") + " --input " +
-                               (dir / "x.png") + " --output " + (dir / "out"));
+  const Run r = run_intershape("infer --checkpoint " + (dir / "nope.pth.tar") + " --input " + (dir / "x.png") +
+                           " --output " + (dir / "out"));
   CHECK(r.status == 1);
   CHECK(r.output.find("nope.pth.tar") != std::string::npos);
 }
@@ -96,8 +92,8 @@ TEST_CASE("a missing checkpoint is a model error: exit 1, named" * doctest::test
 TEST_CASE("without LibTorch, infer says so and fails") {
   TempDir dir("cli");
   REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
-  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --input " + (dir / "x.png") +
-                               " --output " + (dir / "out"));
+  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --input " + (dir / "x.png") + " --output " +
+                           (dir / "out"));
   CHECK(r.status == 1);
   CHECK(r.output.find("built without LibTorch") != std::string::npos);
 }
