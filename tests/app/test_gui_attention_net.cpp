@@ -31,8 +31,8 @@
 
 namespace {
 
-constexpr int kMap = 220;           // the panel's attention map size (app/gui_attention.cpp)
-constexpr float kOpacity = 0.6f;    // AttentionState::opacity's default
+constexpr int kMap = 220;         // the panel's attention map size (app/gui_attention.cpp)
+constexpr float kOpacity = 0.6f;  // AttentionState::opacity's default
 const std::string kParity = std::string(INTERSHAPE_TEST_DATA) + "/parity";
 
 // map.frag's turbo(), 0..255.
@@ -60,7 +60,8 @@ cv::Mat3f rebuild(const cv::Mat3b& crop_rgb, const float* map) {
   for (int y = 0; y < kMap; ++y)
     for (int x = 0; x < kMap; ++x) {
       const float u = (x + 0.5f) / kMap, v = (y + 0.5f) / kMap;
-      const float t = (map[static_cast<int>(v * 64) * 64 + static_cast<int>(u * 64)] - lo) / (hi - lo);
+      const float t =
+          (map[static_cast<int>(v * 64) * 64 + static_cast<int>(u * 64)] - lo) / (hi - lo);
       const cv::Vec3b p = crop_rgb(static_cast<int>(v * 256), static_cast<int>(u * 256));
       out(y, x) = cv::Vec3f(p[0], p[1], p[2]) * (1 - kOpacity) + turbo(t) * kOpacity;
     }
@@ -107,8 +108,9 @@ TEST_CASE("synthetic network, --panel attention: both hands' attention maps draw
   std::filesystem::copy_file(kParity + "/input.png", dir / "frames/input.png");
   const std::string shot_path = dir / "attention.png";
   const std::string cmd = std::string("'") + INTERSHAPE_BIN + "' --input " + (dir / "frames") +
-                          " --synthetic --mano " + INTERSHAPE_TEST_DATA + "/mano --device cpu --frames 1" +
-                          " --panel attention --screenshot " + shot_path + " 2>&1";
+                          " --synthetic --mano " + INTERSHAPE_TEST_DATA +
+                          "/mano --device cpu --frames 1" + " --panel attention --screenshot " +
+                          shot_path + " 2>&1";
   MESSAGE(cmd);
   const int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
@@ -126,7 +128,8 @@ TEST_CASE("synthetic network, --panel attention: both hands' attention maps draw
   REQUIRE(crop_bgr.rows == 256);
   cv::Mat3b crop;
   cv::cvtColor(crop_bgr, crop, cv::COLOR_BGR2RGB);
-  const std::vector<float> att = intershape::test::load_npy(kParity + "/expected/attention.npy").as_float();
+  const std::vector<float> att =
+      intershape::test::load_npy(kParity + "/expected/attention.npy").as_float();
   REQUIRE(att.size() == 2 * 4096);
   const cv::Mat3f want[2] = {rebuild(crop, att.data()), rebuild(crop, att.data() + 4096)};
 

@@ -24,8 +24,8 @@
 #include <zip.h>
 
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -74,14 +74,15 @@ std::vector<float> expected(const std::string& name) {
 double max_diff(const std::vector<float>& a, const std::vector<float>& b) {
   REQUIRE(a.size() == b.size());
   double d = 0;
-  for (size_t i = 0; i < a.size(); ++i) d = std::max(d, static_cast<double>(std::fabs(a[i] - b[i])));
+  for (size_t i = 0; i < a.size(); ++i)
+    d = std::max(d, static_cast<double>(std::fabs(a[i] - b[i])));
   return d;
 }
 
 // ---- OBJ, as written by the demo: "v x y z", "vn ...", "f a//a b//b c//c" ----
 struct Obj {
-  std::vector<float> verts;   // [n*3]
-  std::vector<int32_t> faces; // [m*3], 1-based as in the file
+  std::vector<float> verts;    // [n*3]
+  std::vector<int32_t> faces;  // [m*3], 1-based as in the file
   size_t normals = 0;
 };
 
@@ -170,7 +171,8 @@ std::map<std::string, NpyArray> read_npz(const std::string& path) {
   return out;
 }
 
-std::vector<float> json_rows(const nlohmann::json& j, size_t rows, size_t cols, const std::string& what) {
+std::vector<float> json_rows(const nlohmann::json& j, size_t rows, size_t cols,
+                             const std::string& what) {
   REQUIRE_MESSAGE(j.is_array(), what);
   REQUIRE_MESSAGE(j.size() == rows, what);
   std::vector<float> out;
@@ -239,8 +241,10 @@ void check_outputs(const std::string& out) {
     const std::string hand_name = names[h];
     CAPTURE(hand_name);
     const auto& hand = j.at(names[h]);
-    const double dj = max_diff(json_rows(hand.at("joints3d"), 21, 3, "joints3d"), rows(joints, 21 * h, 21));
-    const double dv = max_diff(json_rows(hand.at("verts3d"), 778, 3, "verts3d"), rows(verts, 778 * h, 778));
+    const double dj =
+        max_diff(json_rows(hand.at("joints3d"), 21, 3, "joints3d"), rows(joints, 21 * h, 21));
+    const double dv =
+        max_diff(json_rows(hand.at("verts3d"), 778, 3, "verts3d"), rows(verts, 778 * h, 778));
     MESSAGE(std::string(names[h]) << " joints3d " << dj << " mm, verts3d " << dv << " mm");
     CHECK(dj < 1e-2);
     CHECK(dv < 1e-2);
@@ -263,9 +267,9 @@ void check_outputs(const std::string& out) {
 
   // --- the attention export (issue 6) ---
   const auto npz = read_npz(out + "/input_attention.npz");
-  const std::vector<std::string> keys = {"attention",          "keypoints",          "stage_map_right_1",
-                                         "stage_map_right_2",  "stage_map_right_3",  "stage_map_left_1",
-                                         "stage_map_left_2",   "stage_map_left_3"};
+  const std::vector<std::string> keys = {
+      "attention",         "keypoints",        "stage_map_right_1", "stage_map_right_2",
+      "stage_map_right_3", "stage_map_left_1", "stage_map_left_2",  "stage_map_left_3"};
   CHECK(npz.size() == keys.size());
   for (const auto& k : keys) REQUIRE_MESSAGE(npz.count(k), "input_attention.npz has no " << k);
   CHECK(npz.at("attention").shape == std::vector<int64_t>{2, 64, 64});
@@ -303,22 +307,26 @@ void check_outputs(const std::string& out) {
 }
 
 void run_and_check(const std::string& mano_arg) {
-  REQUIRE_MESSAGE(fs::exists(kCheckpoint), kCheckpoint << " missing: run through ctest (fixture net_checkpoints)");
+  REQUIRE_MESSAGE(fs::exists(kCheckpoint),
+                  kCheckpoint << " missing: run through ctest (fixture net_checkpoints)");
   TempDir dir("infer_acceptance");
   const std::string out = dir / "out";
-  const Run r = run_intershape("infer --checkpoint " + kCheckpoint + mano_arg + " --device cpu --input " + kParity +
-                               "/input.png --output " + out + " --export obj,json,attention");
+  const Run r =
+      run_intershape("infer --checkpoint " + kCheckpoint + mano_arg + " --device cpu --input " +
+                     kParity + "/input.png --output " + out + " --export obj,json,attention");
   INFO(r.output);
   REQUIRE(r.status == 0);
-  for (const char* f : {"input_right.obj", "input_left.obj", "input_interacting.obj", "input.json",
-                        "input_attention.npz", "input_attention_right.png", "input_attention_left.png"})
+  for (const char* f :
+       {"input_right.obj", "input_left.obj", "input_interacting.obj", "input.json",
+        "input_attention.npz", "input_attention_right.png", "input_attention_left.png"})
     REQUIRE_MESSAGE(fs::exists(out + "/" + f), f);
   check_outputs(out);
 }
 
 }  // namespace
 
-TEST_CASE("infer with the rule-made checkpoint and --mano: OBJ, JSON and attention equal the reference") {
+TEST_CASE(
+    "infer with the rule-made checkpoint and --mano: OBJ, JSON and attention equal the reference") {
   run_and_check(" --mano " + kMano);
 }
 
