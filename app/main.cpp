@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   try {
     // Subcommands are registered here as they are implemented.
 #if INTERSHAPE_WITH_TORCH
+    intershape::app::add_mano_command(app, exit_code);
     intershape::app::add_bench_command(app, exit_code);
 #endif
     (void)exit_code;

@@ -245,26 +245,23 @@ class ZipCheckpoint : public Checkpoint {
 
   [[noreturn]] void fail(const std::string& message) const { throw CheckpointError(path_ + ": " + message); }
 
-  // The whole record, read to its end so that libzip checks its CRC.
-  std::vector<uint8_t> read_record(const std::string& name, uint64_t expected_size, bool check_size) const {
+  // The whole record into dst (exactly `size` bytes, checked against the zip
+  // directory), read to its end so that libzip checks its CRC.
+  void read_record_into(const std::string& name, uint64_t size, uint8_t* dst) const {
     std::lock_guard<std::mutex> lock(mutex_);
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat(zip_, name.c_str(), 0, &st) != 0) fail("no record " + name + " in the archive");
     if (!(st.valid & ZIP_STAT_SIZE)) fail("record " + name + " has no size");
-    if (check_size && st.size != expected_size) {
-      fail("record " + name + " has " + std::to_string(st.size) + " bytes, expected " + std::to_string(expected_size));
-    }
-    if (!check_size && st.size > expected_size) {
-      fail("record " + name + " is " + std::to_string(st.size) + " bytes, more than the " + std::to_string(expected_size) + " allowed");
+    if (st.size != size) {
+      fail("record " + name + " has " + std::to_string(st.size) + " bytes, expected " + std::to_string(size));
     }
     zip_file_t* f = zip_fopen(zip_, name.c_str(), 0);
     if (f == nullptr) fail("cannot open record " + name + ": " + zip_strerror(zip_));
-    std::vector<uint8_t> bytes(static_cast<size_t>(st.size));
     uint64_t got = 0;
     std::string error;
-    while (got < st.size) {
-      const zip_int64_t n = zip_fread(f, bytes.data() + got, st.size - got);
+    while (got < size) {
+      const zip_int64_t n = zip_fread(f, dst + got, size - got);
       if (n < 0) {
         error = zip_file_strerror(f);
         break;
@@ -285,6 +282,22 @@ class ZipCheckpoint : public Checkpoint {
     const int close = zip_fclose(f);
     if (error.empty() && close != 0) error = zip_message(close);
     if (!error.empty()) fail("cannot read record " + name + ": " + error);
+  }
+
+  // A small record whose size is only bounded (data.pkl, byteorder).
+  std::vector<uint8_t> read_small_record(const std::string& name, uint64_t max_size) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (zip_stat(zip_, name.c_str(), 0, &st) != 0) fail("no record " + name + " in the archive");
+    }
+    if (!(st.valid & ZIP_STAT_SIZE)) fail("record " + name + " has no size");
+    if (st.size > max_size) {
+      fail("record " + name + " is " + std::to_string(st.size) + " bytes, more than the " + std::to_string(max_size) + " allowed");
+    }
+    std::vector<uint8_t> bytes(static_cast<size_t>(st.size));
+    read_record_into(name, st.size, bytes.data());
     return bytes;
   }
 
@@ -296,29 +309,44 @@ class ZipCheckpoint : public Checkpoint {
            std::to_string(numel) + " elements of " + dtype_name(info.dtype));
     }
     const uint64_t record_bytes = static_cast<uint64_t>(info.storage_numel) * item;
-    std::vector<uint8_t> storage;
+    // C-contiguous view? (dims of size 1 may have any stride)
+    bool contiguous = true;
+    int64_t expect = 1;
+    for (size_t d = info.shape.size(); d-- > 0;) {
+      if (info.shape[d] != 1 && info.stride[d] != expect) contiguous = false;
+      expect *= info.shape[d];
+    }
+    auto* out = static_cast<uint8_t*>(dst);
     try {
-      storage = read_record(info.storage_record, record_bytes, true);
+      if (contiguous && info.storage_offset == 0 && numel == info.storage_numel) {
+        read_record_into(info.storage_record, record_bytes, out);  // the common case: no copy
+        return;
+      }
+      std::vector<uint8_t> storage(static_cast<size_t>(record_bytes));
+      read_record_into(info.storage_record, record_bytes, storage.data());
+      if (numel == 0) return;
+      if (contiguous) {
+        std::memcpy(out, storage.data() + static_cast<size_t>(info.storage_offset) * item, dst_bytes);
+        return;
+      }
+      // Gather the view (offset, shape, stride in elements) into C order; the
+      // view was checked against the storage size when the pickle was read.
+      const size_t dims = info.shape.size();
+      std::vector<int64_t> idx(dims, 0);
+      int64_t src = info.storage_offset;
+      for (int64_t n = 0; n < numel; ++n) {
+        std::memcpy(out + static_cast<size_t>(n) * item, storage.data() + static_cast<size_t>(src) * item, item);
+        for (size_t d = dims; d-- > 0;) {
+          if (++idx[d] < info.shape[d]) {
+            src += info.stride[d];
+            break;
+          }
+          src -= info.stride[d] * (info.shape[d] - 1);
+          idx[d] = 0;
+        }
+      }
     } catch (const CheckpointError& e) {
       throw CheckpointError(std::string(e.what()) + " (tensor '" + info.key + "')");
-    }
-    if (numel == 0) return;
-    // Gather the view (offset, shape, stride in elements) into C order; the
-    // view was checked against the storage size when the pickle was read.
-    auto* out = static_cast<uint8_t*>(dst);
-    const size_t dims = info.shape.size();
-    std::vector<int64_t> idx(dims, 0);
-    int64_t src = info.storage_offset;
-    for (int64_t n = 0; n < numel; ++n) {
-      std::memcpy(out + static_cast<size_t>(n) * item, storage.data() + static_cast<size_t>(src) * item, item);
-      for (size_t d = dims; d-- > 0;) {
-        if (++idx[d] < info.shape[d]) {
-          src += info.stride[d];
-          break;
-        }
-        src -= info.stride[d] * (info.shape[d] - 1);
-        idx[d] = 0;
-      }
     }
   }
 
@@ -339,10 +367,10 @@ class ZipCheckpoint : public Checkpoint {
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat(zip_, (prefix + "byteorder").c_str(), 0, &st) == 0) {
-      const std::vector<uint8_t> order = read_record(prefix + "byteorder", 16, false);
+      const std::vector<uint8_t> order = read_small_record(prefix + "byteorder", 16);
       if (std::string(order.begin(), order.end()) != "little") fail("tensors are stored big-endian, which is not supported");
     }
-    const std::vector<uint8_t> bytes = read_record(pkl, kMaxPickleBytes, false);
+    const std::vector<uint8_t> bytes = read_small_record(pkl, kMaxPickleBytes);
     tensors_ = state_dict_from_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl, prefix);
     // Every storage the state dict uses must be there with its size.
     for (const TensorInfo& t : tensors_) {

@@ -59,6 +59,10 @@ ManoLayer::ManoLayer(const ManoModel& model, torch::Device device) : model_(mode
     if (model.parents[i] < 0 || model.parents[i] >= i) throw std::invalid_argument("ManoLayer: bad parents in " + model.source);
   }
   parents_.assign(model.parents.begin(), model.parents.end());
+  pose_mean_ = torch::cat({torch::zeros({3}, hand_mean_.options()), hand_mean_});
+  parent_index_ = torch::tensor(std::vector<int64_t>(parents_.begin() + 1, parents_.end()), torch::kInt64).to(device);
+  tip_index_ =
+      torch::tensor(std::vector<int64_t>(kFingertipVertices.begin(), kFingertipVertices.end()), torch::kInt64).to(device);
 }
 
 ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Tensor& betas) const {
@@ -69,11 +73,18 @@ ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Ten
   if (pose.scalar_type() != torch::kFloat32 || betas.scalar_type() != torch::kFloat32) {
     throw std::invalid_argument("ManoLayer::forward: pose and betas must be float32");
   }
+  // "cuda" (no index) matches any CUDA tensor's "cuda:N".
+  auto on_device = [&](const torch::Tensor& t) {
+    return t.device().type() == device_.type() && (!device_.has_index() || t.device().index() == device_.index());
+  };
+  if (!on_device(pose) || !on_device(betas)) {
+    throw std::invalid_argument("ManoLayer::forward: pose and betas must be on the layer's device " + device_.str());
+  }
   const int64_t b = pose.size(0);
   const auto opts = pose.options();
 
   // full pose = [global orient, finger pose + hand_mean]
-  torch::Tensor full_pose = pose + torch::cat({torch::zeros({3}, opts), hand_mean_});
+  torch::Tensor full_pose = pose + pose_mean_;
 
   // smplx lbs.lbs, step by step, same operations.
   torch::Tensor v_shaped = v_template_ + torch::einsum("bl,mkl->bmk", {betas, shapedirs_});
@@ -87,10 +98,8 @@ ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Ten
 
   // batch_rigid_transform
   torch::Tensor joints = torch::unsqueeze(j, -1);  // [B,16,3,1]
-  torch::Tensor parent_idx =
-      torch::tensor(std::vector<int64_t>(parents_.begin() + 1, parents_.end()), torch::dtype(torch::kInt64)).to(pose.device());
   torch::Tensor rel_joints = joints.clone();
-  rel_joints.slice(1, 1) -= joints.index_select(1, parent_idx);
+  rel_joints.slice(1, 1) -= joints.index_select(1, parent_index_);
   torch::Tensor transforms_mat =
       transform_mat(rot_mats.reshape({-1, 3, 3}), rel_joints.reshape({-1, 3, 1})).reshape({-1, kSkeletonJoints, 4, 4});
   std::vector<torch::Tensor> chain;
@@ -114,10 +123,7 @@ ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Ten
   torch::Tensor v_homo = torch::matmul(t, torch::unsqueeze(v_posed_homo, -1));
   torch::Tensor verts = v_homo.slice(2, 0, 3).select(3, 0);  // [B,778,3]
 
-  torch::Tensor tips = torch::tensor(std::vector<int64_t>(kFingertipVertices.begin(), kFingertipVertices.end()),
-                                     torch::dtype(torch::kInt64))
-                           .to(pose.device());
-  torch::Tensor all_joints = torch::cat({posed_joints, verts.index_select(1, tips)}, 1);
+  torch::Tensor all_joints = torch::cat({posed_joints, verts.index_select(1, tip_index_)}, 1);
   Output out;
   out.vertices = (verts + transl_.unsqueeze(1)) * 1000.0;
   out.joints = (all_joints + transl_.unsqueeze(1)) * 1000.0;

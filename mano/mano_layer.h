@@ -30,6 +30,9 @@ class ManoLayer {
   torch::Device device_;
   torch::Tensor v_template_, shapedirs_, posedirs_, j_regressor_, lbs_weights_, hand_mean_, transl_;
   std::vector<int64_t> parents_;
+  torch::Tensor pose_mean_;     // [48]: 0 0 0, hand_mean
+  torch::Tensor parent_index_;  // [15] int64: parents_[1..15]
+  torch::Tensor tip_index_;     // [5] int64: kFingertipVertices
 };
 
 }  // namespace intershape::mano

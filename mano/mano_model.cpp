@@ -208,11 +208,6 @@ Array ndarray(const Value* v, const Where& at) {
   return out;
 }
 
-template <typename T>
-void store(Array& a, int64_t i, T v) {
-  std::memcpy(a.bytes.data() + static_cast<size_t>(i) * sizeof(T), &v, sizeof(T));
-}
-
 Array dense(const Value* v, const Where& at, int depth);
 
 // scipy.sparse.csc_matrix (state: _shape, data, indices, indptr) to dense float64.
@@ -230,8 +225,9 @@ Array csc_to_dense(const Value* v, const Where& at, int depth) {
   const Array indptr = dense(indptr_v, at, depth + 1);
   if (is_float(indices.dtype) || is_float(indptr.dtype)) at.fail("sparse matrix indices are not integers");
   const int64_t rows = shape[0], cols = shape[1];
-  // Dense size is bounded by what a MANO regressor can be, not by the file.
-  if (bounded_product(shape, int64_t{1} << 24) < 0) at.fail("sparse matrix " + shape_string(shape) + " is too large");
+  // The dense copy is not bounded by the file's size: bound it by what a joint
+  // regressor can be (MANO's is 16 x 778).
+  if (bounded_product(shape, int64_t{1} << 20) < 0) at.fail("sparse matrix " + shape_string(shape) + " is too large");
   if (indptr.numel() != cols + 1) at.fail("sparse matrix indptr has " + std::to_string(indptr.numel()) + " entries for " + std::to_string(cols) + " columns");
   const int64_t nnz = data.numel();
   if (indices.numel() != nnz) at.fail("sparse matrix has " + std::to_string(nnz) + " values but " + std::to_string(indices.numel()) + " indices");
@@ -261,7 +257,7 @@ Array csc_to_dense(const Value* v, const Where& at, int depth) {
       acc[static_cast<size_t>(r * cols + c)] += vals[static_cast<size_t>(k)];
     }
   }
-  for (size_t i = 0; i < acc.size(); ++i) store<double>(out, static_cast<int64_t>(i), acc[i]);
+  if (!acc.empty()) std::memcpy(out.bytes.data(), acc.data(), acc.size() * 8);
   return out;
 }
 
@@ -296,7 +292,9 @@ Array select(const Value* v, const Where& at, int depth) {
 // Any array-like value of a MANO file: ndarray, chumpy Ch (its x), chumpy
 // Select, scipy csc_matrix.
 Array dense(const Value* v, const Where& at, int depth) {
-  if (depth > 8) at.fail("array nested too deeply");
+  // Select -> Ch -> ndarray is the deepest a MANO file goes; a shallow bound
+  // also keeps memo-shared subtrees from being converted over and over.
+  if (depth > 3) at.fail("array nested too deeply");
   if (v == nullptr) at.fail("missing array");
   if (is_reconstruct(v)) return ndarray(v, at);
   if (v->is_object("chumpy.ch.Ch")) {

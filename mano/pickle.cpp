@@ -217,50 +217,60 @@ class Unpickler {
   }
 
   // ---- dict keys: Python replaces the value of an equal hashable key ----
-  std::optional<std::string> canonical_key(const Value* v, int depth) const {
+  // Scalars, short texts and small tuples of them compare by value; anything
+  // larger (past kKeyBudget bytes of description) by identity, so that a key
+  // reused through the memo costs a bounded amount per SETITEM.
+  static constexpr size_t kKeyBudget = 256;
+  bool canonical_key(const Value* v, int depth, std::string& out) const {
+    if (out.size() > kKeyBudget) return false;
     switch (v->kind) {
-      case Kind::kNone: return std::string("N");
-      case Kind::kBool: return std::string(v->boolean ? "I1" : "I0");
-      case Kind::kInt: return "I" + std::to_string(v->integer);
+      case Kind::kNone: out += 'N'; return true;
+      case Kind::kBool: out += v->boolean ? "I1;" : "I0;"; return true;
+      case Kind::kInt: out += "I" + std::to_string(v->integer) + ";"; return true;
       case Kind::kFloat: {
-        double r = v->real;
+        const double r = v->real;
         if (std::isfinite(r) && r == std::floor(r) && std::fabs(r) < 9.0e18) {
-          return "I" + std::to_string(static_cast<int64_t>(r));
+          out += "I" + std::to_string(static_cast<int64_t>(r)) + ";";
+          return true;
         }
         uint64_t bits;
         std::memcpy(&bits, &r, 8);
-        return "F" + std::to_string(bits);
+        out += "F" + std::to_string(bits) + ";";
+        return true;
       }
-      case Kind::kStr: return "S" + std::to_string(v->text.size()) + ":" + v->text;
-      case Kind::kBytes: return "B" + std::to_string(v->text.size()) + ":" + v->text;
-      case Kind::kTuple: {
-        if (depth > 8) return std::nullopt;
-        std::string s = "T" + std::to_string(v->items.size()) + "(";
+      case Kind::kStr:
+      case Kind::kBytes:
+        if (v->text.size() > kKeyBudget) return false;
+        out += (v->kind == Kind::kStr ? "S" : "B") + std::to_string(v->text.size()) + ":" + v->text;
+        return true;
+      case Kind::kTuple:
+        if (depth > 4 || v->items.size() > 16) return false;
+        out += "T" + std::to_string(v->items.size()) + "(";
         for (const Value* c : v->items) {
-          auto k = canonical_key(c, depth + 1);
-          if (!k) return std::nullopt;
-          s += *k;
-          s += ',';
+          if (!canonical_key(c, depth + 1, out)) return false;
         }
-        return s + ")";
-      }
-      default: return std::nullopt;  // identity-hashed or unhashable: kept as given
+        out += ')';
+        return true;
+      default: return false;
     }
   }
+  std::string key_of(const Value* target, const Value* key) const {
+    std::string k(reinterpret_cast<const char*>(&target), sizeof(target));
+    std::string c;
+    if (canonical_key(key, 0, c) && c.size() <= kKeyBudget) return k + "V" + c;
+    return k + "P" + std::string(reinterpret_cast<const char*>(&key), sizeof(key));
+  }
+
   void set_item(Value* target, Value* key, Value* value) {
     if (target->kind != Kind::kDict && target->kind != Kind::kObject) {
       fail("SETITEM on " + describe(target));
     }
     add_child(target, key);
     add_child(target, value);
-    if (auto k = canonical_key(key, 0)) {
-      std::string index_key(reinterpret_cast<const char*>(&target), sizeof(target));
-      index_key += *k;
-      auto [it, inserted] = key_index_.emplace(std::move(index_key), target->pairs.size());
-      if (!inserted) {
-        target->pairs[it->second].second = value;
-        return;
-      }
+    auto [it, inserted] = key_index_.emplace(key_of(target, key), target->pairs.size());
+    if (!inserted) {
+      target->pairs[it->second].second = value;
+      return;
     }
     target->pairs.emplace_back(key, value);
   }

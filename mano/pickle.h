@@ -44,7 +44,9 @@ enum class Kind : uint8_t {
   kStr,         // unicode text, UTF-8
   kTuple,
   kList,
-  kDict,        // ordered (key, value) pairs; a repeated hashable key replaces the value
+  kDict,        // ordered (key, value) pairs; a repeated key replaces the value (keys
+                // compare by value when scalars, texts or small tuples of them up
+                // to 256 bytes, otherwise by identity)
   kSet,
   kFrozenSet,
   kGlobal,      // an allowed class or function, by name ("module.qualname")

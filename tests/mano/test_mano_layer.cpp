@@ -75,4 +75,5 @@ TEST_CASE("MANO layer adds its own translation (checkpoint transl) in mm") {
   CHECK(d[1].item<float>() == doctest::Approx(-20.f).epsilon(1e-4));
   CHECK(d[2].item<float>() == doctest::Approx(30.f).epsilon(1e-4));
   CHECK_THROWS_AS(plain.forward(torch::zeros({1, 45}), betas), std::invalid_argument);
+  CHECK_THROWS_AS(plain.forward(pose.to(torch::kFloat64), betas), std::invalid_argument);
 }

@@ -215,6 +215,12 @@ TEST_CASE("dict keys: an equal hashable key replaces the value") {
   CHECK(d->pairs[1].first->integer == 1);
   CHECK(d->pairs[1].second->integer == 4);
   (void)pair_value;
+  // A long key reused through the memo: one pair, bounded cost per SETITEM.
+  std::string big = "}X" + S("\xe8\x03\x00\x00") + std::string(1000, 'k') + S("q\x00K\x01s");
+  for (int i = 0; i < 20000; ++i) big += S("h\x00K\x02s");
+  doc = parse_string(big + ".");
+  REQUIRE(doc.root()->pairs.size() == 1);
+  CHECK(doc.root()->pairs[0].second->integer == 2);
 }
 
 TEST_CASE("objects: NEWOBJ, NEWOBJ_EX, BUILD, STACK_GLOBAL") {

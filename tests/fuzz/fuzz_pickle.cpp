@@ -1,0 +1,61 @@
+// libFuzzer target: bytes -> the pickle reader (MANO allow-list) and every
+// structure built on it (numpy/chumpy/scipy arrays, the MANO model, a
+// checkpoint's state dict). Anything but the readers' own error types is a
+// bug: an escaping exception aborts, and ASan/UBSan catch the rest.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "mano/checkpoint.h"
+#include "mano/mano_model.h"
+#include "mano/numpy_pickle.h"
+#include "mano/pickle.h"
+
+using namespace intershape::mano;
+
+namespace {
+
+// Walks the value graph as a consumer would, depth-bounded (it may be cyclic).
+size_t walk(const pickle::Value* v, int depth) {
+  if (v == nullptr || depth > 32) return 0;
+  size_t n = 1 + pickle::describe(v).size() % 2;
+  for (const pickle::Value* c : v->items) n += walk(c, depth + 1);
+  for (const auto& [k, x] : v->pairs) n += walk(k, depth + 1) + walk(x, depth + 1);
+  n += walk(v->args, depth + 1) + walk(v->kwargs, depth + 1) + walk(v->state, depth + 1);
+  return n;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  pickle::Options options;
+  options.source = "fuzz.pkl";
+  options.allowed_globals = mano_pickle_globals();
+  options.max_depth = 64;
+  try {
+    pickle::Document doc = pickle::parse(data, size, options);
+    volatile size_t n = walk(doc.root(), 0);
+    (void)n;
+    try {
+      array_from_pickle(doc.root(), "fuzz.pkl", "root");
+    } catch (const ManoError&) {
+    }
+    const auto& pairs = doc.root()->pairs;
+    for (size_t i = 0; i < pairs.size() && i < 64; ++i) {
+      try {
+        array_from_pickle(pairs[i].second, "fuzz.pkl", "value");
+      } catch (const ManoError&) {
+      }
+    }
+  } catch (const pickle::PickleError&) {
+  }
+  try {
+    load_mano_pkl_bytes(data, size, "fuzz.pkl", false);
+  } catch (const ManoError&) {
+  }
+  try {
+    state_dict_from_pickle(data, size, "fuzz.pt", "archive/");
+  } catch (const CheckpointError&) {
+  }
+  return 0;
+}
