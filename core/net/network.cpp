@@ -111,23 +111,22 @@ at::Tensor dense(const at::Tensor& t) { return t.is_mkldnn() ? t.to_dense() : t;
 // dense() where they need strided access.
 struct Conv {
   at::Tensor weight, bias;  // bias may be undefined
-  int64_t stride = 1, padding = 0, groups = 1;
+  int64_t stride = 1, padding = 0;
   at::Tensor packed_weight, packed_bias;  // defined when pre-packed
   bool packed() const { return packed_weight.defined(); }
-  static Conv make(at::Tensor weight, at::Tensor bias, int64_t stride, int64_t padding, int64_t groups = 1) {
+  static Conv make(at::Tensor weight, at::Tensor bias, int64_t stride, int64_t padding) {
     Conv c;
     c.weight = std::move(weight);
     c.bias = std::move(bias);
     c.stride = stride;
     c.padding = padding;
-    c.groups = groups;
     return c;
   }
   at::Tensor operator()(const at::Tensor& x) const {
     if (packed())
       return at::mkldnn_convolution(x.is_mkldnn() ? x : x.to_mkldnn(), packed_weight, packed_bias,
-                                    {padding, padding}, {stride, stride}, {1, 1}, groups);
-    return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding}, {1, 1}, groups);
+                                    {padding, padding}, {stride, stride}, {1, 1}, 1);
+    return at::conv2d(x, weight, bias, {stride, stride}, {padding, padding});
   }
 };
 
@@ -164,30 +163,24 @@ struct ResNet {
 // then an interleave. Output row 2i+r takes kernel rows {3,1} from input rows
 // {i-1, i} when r = 0 and kernel rows {2,0} from rows {i, i+1} when r = 1,
 // i.e. the 2x2 window starting at padded row i + r.
-//
-// Both hands' heatmap branches run as one: `branches` = 2 blocks of output
-// channels laid out [branch][phase][channel] (the first deconvolution shares
-// its input; the later ones are grouped convolutions, one group per branch).
 struct SubPixelDeconv {
-  Conv conv;  // [branches*4*out, in/groups, 2, 2], padding 1
-  int64_t branches = 1, out_channels = 0;  // out_channels per branch
+  Conv conv;  // [4*out, in, 2, 2], padding 1
+  int64_t out_channels = 0;
   at::Tensor operator()(const at::Tensor& x) const {
-    const int64_t b = x.size(0), h = x.size(2), w = x.size(3), c = out_channels, g = branches;
-    at::Tensor phases = dense(conv(x)).relu_().view({b, g, 4, c, h + 1, w + 1});
-    at::Tensor y = at::empty({b, g, c, h, 2, w, 2}, x.options());
+    const int64_t b = x.size(0), h = x.size(2), w = x.size(3), c = out_channels;
+    at::Tensor phases = dense(conv(x)).relu_();  // [B, 4c, h+1, w+1]
+    at::Tensor y = at::empty({b, c, h, 2, w, 2}, x.options());
     for (int64_t ry = 0; ry < 2; ++ry)
       for (int64_t rx = 0; rx < 2; ++rx)
-        y.select(6, rx).select(4, ry).copy_(phases.select(2, ry * 2 + rx).narrow(3, ry, h).narrow(4, rx, w));
-    return y.view({b, g * c, 2 * h, 2 * w});
+        y.select(5, rx).select(3, ry).copy_(
+            phases.narrow(1, (ry * 2 + rx) * c, c).narrow(2, ry, h).narrow(3, rx, w));
+    return y.view({b, c, 2 * h, 2 * w});
   }
 };
 
-// joint_deconv_1/2 + joint_conv_1/2 of both branches at once: [B,2048,8,8] ->
-// H viewed as [B, 2*1344, 64, 64] (branch 1's channels first, as the
-// reference's concatenation).
-struct HeatmapHeads {
+struct HeatmapHead {
   std::array<SubPixelDeconv, 3> deconv;
-  Conv final_conv;  // 1x1, grouped: 2 x (256 -> 1344), bias
+  Conv final_conv;  // 1x1, 256 -> 1344, bias
   at::Tensor operator()(at::Tensor x) const {
     for (const SubPixelDeconv& d : deconv) x = d(x);
     return dense(final_conv(x));
@@ -214,15 +207,13 @@ struct ManoBranch {
 
 struct Model {
   ResNet internet;                 // heatmap_predictor.backbone_net.resnet
-  HeatmapHeads heads;  // joint_deconv_k + joint_conv_k, branch 1 (right) then 2 (left)
+  std::array<HeatmapHead, 2> heads;  // joint_deconv_k + joint_conv_k, right then left
   Linear hand_fc0, hand_fc2;
   ResNet meshreg;                  // mesh_reg.base_net
   std::array<ManoBranch, 2> branch0;         // [right, left]
   Linear trans_decoder, trans_final;
   std::array<std::array<ManoBranch, 3>, 2> cascade;  // [hand][stage-1]
-  // [stage-1]: both hands' feature extractors as one grouped block, input
-  // channels [right C | left C], output [right 2048 | left 2048].
-  std::array<Block, 3> extractor;
+  std::array<std::array<Block, 3>, 2> extractor;     // [hand][stage-1]
   at::Tensor mean, std;  // ImageNet normalisation, [1,3,1,1] float32
 };
 
@@ -235,7 +226,15 @@ class Builder {
     Model m;
     const std::string h = "heatmap_predictor.";
     m.internet = resnet(h + "backbone_net.resnet", true);
-    m.heads = heatmap_heads(h + "pose_net.");
+    for (int k = 0; k < 2; ++k) {
+      const std::string p = h + "pose_net.joint_deconv_" + std::to_string(k + 1);
+      HeatmapHead& head = m.heads[k];
+      head.deconv[0] = deconv_bn(p + ".0.weight", p + ".1");
+      head.deconv[1] = deconv_bn(p + ".3.weight", p + ".4");
+      head.deconv[2] = deconv_bn(p + ".6.weight", p + ".7");
+      const std::string c = h + "pose_net.joint_conv_" + std::to_string(k + 1) + ".0";
+      head.final_conv = Conv::make(compute(take(c + ".weight")), compute(take(c + ".bias")), 1, 0);
+    }
     m.hand_fc0 = linear(h + "pose_net.hand_fc.0");
     m.hand_fc2 = linear(h + "pose_net.hand_fc.2");
 
@@ -250,23 +249,16 @@ class Builder {
       for (int i = 0; i < 3; ++i) {
         const std::string n = std::to_string(i);
         m.cascade[hand][i] = mano_branch(r + "cascaded_" + side + "_mano_branch_list." + n);
+        const std::string p = r + "cascaded_" + side + "_feature_extractor_list." + n;
+        const int64_t stride = int64_t{1} << i;
+        Block& b = m.extractor[hand][i];
+        b.conv1 = Conv::make(compute(take(p + ".conv1.weight")), {}, 1, 0);
+        b.conv2 = Conv::make(compute(take(p + ".conv2.weight")), {}, stride, 1);
+        b.conv3 = Conv::make(compute(take(p + ".conv3.weight")), {}, 1, 0);
+        b.downsample = Conv::make(compute(take(p + ".downsample.weight")), {}, stride, 0);
+        b.has_downsample = true;
+        b = pack(std::move(b));
       }
-    }
-    for (int i = 0; i < 3; ++i) {
-      const std::string n = std::to_string(i);
-      const std::string pr = r + "cascaded_right_feature_extractor_list." + n;
-      const std::string pl = r + "cascaded_left_feature_extractor_list." + n;
-      const int64_t stride = int64_t{1} << i;
-      auto both = [&](const std::string& name) {
-        return compute(at::cat({take(pr + name), take(pl + name)}, 0));
-      };
-      Block b;
-      b.conv1 = Conv::make(both(".conv1.weight"), {}, 1, 0, 2);
-      b.conv2 = Conv::make(both(".conv2.weight"), {}, stride, 1, 2);
-      b.conv3 = Conv::make(both(".conv3.weight"), {}, 1, 0, 2);
-      b.downsample = Conv::make(both(".downsample.weight"), {}, stride, 0, 2);
-      b.has_downsample = true;
-      m.extractor[i] = pack(std::move(b));
     }
     const auto opts = at::TensorOptions().dtype(at::kFloat).device(device_);
     m.mean = at::tensor(std::vector<float>{0.485f, 0.456f, 0.406f}, opts).view({1, 3, 1, 1});
@@ -295,9 +287,7 @@ class Builder {
     return Conv::make(compute(w), compute(shift), stride, padding);
   }
 
-  // One branch's ConvTranspose2d + BN as sub-pixel 2x2 weights [4*out, in, 2, 2]
-  // (layout [phase][channel]) and bias [4*out], in double.
-  std::pair<at::Tensor, at::Tensor> sub_pixel_bn(const std::string& key, const std::string& bn) {
+  SubPixelDeconv deconv_bn(const std::string& key, const std::string& bn) {
     auto [scale, shift] = bn_scale_shift(bn);
     at::Tensor w = take(key).to(at::kDouble);  // [in, out, 4, 4]
     const int64_t in = w.size(0), out = w.size(1);
@@ -309,26 +299,10 @@ class Builder {
           for (int b = 0; b < 2; ++b)
             packed.select(0, ry * 2 + rx).select(3, b).select(2, a).copy_(
                 w.select(3, kTap[rx][b]).select(2, kTap[ry][a]).t() * scale.unsqueeze(1));
-    return {packed.view({4 * out, in, 2, 2}), shift.repeat({4})};
-  }
-
-  HeatmapHeads heatmap_heads(const std::string& p) {
-    HeatmapHeads heads;
-    const char* deconv_keys[3][2] = {{".0.weight", ".1"}, {".3.weight", ".4"}, {".6.weight", ".7"}};
-    for (int d = 0; d < 3; ++d) {
-      auto [w1, b1] = sub_pixel_bn(p + "joint_deconv_1" + deconv_keys[d][0], p + "joint_deconv_1" + deconv_keys[d][1]);
-      auto [w2, b2] = sub_pixel_bn(p + "joint_deconv_2" + deconv_keys[d][0], p + "joint_deconv_2" + deconv_keys[d][1]);
-      SubPixelDeconv& s = heads.deconv[d];
-      s.branches = 2;
-      s.out_channels = w1.size(0) / 4;
-      // The first deconvolution reads the same features for both branches;
-      // the later ones read their own branch: a grouped convolution.
-      s.conv = pack(Conv::make(compute(at::cat({w1, w2}, 0)), compute(at::cat({b1, b2}, 0)), 1, 1, d == 0 ? 1 : 2));
-    }
-    heads.final_conv = Conv::make(
-        compute(at::cat({take(p + "joint_conv_1.0.weight"), take(p + "joint_conv_2.0.weight")}, 0)),
-        compute(at::cat({take(p + "joint_conv_1.0.bias"), take(p + "joint_conv_2.0.bias")}, 0)), 1, 0, 2);
-    return heads;
+    SubPixelDeconv d;
+    d.conv = pack(Conv::make(compute(packed.view({4 * out, in, 2, 2})), compute(shift.repeat({4})), 1, 1));
+    d.out_channels = out;
+    return d;
   }
 
   Linear linear(const std::string& p) { return {float32(take(p + ".weight")), float32(take(p + ".bias"))}; }
@@ -373,7 +347,7 @@ class Builder {
   Conv pack(Conv c) {
     if (!onednn_) return c;
     c.packed_weight = at::mkldnn_reorder_conv2d_weight(c.weight.to_mkldnn(), {c.padding, c.padding},
-                                                       {c.stride, c.stride}, {1, 1}, c.groups);
+                                                       {c.stride, c.stride}, {1, 1}, 1);
     if (c.bias.defined()) c.packed_bias = c.bias.to_mkldnn();
     c.weight = at::Tensor();  // the packed copy is the only one used
     return c;
@@ -519,9 +493,7 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
   at::Tensor feat = m.internet.run_stem(img.to(dtype));
   for (int l = 0; l < 4; ++l) feat = m.internet.run_layer(l, feat);
   feat = dense(feat);
-  const at::Tensor heat = m.heads(feat);  // H as [B, 2688, 64, 64]
-  const std::array<at::Tensor, 2> hm = {heat.narrow(1, 0, kHeatmapChannels),
-                                        heat.narrow(1, kHeatmapChannels, kHeatmapChannels)};
+  std::array<at::Tensor, 2> hm = {m.heads[0](feat), m.heads[1](feat)};  // [B,1344,64,64] each
   at::Tensor gap = feat.mean({2, 3}).to(at::kFloat);
   at::Tensor presence = at::sigmoid(m.hand_fc2(m.hand_fc0(gap).relu_()));  // [B,2]
   const auto t1 = now();
@@ -541,7 +513,9 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
     at::Tensor y = idx_y.gather(2, x);
     xyc = at::cat({x.to(at::kFloat), y.to(at::kFloat), val_x.unsqueeze(2).to(at::kFloat)}, 2);  // [B,42,3]
   }
-  const at::Tensor downsampled = heat.slice(1, 0, 2 * kHeatmapChannels, 4).slice(2, 0, 64, 2).slice(3, 0, 64, 2);
+  auto downsampled = [&](int h) {
+    return hm[h].slice(1, 0, kHeatmapChannels, 4).slice(2, 0, 64, 2).slice(3, 0, 64, 2);
+  };
   const auto t2 = now();
   timings.attention_ms = ms(t1, t2);
 
@@ -549,7 +523,7 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
   at::Tensor x = m.meshreg.run_stem(img.sub(m.mean).div(m.std).to(dtype));
   x = m.meshreg.run_layer(0, x);
   at::Tensor l2 = dense(m.meshreg.run_layer(1, x));
-  at::Tensor l3_native = m.meshreg.run_layer(2, at::cat({l2, downsampled}, 1));
+  at::Tensor l3_native = m.meshreg.run_layer(2, at::cat({l2, downsampled(0), downsampled(1)}, 1));
   at::Tensor l3 = dense(l3_native);
   at::Tensor l4 = dense(m.meshreg.run_layer(3, l3_native));
   at::Tensor g = l4.mean(3).mean(2).to(at::kFloat);
@@ -587,12 +561,11 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
   const double mano_ms_stage0 = mano_ms;
   for (int i = 0; i < 3; ++i) {
     const int64_t size = phi[i].size(2);
-    for (int h = 0; h < 2; ++h)
+    std::array<at::Tensor, 2> f;
+    for (int h = 0; h < 2; ++h) {
       maps[h][i] = register_map(xyc.narrow(1, h * kJointsPerHand, kJointsPerHand), joints[h], size);
-    // Both hands through one grouped bottleneck: [right C | left C] channels.
-    at::Tensor both = at::cat({phi[i] * maps[0][i].unsqueeze(1).to(dtype), phi[i] * maps[1][i].unsqueeze(1).to(dtype)}, 1);
-    at::Tensor f_both = dense(m.extractor[i](both)).mean({2, 3}).to(at::kFloat);  // [B, 4096]
-    const std::array<at::Tensor, 2> f = {f_both.narrow(1, 0, 2048), f_both.narrow(1, 2048, 2048)};
+      f[h] = dense(m.extractor[h][i](phi[i] * maps[h][i].unsqueeze(1).to(dtype))).mean({2, 3}).to(at::kFloat);
+    }
     std::array<at::Tensor, 2> next_pose, next_shape;
     for (int h = 0; h < 2; ++h) {
       const int o = 1 - h;
@@ -640,7 +613,7 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
       detail->heatmap_depth_max = to_vector(dm[b]);
       for (int h = 0; h < 2; ++h)
         for (int i = 0; i < 3; ++i) detail->stage_maps[h][i] = to_vector(maps[h][i][b]);
-      if (options.full_heatmaps) detail->heatmaps = to_vector(heat[b]);
+      if (options.full_heatmaps) detail->heatmaps = to_vector(at::cat({hm[0][b], hm[1][b]}, 0));
       o.attention_detail = std::move(detail);
     }
     o.timings = timings;
