@@ -7,7 +7,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -36,7 +38,8 @@ struct TensorInfo {
 
 class Checkpoint {
  public:
-  // Opens the zip and reads its pickle. The state dict is the top-level dict's
+  // Opens the zip (or, for files from PyTorch < 1.6, the legacy format) and
+  // reads its pickle. The state dict is the top-level dict's
   // `network` entry (the reference trainer's snapshot), else its `state_dict`
   // entry, else the top-level dict itself when its values are tensors. Other
   // entries (`epoch`, `optimizer`) are never materialised.
@@ -58,6 +61,13 @@ class Checkpoint {
   std::string path_;
   std::vector<TensorInfo> tensors_;
 };
+
+// Reads state-dict entries by key (`module.` prefix stripped), nullopt when
+// absent: the ArrayLookup that mano_from_state_dict takes, e.g.
+//   auto ck = Checkpoint::open(path);
+//   ManoModel right = mano_from_state_dict(state_dict_lookup(*ck), "mesh_reg.mano_layer.r.", false, path);
+// The checkpoint must outlive the returned function.
+std::function<std::optional<Array>(const std::string& key)> state_dict_lookup(const Checkpoint& checkpoint);
 
 // The state dict of a checkpoint's `data.pkl` (the bytes of that record;
 // `source` names the file in messages), as Checkpoint::open finds it, with

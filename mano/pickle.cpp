@@ -122,6 +122,7 @@ class Unpickler {
       const uint8_t op = data_[pos_++];
       if (op == '.') {  // STOP
         doc_.root_ = pop();
+        doc_.end_offset_ = pos_;
         return std::move(doc_);
       }
       step(op);
@@ -130,7 +131,7 @@ class Unpickler {
 
  private:
   [[noreturn]] void fail(const std::string& message) const {
-    throw PickleError(options_.source + ": byte " + std::to_string(op_pos_) + ": " + message);
+    throw PickleError(options_.source + ": byte " + std::to_string(options_.base_offset + op_pos_) + ": " + message);
   }
 
   // ---- input ----

@@ -105,6 +105,8 @@ class Document {
   Document& operator=(const Document&) = delete;
 
   Value* root() const { return root_; }
+  // Offset just past the STOP opcode: where a following pickle starts.
+  size_t end_offset() const { return end_offset_; }
   const std::string& source() const { return source_; }
   // For persistent_load callbacks that build their own values.
   Value* make(Kind kind);
@@ -114,6 +116,7 @@ class Document {
   friend class Unpickler;
   std::deque<Value> values_;
   Value* root_ = nullptr;
+  size_t end_offset_ = 0;
   std::string source_;
 };
 
@@ -131,6 +134,8 @@ struct Options {
   std::vector<std::string> allowed_globals;
   // Empty: a persistent id is an error.
   PersistentLoad persistent_load;
+  // Added to the byte offsets in messages: where `data` starts in its file.
+  size_t base_offset = 0;
   // Bound on the nesting depth of containers and objects as they are built.
   uint32_t max_depth = 200;
 };

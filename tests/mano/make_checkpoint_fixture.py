@@ -13,7 +13,8 @@ Writes into OUT_DIR:
                     dtype, shape, values (C order)
   not_state_dict.pt a list; truncated.pt; crc.pt (one byte of a storage record
                     flipped); crc_pkl.pt (one byte of data.pkl flipped);
-                    not_a_zip.pt; no_pkl.pt (a zip without data.pkl); legacy.pt
+                    not_a_zip.pt; no_pkl.pt (a zip without data.pkl); legacy.pt and
+                    legacy_trainer.pt (the legacy format), legacy_cut_*.pt
 """
 import collections
 import io
@@ -141,4 +142,10 @@ open(os.path.join(out, "not_a_zip.pt"), "wb").write(b"hello, this is text\n" * 1
 with zipfile.ZipFile(os.path.join(out, "no_pkl.pt"), "w") as z:
     z.writestr("archive/version", "3\n")
 torch.save(bare, os.path.join(out, "legacy.pt"), _use_new_zipfile_serialization=False)
+torch.save({"epoch": 7, "network": sd, "optimizer": opt.state_dict()}, os.path.join(out, "legacy_trainer.pt"),
+           _use_new_zipfile_serialization=False)
+legacy = open(os.path.join(out, "legacy.pt"), "rb").read()
+open(os.path.join(out, "legacy_cut_data.pt"), "wb").write(legacy[:-5])
+open(os.path.join(out, "legacy_cut_pickle.pt"), "wb").write(legacy[:400])
+open(os.path.join(out, "legacy_cut_magic.pt"), "wb").write(legacy[:9])
 print("wrote checkpoint fixtures to", out)

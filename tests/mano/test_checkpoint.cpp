@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -92,18 +93,25 @@ TEST_CASE("trainer checkpoint: network state dict, module. stripped, optimizer n
   CHECK_THROWS_AS(ck->read_into(*transposed, small.data(), small.size() * 4), CheckpointError);
 }
 
-TEST_CASE("bare state dict and {'state_dict': ...} read the same") {
+TEST_CASE("bare state dict, {'state_dict': ...} and the legacy format read the same") {
   check_against_expected(*Checkpoint::open(kDir + "/bare.pt"));
   check_against_expected(*Checkpoint::open(kDir + "/state_dict.pt"));
+  check_against_expected(*Checkpoint::open(kDir + "/legacy.pt"));
+  check_against_expected(*Checkpoint::open(kDir + "/legacy_trainer.pt"));
+  auto legacy = Checkpoint::open(kDir + "/legacy.pt");
+  CHECK(legacy->find("transposed")->storage_record == legacy->find("row1")->storage_record);
+}
+
+TEST_CASE("legacy checkpoints cut short are refused") {
+  CHECK(contains(open_error("legacy_cut_data.pt"), "legacy_cut_data.pt: truncated at storage "));
+  CHECK(contains(open_error("legacy_cut_pickle.pt"), "legacy_cut_pickle.pt: object: byte "));
+  CHECK(contains(open_error("legacy_cut_pickle.pt"), ": truncated: "));
+  CHECK(contains(open_error("legacy_cut_magic.pt"), "legacy_cut_magic.pt: not a PyTorch checkpoint"));
 }
 
 TEST_CASE("MANO buffers from a checkpoint equal the pkl models (left fix already in them)") {
   auto ck = Checkpoint::open(kDir + "/mano.pt");
-  const ArrayLookup lookup = [&](const std::string& key) -> std::optional<Array> {
-    const TensorInfo* t = ck->find(key);
-    if (t == nullptr) return std::nullopt;
-    return ck->read(*t);
-  };
+  const ArrayLookup lookup = state_dict_lookup(*ck);
   const ManoPair pkl = load_mano_dir(std::string(INTERSHAPE_TEST_DATA) + "/mano");
   for (const bool left : {false, true}) {
     CAPTURE(left);
@@ -143,7 +151,6 @@ TEST_CASE("broken checkpoints: a clear CheckpointError naming the file") {
   CHECK(contains(open_error("no_pkl.pt"), "no_pkl.pt: no <archive>/data.pkl record"));
   CHECK(contains(open_error("not_state_dict.pt"), "not_state_dict.pt: not_state_dict/data.pkl: holds list of 3, not a state dict"));
   CHECK(contains(open_error("not_tensors.pt"), "'w' is int 3, not a tensor"));
-  CHECK(contains(open_error("legacy.pt"), "legacy (non-zip) torch.save format"));
   CHECK(contains(open_error("crc_pkl.pt"), "crc_pkl.pt: cannot read record trainer/data.pkl: CRC error"));
   MESSAGE("truncated: " << open_error("truncated.pt"));
   // A flipped byte in a storage record: the file opens, reading that tensor fails.
@@ -176,4 +183,46 @@ TEST_CASE("checkpoint pickles: unknown globals and bad views are refused") {
   CHECK(error(tensor(0, 2, 2, 3)) == "no error");
   CHECK(contains(error(tensor(0, 3, 2, 4)), "'w': view 0 + shape/stride reaches element 4 of a storage of 4"));
   CHECK(contains(error(tensor(3, 2, 1, 4)), "reaches element 4"));
+}
+
+TEST_CASE("every truncation and byte flip of a checkpoint: CheckpointError or a clean read, never a crash") {
+  for (const char* name : {"trainer.pt", "legacy_trainer.pt"}) {
+    const std::string name_s = name;
+    CAPTURE(name_s);
+    std::ifstream in(kDir + "/" + name, std::ios::binary);
+    const std::vector<char> good((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(good.size() > 1000);
+    const std::string tmp = kDir + "/mutated_" + name;
+    auto attempt = [&](const std::vector<char>& bytes) {
+      {
+        // A new file each time: truncating one in place makes ext4 flush it to disk.
+        std::remove(tmp.c_str());
+        std::ofstream out(tmp, std::ios::binary);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      }
+      try {
+        auto ck = Checkpoint::open(tmp);
+        for (const TensorInfo& t : ck->tensors()) ck->read(t);
+        return 0;
+      } catch (const CheckpointError& e) {
+        if (!contains(e.what(), tmp + ": ")) FAIL("error does not name the file: " << e.what());
+        return 1;
+      }
+    };
+    int refused = 0, read = 0;
+    for (size_t n = 0; n < good.size(); ++n) {
+      if (attempt(std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(n))) == 1) ++refused;
+      else ++read;
+    }
+    CHECK(read == 0);  // no prefix of a checkpoint is a checkpoint
+    refused = read = 0;
+    for (size_t i = 0; i < good.size(); ++i) {
+      std::vector<char> flipped = good;
+      flipped[i] = static_cast<char>(flipped[i] ^ 0x10);
+      if (attempt(flipped) == 1) ++refused;
+      else ++read;
+    }
+    MESSAGE(name_s << ": one-byte flips: " << refused << " refused, " << read << " read");
+    CHECK(refused > 0);
+  }
 }

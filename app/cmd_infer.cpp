@@ -1,0 +1,124 @@
+// `intershape infer`: the reference demo's offline run on an image, a folder
+// of images, a video or a recorded session, writing meshes and results.
+// Exit status: 0 everything processed, 1 something failed (model, unreadable
+// input, cannot write), 2 usage errors.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "app/commands.h"
+#include "core/export/atomic_file.h"
+#include "core/export/batch_infer.h"
+#include "core/hand_estimator.h"
+
+namespace intershape::app {
+namespace {
+
+namespace ex = core::exporters;
+
+// Ctrl-C stops after the current picture, so the sequence files still get
+// written for what was done; a second Ctrl-C kills as usual.
+std::atomic<bool> g_interrupted{false};
+extern "C" void on_interrupt(int) {
+  g_interrupted.store(true);
+  ::signal(SIGINT, SIG_DFL);
+}
+
+struct InferArgs {
+  std::string checkpoint, mano, input, output, device = "auto", precision = "fp32", exports = "obj,json";
+  int threads = 0;
+  bool synthetic = false, rerun = false;
+};
+
+int run(const InferArgs& a) {
+  ex::InferOptions opt;
+  try {
+    opt.formats = ex::ExportFormats::parse(a.exports);
+    if (a.synthetic && a.mano.empty()) throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
+    if (!a.synthetic && a.checkpoint.empty()) throw ex::UsageError("--checkpoint FILE is required (or --synthetic)");
+    if (a.precision == "fp16" && a.device == "cpu")
+      throw ex::UsageError("--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
+    ex::classify_input(a.input, a.rerun);  // usage problems before the model loads
+  } catch (const ex::UsageError& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 2;
+  } catch (const std::invalid_argument& e) {  // the --export list
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 2;
+  }
+  opt.input = a.input;
+  opt.output = a.output;
+  opt.rerun = a.rerun;
+  opt.progress = ::isatty(STDERR_FILENO) != 0;
+
+#if INTERSHAPE_WITH_TORCH
+  try {
+    core::ModelConfig config;
+    config.checkpoint = a.checkpoint;
+    config.mano_dir = a.mano;
+    config.device = a.device;
+    config.precision = a.precision;
+    config.threads = a.threads;
+    config.synthetic = a.synthetic;
+    std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(config);
+    std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
+    opt.cancel = &g_interrupted;
+    ::signal(SIGINT, on_interrupt);
+    const ex::InferSummary s = ex::run_infer(*estimator, opt, stderr);
+    std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n", s.processed,
+                 s.failed, s.skipped, s.written.size(), a.output.c_str());
+    if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
+    return s.ok() ? 0 : 1;
+  } catch (const ex::UsageError& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 2;
+  } catch (const core::ModelError& e) {
+    std::fprintf(stderr, "intershape infer: cannot load the model: %s\n", e.what());
+    return 1;
+  } catch (const ex::ExportError& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 1;
+  }
+#else
+  std::fprintf(stderr, "intershape infer: built without LibTorch: the network is not available in this build\n");
+  return 1;
+#endif
+}
+
+}  // namespace
+
+void add_infer_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<InferArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "infer", "Run the network on an image, a folder of images, a video or a recorded session and export results");
+  cmd->add_option("--checkpoint", args->checkpoint, "Model checkpoint (snapshot_99.pth.tar)");
+  cmd->add_option("--mano", args->mano, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl");
+  cmd->add_option("--input", args->input, "Image, folder of images, video file, or recorded session folder")
+      ->required();
+  cmd->add_option("--output", args->output, "Output folder (created if missing)")->required();
+  cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}) | CLI::Validator(
+                                                           [](std::string& s) {
+                                                             return s.rfind("cuda:", 0) == 0 && s.size() > 5
+                                                                        ? std::string()
+                                                                        : std::string("not cuda:N");
+                                                           },
+                                                           "cuda:N"));
+  cmd->add_option("--precision", args->precision, "fp32 | fp16 (CUDA only)")->check(CLI::IsMember({"fp32", "fp16"}));
+  cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--export", args->exports, "Comma-separated: obj,ply,glb,json,npz,attention (default obj,json)");
+  cmd->add_flag("--synthetic", args->synthetic, "Use the deterministic rule weights (tests, benchmarks); needs --mano");
+  cmd->add_flag("--rerun", args->rerun, "Input is a recorded session: run the network again on its frames");
+  cmd->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace intershape::app

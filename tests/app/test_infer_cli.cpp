@@ -1,0 +1,101 @@
+// `intershape infer` as a user runs it: the real binary, its exit codes and
+// messages. With the network built in (INTERSHAPE_HAVE_NET), a synthetic-weight
+// run on an image and a short video; otherwise the "built without LibTorch" path.
+
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "tests/export/test_util.h"
+
+using intershape::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout + stderr
+};
+
+Run run_intershape(const std::string& args) {
+  Run r;
+  const std::string cmd = std::string("'") + INTERSHAPE_BIN + "' " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+const std::string kMano = std::string(INTERSHAPE_TEST_DATA) + "/mano";
+
+}  // namespace
+
+TEST_CASE("usage errors exit 2 with a message") {
+  TempDir dir("cli");
+  Run r = run_intershape("infer --output " + dir.path());
+  CHECK(r.status == 2);
+  CHECK(r.output.find("--input") != std::string::npos);
+  r = run_intershape("infer --input " + dir.path() + " --output " + (dir / "o") + " --synthetic");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("--synthetic needs --mano") != std::string::npos);
+  r = run_intershape("infer --input " + (dir / "missing.png") + " --output o --synthetic --mano " + kMano);
+  CHECK(r.status == 2);
+  CHECK(r.output.find("does not exist") != std::string::npos);
+  r = run_intershape("infer --input " + dir.path() + " --output o --synthetic --mano " + kMano + " --export obj,fbx");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("unknown export format 'fbx'") != std::string::npos);
+  r = run_intershape("infer --input " + dir.path() + " --output o --checkpoint c --device tpu");
+  CHECK(r.status == 2);
+}
+
+#if INTERSHAPE_HAVE_NET
+
+TEST_CASE("synthetic network: an image gives the demo's files" * doctest::test_suite("net")) {
+  TempDir dir("cli");
+  cv::Mat img = cv::imread(std::string(INTERSHAPE_TEST_DATA) + "/parity/input.png", cv::IMREAD_COLOR);
+  REQUIRE(!img.empty());
+  REQUIRE(cv::imwrite(dir / "hands.png", img));
+  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --device cpu --input " + (dir / "hands.png") +
+                           " --output " + (dir / "out") + " --export obj,ply,json,npz,glb,attention");
+  INFO(r.output);
+  CHECK(r.status == 0);
+  for (const char* f : {"hands_right.obj", "hands_left.obj", "hands_interacting.obj", "hands_right.ply",
+                        "hands.json", "hands_attention.npz", "hands_attention_left.png", "sequence.glb",
+                        "sequence.npz"})
+    CHECK_MESSAGE(fs::exists(dir / ("out/" + std::string(f))), f);
+  CHECK(r.output.find("\r[") == std::string::npos);  // stderr is not a terminal: no progress bar
+}
+
+TEST_CASE("a missing checkpoint is a model error: exit 1, named" * doctest::test_suite("net")) {
+  TempDir dir("cli");
+  REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
+  const Run r = run_intershape("infer --checkpoint " + (dir / "nope.pth.tar") + " --input " + (dir / "x.png") +
+                           " --output " + (dir / "out"));
+  CHECK(r.status == 1);
+  CHECK(r.output.find("nope.pth.tar") != std::string::npos);
+}
+
+#else
+
+TEST_CASE("without LibTorch, infer says so and fails") {
+  TempDir dir("cli");
+  REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
+  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --input " + (dir / "x.png") + " --output " +
+                           (dir / "out"));
+  CHECK(r.status == 1);
+  CHECK(r.output.find("built without LibTorch") != std::string::npos);
+}
+
+#endif
