@@ -29,7 +29,8 @@ const std::string kCheckpoint = kDir + "/synthetic.pth";
 const std::string kOther = kDir + "/other_architecture.pth";
 
 cv::Mat parity_input() {
-  cv::Mat bgr = cv::imread(kData + "/parity/input.png", cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  cv::Mat bgr =
+      cv::imread(kData + "/parity/input.png", cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   REQUIRE(!bgr.empty());
   return core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
 }
@@ -178,6 +179,7 @@ TEST_CASE("a checkpoint of another architecture lists what is missing and unexpe
   core::ModelConfig c;
   c.checkpoint = kOther;
   c.device = "cpu";
-  expect_model_error(c, {kOther, "not the two-hand network", "missing", "mesh_reg.base_net.conv1.weight [64, 3, 7, 7]", "... and 466 more",
+  expect_model_error(c, {kOther, "not the two-hand network", "missing",
+                         "mesh_reg.base_net.conv1.weight [64, 3, 7, 7]", "... and 466 more",
                          "unexpected", "backbone.conv1.weight [16, 3, 3, 3]"});
 }

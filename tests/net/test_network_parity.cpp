@@ -36,7 +36,9 @@ namespace {
 
 const std::string kData = INTERSHAPE_TEST_DATA;
 
-NpyArray expected(const std::string& name) { return load_npy(kData + "/parity/expected/" + name + ".npy"); }
+NpyArray expected(const std::string& name) {
+  return load_npy(kData + "/parity/expected/" + name + ".npy");
+}
 
 struct Shared {
   std::unique_ptr<TwoHandNetwork> net;
@@ -54,7 +56,8 @@ Shared& shared() {
     config.mano_dir = kData + "/mano";
     config.device = "cpu";
     s.net = TwoHandNetwork::create(config);
-    cv::Mat bgr = cv::imread(kData + "/parity/input.png", cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    cv::Mat bgr =
+        cv::imread(kData + "/parity/input.png", cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
     REQUIRE(!bgr.empty());
     s.input = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
     core::EstimateOptions options;
@@ -80,7 +83,8 @@ double max_diff(const std::vector<float>& got, const std::vector<float>& want) {
 
 std::vector<float> slice(const std::vector<float>& v, size_t begin, size_t count) {
   REQUIRE(begin + count <= v.size());
-  return std::vector<float>(v.begin() + static_cast<long>(begin), v.begin() + static_cast<long>(begin + count));
+  return std::vector<float>(v.begin() + static_cast<long>(begin),
+                            v.begin() + static_cast<long>(begin + count));
 }
 
 template <size_t N>
@@ -131,7 +135,8 @@ TEST_CASE("downsampled heatmap (depth /4, y and x /2) within 1e-4; depth maxima 
     for (int k = 0; k < 16; ++k)
       for (int y = 0; y < 32; ++y)
         for (int x = 0; x < 32; ++x)
-          d[((j * 16 + k) * 32 + y) * 32 + x] = h[((size_t(j) * 64 + 4 * k) * 64 + 2 * y) * 64 + 2 * x];
+          d[((j * 16 + k) * 32 + y) * 32 + x] =
+              h[((size_t(j) * 64 + 4 * k) * 64 + 2 * y) * 64 + 2 * x];
   const double diff = max_diff(d, expected("downsampled_heatmap").as_float());
   MESSAGE("downsampled heatmap max diff " << diff);
   CHECK(diff < 1e-4);
@@ -151,7 +156,8 @@ TEST_CASE("downsampled heatmap (depth /4, y and x /2) within 1e-4; depth maxima 
     for (int yx = 0; yx < 64 * 64; ++yx) {
       float m = -INFINITY;
       for (int j = 0; j < 21; ++j) m = std::max(m, dm[size_t(hand * 21 + j) * 4096 + yx]);
-      worst_att = std::max(worst_att, static_cast<double>(std::fabs(m - out.attention[hand * 4096 + yx])));
+      worst_att =
+          std::max(worst_att, static_cast<double>(std::fabs(m - out.attention[hand * 4096 + yx])));
     }
   CHECK(worst == 0.0);
   CHECK(worst_att == 0.0);
@@ -190,7 +196,8 @@ TEST_CASE("refinement stage maps within 1e-4") {
   REQUIRE(out.attention_detail);
   for (int h = 0; h < 2; ++h)
     for (int s = 1; s <= 3; ++s) {
-      const NpyArray want = expected("stage_map_" + std::string(kHands[h]) + "_" + std::to_string(s));
+      const NpyArray want =
+          expected("stage_map_" + std::string(kHands[h]) + "_" + std::to_string(s));
       const double d = max_diff(out.attention_detail->stage_maps[h][s - 1], want.as_float());
       MESSAGE(kHands[h] << " stage map " << s << " max diff " << d);
       CHECK(d < 1e-4);
@@ -201,12 +208,15 @@ TEST_CASE("joints and vertices of every stage, and the final ones, within 0.01 m
   const core::NetworkOutput& out = shared().out;
   REQUIRE(out.stages.size() == 4);
   for (int h = 0; h < 2; ++h) {
-    const std::vector<float> joints = expected(kHands[h] + "_joints3d_stages").as_float();  // [1,4,21,3]
-    const std::vector<float> verts = expected(kHands[h] + "_verts3d_stages").as_float();    // [1,4,778,3]
+    const std::vector<float> joints =
+        expected(kHands[h] + "_joints3d_stages").as_float();  // [1,4,21,3]
+    const std::vector<float> verts =
+        expected(kHands[h] + "_verts3d_stages").as_float();  // [1,4,778,3]
     for (int s = 0; s < 4; ++s) {
       const double dj = max_diff(out.stages[s].joints3d[h], slice(joints, s * 63, 63));
       const double dv = max_diff(out.stages[s].verts3d[h], slice(verts, s * 2334, 2334));
-      MESSAGE(kHands[h] << " stage " << s << ": joints max diff " << dj << " mm, vertices " << dv << " mm");
+      MESSAGE(kHands[h] << " stage " << s << ": joints max diff " << dj << " mm, vertices " << dv
+                        << " mm");
       CHECK(dj < 1e-2);
       CHECK(dv < 1e-2);
     }
@@ -221,6 +231,20 @@ TEST_CASE("joints and vertices of every stage, and the final ones, within 0.01 m
   MESSAGE("final joints max diff " << dj << " mm, vertices " << dv << " mm");
   CHECK(dj < 1e-2);
   CHECK(dv < 1e-2);
+}
+
+TEST_CASE("hand presence matches the reference's hand_fc") {
+  // The fixtures do not hold hand_fc's output; these two values were computed
+  // with PyTorch by a line-for-line re-implementation of the reference code
+  // (same weights from make_checkpoint.py, same input tensor; it reproduces
+  // the fixture's vertices within 1.5e-4 mm), 1 thread: sigmoid(hand_fc(gap(F))).
+  const core::NetworkOutput& out = shared().out;
+  const float want[2] = {0.007522408850491047f, 0.020265523344278336f};  // right, left
+  for (int h = 0; h < 2; ++h) {
+    MESSAGE(kHands[h] << " presence " << out.hands[h].presence << ", diff "
+                      << out.hands[h].presence - want[h]);
+    CHECK(std::fabs(out.hands[h].presence - want[h]) < 1e-5);
+  }
 }
 
 TEST_CASE("faces come from the MANO models; presence is a probability; timings are filled") {
@@ -279,10 +303,14 @@ TEST_CASE("wrong input size or type is a clear error") {
   cv::Mat small(128, 128, CV_8UC3, cv::Scalar(0, 0, 0));
   cv::Mat gray(256, 256, CV_8UC1, cv::Scalar(0));
   cv::Mat floats(256, 256, CV_32FC3, cv::Scalar(0, 0, 0));
-  CHECK_THROWS_WITH_AS(s.net->estimate(small, {}), doctest::Contains("256x256"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.net->estimate(gray, {}), doctest::Contains("CV_8UC3"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.net->estimate(floats, {}), doctest::Contains("CV_8UC3"), std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.net->estimate(cv::Mat(), {}), doctest::Contains("empty"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.net->estimate(small, {}), doctest::Contains("256x256"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.net->estimate(gray, {}), doctest::Contains("CV_8UC3"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.net->estimate(floats, {}), doctest::Contains("CV_8UC3"),
+                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.net->estimate(cv::Mat(), {}), doctest::Contains("empty"),
+                       std::invalid_argument);
   CHECK_THROWS_AS(s.net->estimate_batch({}, {}), std::invalid_argument);
   // A non-contiguous view of the right size is fine.
   cv::Mat big(300, 300, CV_8UC3, cv::Scalar(0, 0, 0));
@@ -297,17 +325,22 @@ TEST_CASE("bad configurations are ModelErrors that say what is wrong") {
   c.mano_dir = kData + "/mano";
   c.device = "cpu";
   c.precision = "fp16";
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("fp16 needs a CUDA device"), core::ModelError);
+  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("fp16 needs a CUDA device"),
+                       core::ModelError);
   c.precision = "int8";
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("unknown precision 'int8'"), core::ModelError);
+  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("unknown precision 'int8'"),
+                       core::ModelError);
   c.precision = "fp32";
   c.device = "tpu";
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("unknown device 'tpu'"), core::ModelError);
+  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("unknown device 'tpu'"),
+                       core::ModelError);
   c.device = "cuda:x";
   CHECK_THROWS_AS(core::create_estimator(c), core::ModelError);
   c.device = "cpu";
   c.mano_dir.clear();
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("need a MANO folder"), core::ModelError);
+  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("need a MANO folder"),
+                       core::ModelError);
   c.synthetic = false;
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("no checkpoint"), core::ModelError);
+  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("no checkpoint"),
+                       core::ModelError);
 }

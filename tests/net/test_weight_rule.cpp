@@ -35,7 +35,8 @@ std::string strip_module(const std::string& key) {
 
 TEST_CASE("FNV-1a seeds and splitmix64 match WEIGHTS.md's check values") {
   CHECK(rule_seed("", "mesh_reg.base_net.conv1.weight") == 0x105c0cf47a94eb33ull);
-  CHECK(rule_seed("", "heatmap_predictor.backbone_net.resnet.bn1.running_var") == 0xebfe0f6fdd449dd0ull);
+  CHECK(rule_seed("", "heatmap_predictor.backbone_net.resnet.bn1.running_var") ==
+        0xebfe0f6fdd449dd0ull);
   CHECK(rule_seed("example-salt", "mesh_reg.base_net.conv1.weight") == 0xa7c35e82f9b035baull);
   const uint64_t golden = 0x9E3779B97F4A7C15ull;
   CHECK(splitmix64(0x105c0cf47a94eb33ull ^ (0 * golden)) == 0x2db6f733dc6dd930ull);
@@ -95,7 +96,9 @@ TEST_CASE("rule (kind, a, b) agrees with state_dict.json for every rule tensor")
   CHECK_THROWS_AS(rule_params("mesh_reg.mano_layer.r.v_template", {778, 3}), std::invalid_argument);
 }
 
-TEST_CASE("the generated architecture lists state_dict.json's 602 keys, in order, with shapes and dtypes") {
+TEST_CASE(
+    "the generated architecture lists state_dict.json's 602 keys, in order, with shapes and "
+    "dtypes") {
   const nlohmann::json sd = state_dict_json();
   const auto& entries = sd["entries"];
   const std::vector<ParamSpec>& specs = expected_state_dict();
@@ -128,7 +131,8 @@ TEST_CASE("the complete state dict passes the strict check") {
   // Without the optional entries (counters, unused MANO params) it still passes.
   std::vector<FoundTensor> lean;
   for (const ParamSpec& s : expected_state_dict())
-    if (s.role == ParamRole::kWeight || s.role == ParamRole::kManoBuffer) lean.push_back({s.key, s.shape, s.dtype});
+    if (s.role == ParamRole::kWeight || s.role == ParamRole::kManoBuffer)
+      lean.push_back({s.key, s.shape, s.dtype});
   CHECK(check_state_dict(lean, true).empty());
 }
 
@@ -165,7 +169,8 @@ TEST_CASE("a weight stored as an integer tensor is rejected") {
 
 TEST_CASE("another architecture's long key lists are cut with a count") {
   std::vector<FoundTensor> found;
-  for (int i = 0; i < 100; ++i) found.push_back({"other.layer" + std::to_string(i) + ".weight", {4}, {}});
+  for (int i = 0; i < 100; ++i)
+    found.push_back({"other.layer" + std::to_string(i) + ".weight", {4}, {}});
   const std::string message = check_state_dict(found, false);
   CHECK(message.find("100 unexpected") != std::string::npos);
   CHECK(message.find("... and 36 more") != std::string::npos);
