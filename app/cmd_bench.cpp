@@ -90,7 +90,8 @@ int run_bench(const BenchOptions& o) {
   for (int i = 0; i < o.iterations; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     const core::NetworkOutput out = estimator->estimate(input, {});
-    wall.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    wall.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     internet.push_back(out.timings.internet_ms);
     attention.push_back(out.timings.attention_ms);
     meshreg.push_back(out.timings.meshreg_ms);
@@ -99,8 +100,9 @@ int run_bench(const BenchOptions& o) {
     total.push_back(out.timings.total_ms);
   }
   const std::pair<const char*, Stats> rows[] = {
-      {"internet", stats_of(internet)}, {"attention", stats_of(attention)}, {"meshreg", stats_of(meshreg)},
-      {"cascade", stats_of(cascade)},   {"mano", stats_of(mano)},           {"network", stats_of(total)},
+      {"internet", stats_of(internet)}, {"attention", stats_of(attention)},
+      {"meshreg", stats_of(meshreg)},   {"cascade", stats_of(cascade)},
+      {"mano", stats_of(mano)},         {"network", stats_of(total)},
   };
   const Stats end_to_end = stats_of(wall);
   const double rss = peak_rss_mb();
@@ -117,7 +119,8 @@ int run_bench(const BenchOptions& o) {
     j["forward_ms_min"] = end_to_end.min;
     j["forward_ms_max"] = end_to_end.max;
     for (const auto& [name, s] : rows)
-      j["stages_ms"][name] = {{"median", s.median}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min}, {"max", s.max}};
+      j["stages_ms"][name] = {
+          {"median", s.median}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min}, {"max", s.max}};
     j["peak_rss_mb"] = rss;
     j["rss_after_load_mb"] = rss_after_load;
     std::printf("%s\n", j.dump().c_str());
@@ -128,10 +131,11 @@ int run_bench(const BenchOptions& o) {
     const char* labels[] = {"InterNet", "attention", "MeshRegNet", "cascade", "MANO", "network"};
     for (size_t i = 0; i < std::size(rows); ++i) {
       const Stats& s = rows[i].second;
-      std::printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", labels[i], s.median, s.p10, s.p90, s.min, s.max);
+      std::printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", labels[i], s.median, s.p10, s.p90, s.min,
+                  s.max);
     }
-    std::printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", "end to end", end_to_end.median, end_to_end.p10,
-                end_to_end.p90, end_to_end.min, end_to_end.max);
+    std::printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", "end to end", end_to_end.median,
+                end_to_end.p10, end_to_end.p90, end_to_end.min, end_to_end.max);
     std::printf("peak RSS %.0f MB (after load %.0f MB)\n", rss, rss_after_load);
   }
   return 0;
@@ -141,15 +145,21 @@ int run_bench(const BenchOptions& o) {
 
 void add_bench_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BenchOptions>();
-  CLI::App* cmd = app.add_subcommand("bench", "Time the network's forward pass (per stage and end to end)");
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Time the network's forward pass (per stage and end to end)");
   cmd->add_option("--checkpoint", options->checkpoint, "Checkpoint file (snapshot_99.pth.tar)");
-  cmd->add_flag("--synthetic", options->synthetic, "Deterministic synthetic weights (needs --mano)");
+  cmd->add_flag("--synthetic", options->synthetic,
+                "Deterministic synthetic weights (needs --mano)");
   cmd->add_option("--mano", options->mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl");
   cmd->add_option("--device", options->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--precision", options->precision, "fp32 | fp16 (CUDA only)")->capture_default_str();
-  cmd->add_option("--threads", options->threads, "CPU threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--iterations", options->iterations, "Timed forward passes")->capture_default_str();
-  cmd->add_option("--warmup", options->warmup, "Untimed forward passes first")->capture_default_str();
+  cmd->add_option("--precision", options->precision, "fp32 | fp16 (CUDA only)")
+      ->capture_default_str();
+  cmd->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
+      ->capture_default_str();
+  cmd->add_option("--iterations", options->iterations, "Timed forward passes")
+      ->capture_default_str();
+  cmd->add_option("--warmup", options->warmup, "Untimed forward passes first")
+      ->capture_default_str();
   cmd->add_option("--image", options->image, "Input picture (default: fixed random pixels)");
   cmd->add_flag("--json", options->json, "Print one JSON object");
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });

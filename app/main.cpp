@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     intershape::app::add_bench_command(app, exit_code);
 #endif
     intershape::app::add_infer_command(app, exit_code);
-    (void)exit_code;
+    intershape::app::add_gui_options(app, exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;  // usage errors: 2

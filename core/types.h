@@ -30,12 +30,17 @@ inline constexpr int kStages = 4;          // stage 0 = MeshRegNet, 1..3 = casca
 enum class Hand { kRight = 0, kLeft = 1 };
 inline const char* hand_name(Hand h) { return h == Hand::kRight ? "right" : "left"; }
 
+struct RecordedResult;  // below
+
 // One picture from a source. `bgr` is CV_8UC3 and owned by this frame.
 struct Frame {
   cv::Mat bgr;
   int64_t index = 0;         // frame number in the source (0-based)
   double timestamp_s = 0.0;  // source time: video position, or seconds since capture start
   Clock::time_point captured_at{};
+  // Replay of a recorded session only: the result stored with this frame
+  // (null otherwise). The worker publishes it instead of running the network.
+  std::shared_ptr<const RecordedResult> recorded;
 };
 
 // The square region of a frame that the network sees, in frame pixels. The
@@ -98,6 +103,13 @@ struct NetworkOutput {
     double internet_ms = 0, attention_ms = 0, meshreg_ms = 0, cascade_ms = 0, mano_ms = 0,
            total_ms = 0;
   } timings;
+};
+
+// A result read back from a recording, carried by its frame (Frame::recorded).
+struct RecordedResult {
+  CropRect crop;
+  NetworkOutput output;
+  std::array<std::array<float, 3>, kJoints> keypoints_frame{};
 };
 
 // What the inference worker publishes: the result and the frame it belongs to,

@@ -59,7 +59,8 @@ class Builder {
 
   void mano_layer(const std::string& p) {
     auto unused = [&](const std::string& name, Shape s) {
-      specs.push_back({p + "." + name, std::move(s), mano::DType::kFloat32, ParamRole::kManoUnused});
+      specs.push_back(
+          {p + "." + name, std::move(s), mano::DType::kFloat32, ParamRole::kManoUnused});
     };
     auto buffer = [&](const std::string& name, Shape s, mano::DType dt = mano::DType::kFloat32) {
       specs.push_back({p + "." + name, std::move(s), dt, ParamRole::kManoBuffer});
@@ -119,7 +120,8 @@ std::vector<ParamSpec> build() {
   for (const char* side : {"left", "right"}) {
     for (int i = 0; i < 3; ++i) {
       const int64_t c = int64_t{2048} >> i;
-      const std::string p = m + ".cascaded_" + side + "_feature_extractor_list." + std::to_string(i);
+      const std::string p =
+          m + ".cascaded_" + side + "_feature_extractor_list." + std::to_string(i);
       b.weight(p + ".conv1.weight", {c / 2, c, 1, 1});
       b.weight(p + ".conv2.weight", {c / 2, c / 2, 3, 3});
       b.weight(p + ".conv3.weight", {2048, c / 2, 1, 1});
@@ -141,7 +143,8 @@ std::vector<ParamSpec> build() {
   return b.specs;
 }
 
-void list_section(std::ostringstream& out, const char* title, const std::vector<std::string>& items) {
+void list_section(std::ostringstream& out, const char* title,
+                  const std::vector<std::string>& items) {
   if (items.empty()) return;
   constexpr size_t kMaxListed = 64;
   out << "\n  " << items.size() << " " << title << ":";
@@ -151,16 +154,26 @@ void list_section(std::ostringstream& out, const char* title, const std::vector<
 
 const char* dtype_label(mano::DType d) {
   switch (d) {
-    case mano::DType::kFloat32: return "float32";
-    case mano::DType::kFloat64: return "float64";
-    case mano::DType::kFloat16: return "float16";
-    case mano::DType::kBFloat16: return "bfloat16";
-    case mano::DType::kInt64: return "int64";
-    case mano::DType::kInt32: return "int32";
-    case mano::DType::kInt16: return "int16";
-    case mano::DType::kInt8: return "int8";
-    case mano::DType::kUInt8: return "uint8";
-    case mano::DType::kBool: return "bool";
+    case mano::DType::kFloat32:
+      return "float32";
+    case mano::DType::kFloat64:
+      return "float64";
+    case mano::DType::kFloat16:
+      return "float16";
+    case mano::DType::kBFloat16:
+      return "bfloat16";
+    case mano::DType::kInt64:
+      return "int64";
+    case mano::DType::kInt32:
+      return "int32";
+    case mano::DType::kInt16:
+      return "int16";
+    case mano::DType::kInt8:
+      return "int8";
+    case mano::DType::kUInt8:
+      return "uint8";
+    case mano::DType::kBool:
+      return "bool";
   }
   return "?";
 }

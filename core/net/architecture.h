@@ -13,10 +13,10 @@
 namespace intershape::core::net {
 
 enum class ParamRole {
-  kWeight,         // float32, used by the network; from the rule when synthetic
-  kCounter,        // BatchNorm num_batches_tracked (int64 scalar): accepted, unused
-  kManoBuffer,     // mesh_reg.mano_layer.{r,l}.<buffer>: MANO model data
-  kManoUnused,     // the MANO layer's betas, global_orient, body_pose, hand_pose: accepted, unused
+  kWeight,      // float32, used by the network; from the rule when synthetic
+  kCounter,     // BatchNorm num_batches_tracked (int64 scalar): accepted, unused
+  kManoBuffer,  // mesh_reg.mano_layer.{r,l}.<buffer>: MANO model data
+  kManoUnused,  // the MANO layer's betas, global_orient, body_pose, hand_pose: accepted, unused
 };
 
 struct ParamSpec {
@@ -38,8 +38,8 @@ struct FoundTensor {
 
 // Compares what a file holds with expected_state_dict(). Missing kWeight keys,
 // missing kManoBuffer keys (only when `need_mano_buffers`), unexpected keys and
-// wrongly shaped keys (and weights of a non-floating dtype) are all collected; returns "" when the file fits, else one
-// message listing every problem (long lists are cut after 64 names per kind,
+// wrongly shaped keys (and weights of a non-floating dtype) are all collected; returns "" when the
+// file fits, else one message listing every problem (long lists are cut after 64 names per kind,
 // with the count). Missing kCounter / kManoUnused keys are fine.
 std::string check_state_dict(const std::vector<FoundTensor>& found, bool need_mano_buffers);
 

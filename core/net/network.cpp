@@ -66,8 +66,8 @@ class RuleSource final : public WeightSource {
     const RuleParams params = rule_params(key, spec.shape);
     float* dst = t.data_ptr<float>();
     at::parallel_for(0, t.numel(), int64_t{1} << 16, [&](int64_t begin, int64_t end) {
-      fill_rule_range(seed, params, static_cast<uint64_t>(begin), static_cast<uint64_t>(end - begin),
-                      dst + begin);
+      fill_rule_range(seed, params, static_cast<uint64_t>(begin),
+                      static_cast<uint64_t>(end - begin), dst + begin);
     });
     return t;
   }
@@ -82,7 +82,8 @@ class CheckpointSource final : public WeightSource {
   at::Tensor take(const std::string& key) override {
     const ParamSpec& spec = spec_of(key);
     const mano::TensorInfo* info = checkpoint_.find(key);
-    if (!info) throw ModelError(checkpoint_.path() + ": missing " + key);  // checked before; defensive
+    if (!info)
+      throw ModelError(checkpoint_.path() + ": missing " + key);  // checked before; defensive
     if (info->dtype == mano::DType::kFloat32) {
       // Straight into the destination: no intermediate copy of the data.
       at::Tensor t = at::empty(spec.shape, at::kFloat);
@@ -206,15 +207,15 @@ struct ManoBranch {
 };
 
 struct Model {
-  ResNet internet;                 // heatmap_predictor.backbone_net.resnet
+  ResNet internet;                   // heatmap_predictor.backbone_net.resnet
   std::array<HeatmapHead, 2> heads;  // joint_deconv_k + joint_conv_k, right then left
   Linear hand_fc0, hand_fc2;
-  ResNet meshreg;                  // mesh_reg.base_net
-  std::array<ManoBranch, 2> branch0;         // [right, left]
+  ResNet meshreg;                     // mesh_reg.base_net
+  std::array<ManoBranch, 2> branch0;  // [right, left]
   Linear trans_decoder, trans_final;
   std::array<std::array<ManoBranch, 3>, 2> cascade;  // [hand][stage-1]
   std::array<std::array<Block, 3>, 2> extractor;     // [hand][stage-1]
-  at::Tensor mean, std;  // ImageNet normalisation, [1,3,1,1] float32
+  at::Tensor mean, std;                              // ImageNet normalisation, [1,3,1,1] float32
 };
 
 class Builder {
@@ -281,7 +282,8 @@ class Builder {
     return {scale, beta - mean * scale};
   }
 
-  Conv conv_bn(const std::string& conv_key, const std::string& bn, int64_t stride, int64_t padding) {
+  Conv conv_bn(const std::string& conv_key, const std::string& bn, int64_t stride,
+               int64_t padding) {
     auto [scale, shift] = bn_scale_shift(bn);
     at::Tensor w = take(conv_key).to(at::kDouble) * scale.view({-1, 1, 1, 1});
     return Conv::make(compute(w), compute(shift), stride, padding);
@@ -297,15 +299,20 @@ class Builder {
       for (int rx = 0; rx < 2; ++rx)
         for (int a = 0; a < 2; ++a)
           for (int b = 0; b < 2; ++b)
-            packed.select(0, ry * 2 + rx).select(3, b).select(2, a).copy_(
-                w.select(3, kTap[rx][b]).select(2, kTap[ry][a]).t() * scale.unsqueeze(1));
+            packed.select(0, ry * 2 + rx)
+                .select(3, b)
+                .select(2, a)
+                .copy_(w.select(3, kTap[rx][b]).select(2, kTap[ry][a]).t() * scale.unsqueeze(1));
     SubPixelDeconv d;
-    d.conv = pack(Conv::make(compute(packed.view({4 * out, in, 2, 2})), compute(shift.repeat({4})), 1, 1));
+    d.conv = pack(
+        Conv::make(compute(packed.view({4 * out, in, 2, 2})), compute(shift.repeat({4})), 1, 1));
     d.out_channels = out;
     return d;
   }
 
-  Linear linear(const std::string& p) { return {float32(take(p + ".weight")), float32(take(p + ".bias"))}; }
+  Linear linear(const std::string& p) {
+    return {float32(take(p + ".weight")), float32(take(p + ".bias"))};
+  }
 
   ManoBranch mano_branch(const std::string& p) {
     ManoBranch b;
@@ -386,7 +393,8 @@ at::Tensor register_map(const at::Tensor& xyc, const at::Tensor& joints, int64_t
   at::Tensor grid = at::arange(size, joints.options()).view({1, 1, size});
   at::Tensor dx = p.select(2, 0).unsqueeze(2) - grid;  // [B,n,S]
   at::Tensor dy = p.select(2, 1).unsqueeze(2) - grid;
-  at::Tensor g = at::exp(-(dx.unsqueeze(2).pow(2) + dy.unsqueeze(3).pow(2)) / 3.0);  // [B,n,S(y),S(x)]
+  at::Tensor g =
+      at::exp(-(dx.unsqueeze(2).pow(2) + dy.unsqueeze(3).pow(2)) / 3.0);  // [B,n,S(y),S(x)]
   return at::rsub(at::prod(at::rsub(g, 1), 1), 1);
 }
 
@@ -409,22 +417,28 @@ struct DeviceChoice {
 
 DeviceChoice parse_device(const std::string& spec) {
   const bool cuda = torch::cuda::is_available();
-  if (spec == "auto") return cuda ? DeviceChoice{at::Device(at::kCUDA, 0), "cuda:0"} : DeviceChoice{at::kCPU, "cpu"};
+  if (spec == "auto")
+    return cuda ? DeviceChoice{at::Device(at::kCUDA, 0), "cuda:0"} : DeviceChoice{at::kCPU, "cpu"};
   if (spec == "cpu") return {at::kCPU, "cpu"};
   if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
     int index = 0;
     if (spec.size() > 5) {
       const std::string digits = spec.substr(5);
       if (digits.empty() || digits.size() > 3 ||
-          !std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+          !std::all_of(digits.begin(), digits.end(),
+                       [](char ch) { return ch >= '0' && ch <= '9'; }))
         throw ModelError("unknown device '" + spec + "' (expected auto, cpu, cuda or cuda:N)");
       index = std::stoi(digits);
     }
-    if (!cuda) throw ModelError("device '" + spec + "' asked for, but CUDA is not available in this build or machine");
+    if (!cuda)
+      throw ModelError("device '" + spec +
+                       "' asked for, but CUDA is not available in this build or machine");
     const int count = static_cast<int>(torch::cuda::device_count());
     if (index >= count)
-      throw ModelError("device '" + spec + "' asked for, but only " + std::to_string(count) + " CUDA device(s) exist");
-    return {at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index)), "cuda:" + std::to_string(index)};
+      throw ModelError("device '" + spec + "' asked for, but only " + std::to_string(count) +
+                       " CUDA device(s) exist");
+    return {at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index)),
+            "cuda:" + std::to_string(index)};
   }
   throw ModelError("unknown device '" + spec + "' (expected auto, cpu, cuda or cuda:N)");
 }
@@ -445,12 +459,14 @@ bool use_onednn(const at::Device& device, at::ScalarType dtype) {
 std::vector<float> input_to_chw(const cv::Mat& input_rgb) {
   if (input_rgb.empty()) throw std::invalid_argument("network input: the image is empty");
   if (input_rgb.type() != CV_8UC3)
-    throw std::invalid_argument("network input: expected an 8-bit 3-channel RGB image (CV_8UC3), got type " +
-                                std::to_string(input_rgb.type()) + " with " +
-                                std::to_string(input_rgb.channels()) + " channel(s)");
+    throw std::invalid_argument(
+        "network input: expected an 8-bit 3-channel RGB image (CV_8UC3), got type " +
+        std::to_string(input_rgb.type()) + " with " + std::to_string(input_rgb.channels()) +
+        " channel(s)");
   if (input_rgb.rows != kInputSize || input_rgb.cols != kInputSize)
-    throw std::invalid_argument("network input: expected 256x256 pixels, got " + std::to_string(input_rgb.cols) +
-                                "x" + std::to_string(input_rgb.rows) + " (see core/preprocess.h)");
+    throw std::invalid_argument("network input: expected 256x256 pixels, got " +
+                                std::to_string(input_rgb.cols) + "x" +
+                                std::to_string(input_rgb.rows) + " (see core/preprocess.h)");
   constexpr int kPlane = kInputSize * kInputSize;
   std::vector<float> out(3 * kPlane);
   for (int y = 0; y < kInputSize; ++y) {
@@ -482,7 +498,8 @@ struct TwoHandNetwork::Impl {
   std::vector<NetworkOutput> run(const at::Tensor& img, const EstimateOptions& options);
 };
 
-std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, const EstimateOptions& options) {
+std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img,
+                                                     const EstimateOptions& options) {
   c10::InferenceMode inference_mode;
   const Model& m = model;
   const int64_t batch = img.size(0);
@@ -502,16 +519,19 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
   // 2. One pass over the heatmaps: depth maxima once; attention and the
   // argmax come from them; the downsampled heatmap is a strided view.
   std::array<at::Tensor, 2> depth_max;
-  for (int h = 0; h < 2; ++h) depth_max[h] = hm[h].view({batch, kJointsPerHand, kDepth, 64, 64}).amax(2);
+  for (int h = 0; h < 2; ++h)
+    depth_max[h] = hm[h].view({batch, kJointsPerHand, kDepth, 64, 64}).amax(2);
   at::Tensor dm = at::cat({depth_max[0], depth_max[1]}, 1);  // [B,42,64,64]
-  at::Tensor attention = at::cat({depth_max[0].amax(1, true), depth_max[1].amax(1, true)}, 1);  // [B,2,64,64]
+  at::Tensor attention =
+      at::cat({depth_max[0].amax(1, true), depth_max[1].amax(1, true)}, 1);  // [B,2,64,64]
   at::Tensor xyc;
   {
-    auto [val_y, idx_y] = at::max(dm, 2);    // over y: [B,42,64(x)]
+    auto [val_y, idx_y] = at::max(dm, 2);     // over y: [B,42,64(x)]
     auto [val_x, idx_x] = at::max(val_y, 2);  // over x: [B,42]
     at::Tensor x = idx_x.unsqueeze(2);
     at::Tensor y = idx_y.gather(2, x);
-    xyc = at::cat({x.to(at::kFloat), y.to(at::kFloat), val_x.unsqueeze(2).to(at::kFloat)}, 2);  // [B,42,3]
+    xyc = at::cat({x.to(at::kFloat), y.to(at::kFloat), val_x.unsqueeze(2).to(at::kFloat)},
+                  2);  // [B,42,3]
   }
   auto downsampled = [&](int h) {
     return hm[h].slice(1, 0, kHeatmapChannels, 4).slice(2, 0, 64, 2).slice(3, 0, 64, 2);
@@ -564,7 +584,9 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img, cons
     std::array<at::Tensor, 2> f;
     for (int h = 0; h < 2; ++h) {
       maps[h][i] = register_map(xyc.narrow(1, h * kJointsPerHand, kJointsPerHand), joints[h], size);
-      f[h] = dense(m.extractor[h][i](phi[i] * maps[h][i].unsqueeze(1).to(dtype))).mean({2, 3}).to(at::kFloat);
+      f[h] = dense(m.extractor[h][i](phi[i] * maps[h][i].unsqueeze(1).to(dtype)))
+                 .mean({2, 3})
+                 .to(at::kFloat);
     }
     std::array<at::Tensor, 2> next_pose, next_shape;
     for (int h = 0; h < 2; ++h) {
@@ -629,15 +651,20 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
   at::ScalarType dtype = at::kFloat;
   if (config.precision == "fp16") {
     if (!device.device.is_cuda())
-      throw ModelError("precision fp16 needs a CUDA device (half-precision convolutions are not implemented on CPU); "
-                       "device is " + device.name);
+      throw ModelError(
+          "precision fp16 needs a CUDA device (half-precision convolutions are not implemented on "
+          "CPU); "
+          "device is " +
+          device.name);
     dtype = at::kHalf;
   } else if (config.precision != "fp32") {
     throw ModelError("unknown precision '" + config.precision + "' (expected fp32 or fp16)");
   }
-  if (config.threads < 0) throw ModelError("threads must be >= 0 (0 = all cores), got " + std::to_string(config.threads));
-  const int threads = config.threads > 0 ? config.threads
-                                         : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (config.threads < 0)
+    throw ModelError("threads must be >= 0 (0 = all cores), got " + std::to_string(config.threads));
+  const int threads = config.threads > 0
+                          ? config.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   at::set_num_threads(threads);
 
   auto impl = std::make_unique<Impl>();
@@ -650,10 +677,12 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
     std::unique_ptr<WeightSource> source;
     if (config.synthetic) {
       if (config.mano_dir.empty())
-        throw ModelError("synthetic weights need a MANO folder (ModelConfig::mano_dir, e.g. --mano DIR)");
+        throw ModelError(
+            "synthetic weights need a MANO folder (ModelConfig::mano_dir, e.g. --mano DIR)");
       source = std::make_unique<RuleSource>(config.synthetic_salt);
     } else {
-      if (config.checkpoint.empty()) throw ModelError("no checkpoint given (ModelConfig::checkpoint)");
+      if (config.checkpoint.empty())
+        throw ModelError("no checkpoint given (ModelConfig::checkpoint)");
       std::error_code ec;
       if (!std::filesystem::is_regular_file(config.checkpoint, ec))
         throw ModelError("checkpoint not found or not a file: " + config.checkpoint);
@@ -663,7 +692,8 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
         throw ModelError(e.what());
       }
       std::vector<FoundTensor> found;
-      for (const mano::TensorInfo& t : checkpoint->tensors()) found.push_back({t.key, t.shape, t.dtype});
+      for (const mano::TensorInfo& t : checkpoint->tensors())
+        found.push_back({t.key, t.shape, t.dtype});
       const std::string problems = check_state_dict(found, config.mano_dir.empty());
       if (!problems.empty()) throw ModelError(config.checkpoint + ": " + problems);
       source = std::make_unique<CheckpointSource>(*checkpoint);
@@ -687,7 +717,8 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
     // MANO buffers come from the pkl files.
     for (int h = 0; h < 2; ++h) {
       mano::ManoModel& model = h == 0 ? pair.right : pair.left;
-      at::Tensor t = source->take(std::string("mesh_reg.mano_layer.") + (h == 0 ? "r" : "l") + ".transl");
+      at::Tensor t =
+          source->take(std::string("mesh_reg.mano_layer.") + (h == 0 ? "r" : "l") + ".transl");
       for (int k = 0; k < 3; ++k) model.transl[k] = t.data_ptr<float>()[k];
     }
 
@@ -710,7 +741,8 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
   std::ostringstream d;
   d << device.name;
   if (!device.device.is_cuda()) d << ", " << threads << (threads == 1 ? " thread" : " threads");
-  d << ", " << (dtype == at::kHalf ? "fp16" : "fp32") << ", " << (config.synthetic ? "synthetic weights" : config.checkpoint);
+  d << ", " << (dtype == at::kHalf ? "fp16" : "fp32") << ", "
+    << (config.synthetic ? "synthetic weights" : config.checkpoint);
   impl->description = d.str();
 
 #if defined(__GLIBC__)
@@ -737,9 +769,11 @@ std::vector<NetworkOutput> TwoHandNetwork::estimate_batch(const std::vector<cv::
     std::vector<float> one = input_to_chw(inputs_rgb[i]);
     std::memcpy(host.data() + i * kPlanes, one.data(), one.size() * sizeof(float));
   }
-  at::Tensor img = at::from_blob(host.data(), {static_cast<int64_t>(inputs_rgb.size()), 3, kInputSize, kInputSize},
-                                 at::kFloat)
-                       .to(impl_->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+  at::Tensor img =
+      at::from_blob(host.data(),
+                    {static_cast<int64_t>(inputs_rgb.size()), 3, kInputSize, kInputSize},
+                    at::kFloat)
+          .to(impl_->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
   return impl_->run(img, options);
 }
 

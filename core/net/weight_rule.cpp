@@ -11,7 +11,8 @@ constexpr uint64_t kFnvPrime = 0x100000001b3ull;
 constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ull;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string last_component(const std::string& key) {
@@ -26,7 +27,7 @@ double gain_for(const std::string& key) {
     double gain;
   };
   static const Row kGains[] = {
-      {"pose_net.joint_conv_1.0.weight", 1.0},  {"pose_net.joint_conv_2.0.weight", 1.0},
+      {"pose_net.joint_conv_1.0.weight", 1.0},   {"pose_net.joint_conv_2.0.weight", 1.0},
       {"mano_branch.pose_reg.weight", 0.05},     {"branch_list.0.pose_reg.weight", 0.2},
       {"branch_list.1.pose_reg.weight", 1.0},    {"branch_list.2.pose_reg.weight", 2.5},
       {"mano_branch.shape_reg.0.weight", 0.15},  {"branch_list.0.shape_reg.0.weight", 0.5},
@@ -58,12 +59,18 @@ uint64_t splitmix64(uint64_t x) {
 
 const char* rule_kind_name(RuleKind kind) {
   switch (kind) {
-    case RuleKind::kManoParam: return "mano_param";
-    case RuleKind::kBnRunningVar: return "bn_running_var";
-    case RuleKind::kBnRunningMean: return "bn_running_mean";
-    case RuleKind::kBias: return "bias";
-    case RuleKind::kBnWeight: return "bn_weight";
-    case RuleKind::kWeight: return "weight";
+    case RuleKind::kManoParam:
+      return "mano_param";
+    case RuleKind::kBnRunningVar:
+      return "bn_running_var";
+    case RuleKind::kBnRunningMean:
+      return "bn_running_mean";
+    case RuleKind::kBias:
+      return "bias";
+    case RuleKind::kBnWeight:
+      return "bn_weight";
+    case RuleKind::kWeight:
+      return "weight";
   }
   return "?";
 }
@@ -76,7 +83,8 @@ RuleParams rule_params(const std::string& key, const std::vector<int64_t>& shape
       return {RuleKind::kManoParam, 0.0, static_cast<double>(0.1f)};
   }
   if (ends_with(key, ".running_var")) return {RuleKind::kBnRunningVar, 1.0, 0.25};
-  if (ends_with(key, ".running_mean")) return {RuleKind::kBnRunningMean, 0.0, static_cast<double>(0.1f)};
+  if (ends_with(key, ".running_mean"))
+    return {RuleKind::kBnRunningMean, 0.0, static_cast<double>(0.1f)};
   if (ends_with(key, ".bias")) return {RuleKind::kBias, 0.0, static_cast<double>(0.05f)};
   if (ends_with(key, ".weight") && key.find(".mano_layer.") == std::string::npos) {
     if (shape.size() == 1) return {RuleKind::kBnWeight, 1.0, static_cast<double>(0.1f)};

@@ -233,6 +233,20 @@ TEST_CASE("joints and vertices of every stage, and the final ones, within 0.01 m
   CHECK(dv < 1e-2);
 }
 
+TEST_CASE("hand presence matches the reference's hand_fc") {
+  // The fixtures do not hold hand_fc's output; these two values were computed
+  // with PyTorch by a line-for-line re-implementation of the reference code
+  // (same weights from make_checkpoint.py, same input tensor; it reproduces
+  // the fixture's vertices within 1.5e-4 mm), 1 thread: sigmoid(hand_fc(gap(F))).
+  const core::NetworkOutput& out = shared().out;
+  const float want[2] = {0.007522408850491047f, 0.020265523344278336f};  // right, left
+  for (int h = 0; h < 2; ++h) {
+    MESSAGE(kHands[h] << " presence " << out.hands[h].presence << ", diff "
+                      << out.hands[h].presence - want[h]);
+    CHECK(std::fabs(out.hands[h].presence - want[h]) < 1e-5);
+  }
+}
+
 TEST_CASE("faces come from the MANO models; presence is a probability; timings are filled") {
   Shared& s = shared();
   for (int h = 0; h < 2; ++h) {

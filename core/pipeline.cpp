@@ -1,0 +1,268 @@
+#include "core/pipeline.h"
+
+#include <utility>
+
+#include "core/preprocess.h"
+
+namespace intershape::core {
+
+const char* state_name(WorkerStatus::State s) {
+  switch (s) {
+    case WorkerStatus::State::kNoModel:
+      return "no model";
+    case WorkerStatus::State::kLoading:
+      return "loading";
+    case WorkerStatus::State::kReady:
+      return "ready";
+    case WorkerStatus::State::kError:
+      return "error";
+  }
+  return "?";
+}
+
+Engine::Engine(EstimatorFactory factory)
+    : factory_(std::move(factory)), capture_({&display_slot_, &worker_slot_}, &worker_slot_) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::start(const SourceSpec& source, const ModelConfig& model, bool load_model) {
+  if (running_) return;
+  display_slot_.reopen();
+  worker_slot_.reopen();
+  result_slot_.reopen();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = false;
+    model_ = model;
+    load_requested_ = load_model;
+    // Loading is reported from now on, not from when the worker gets to it.
+    if (load_model) status_.state = WorkerStatus::State::kLoading;
+  }
+  running_ = true;
+  worker_ = std::thread([this] { worker_run(); });
+  capture_.start(source);
+}
+
+void Engine::stop() {
+  if (!running_) return;
+  // Request stop -> close slots (wakes every wait) -> join.
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  capture_.request_stop();
+  display_slot_.close();
+  worker_slot_.close();
+  result_slot_.close();
+  capture_.join();
+  if (worker_.joinable()) worker_.join();
+  running_ = false;
+}
+
+void Engine::reload_model(const ModelConfig& model) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    model_ = model;
+    load_requested_ = true;
+    unload_requested_ = false;
+    status_.state = WorkerStatus::State::kLoading;
+    status_.message = "Loading the model...";
+  }
+  worker_slot_.interrupt();
+}
+
+void Engine::unload_model() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    unload_requested_ = true;
+    load_requested_ = false;
+  }
+  worker_slot_.interrupt();
+}
+
+void Engine::set_crop_settings(const CropTrackerSettings& s) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  crop_settings_ = s;
+}
+CropTrackerSettings Engine::crop_settings() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return crop_settings_;
+}
+void Engine::set_manual_crop(const CropRect& crop) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  manual_crop_ = crop;
+  reset_crop_ = false;
+}
+void Engine::reset_crop() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  manual_crop_.reset();
+  reset_crop_ = true;
+}
+void Engine::set_rerun_recorded(bool rerun) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  rerun_recorded_ = rerun;
+}
+bool Engine::rerun_recorded() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return rerun_recorded_;
+}
+void Engine::set_estimate_options(const EstimateOptions& o) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  estimate_options_ = o;
+}
+EstimateOptions Engine::estimate_options() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return estimate_options_;
+}
+WorkerStatus Engine::worker_status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return status_;
+}
+std::shared_ptr<const Faces> Engine::faces() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return faces_;
+}
+
+void Engine::worker_run() {
+  using namespace std::chrono;
+  std::unique_ptr<HandEstimator> estimator;
+  CropTracker tracker;
+  auto last_result = Clock::time_point{};
+
+  for (;;) {
+    ModelConfig to_load;
+    bool load = false, unload = false;
+    EstimateOptions options;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stop_) break;
+      load = load_requested_;
+      unload = unload_requested_;
+      load_requested_ = unload_requested_ = false;
+      to_load = model_;
+      tracker.set_settings(crop_settings_);
+      if (manual_crop_) {
+        tracker.set_manual(*manual_crop_);
+        manual_crop_.reset();
+      }
+      if (reset_crop_) {
+        tracker.reset();
+        reset_crop_ = false;
+      }
+      options = estimate_options_;
+    }
+    if (unload) {
+      estimator.reset();
+      std::lock_guard<std::mutex> lock(mutex_);
+      faces_.reset();
+      status_.state = WorkerStatus::State::kNoModel;
+      status_.message.clear();
+      status_.describe.clear();
+    }
+    if (load) {
+      estimator.reset();  // free the old model before loading the new one
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        faces_.reset();
+        status_.state = WorkerStatus::State::kLoading;
+        status_.message = "Loading the model...";
+      }
+      std::string error;
+      try {
+        estimator = factory_(to_load);
+        if (!estimator) error = "The model backend returned no estimator.";
+      } catch (const std::exception& e) {
+        error = e.what();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (estimator) {
+        faces_ = std::make_shared<const Faces>(estimator->faces());
+        status_.state = WorkerStatus::State::kReady;
+        status_.message.clear();
+        status_.describe = estimator->describe();
+      } else {
+        status_.state = WorkerStatus::State::kError;
+        status_.message = error;
+        status_.describe.clear();
+      }
+      continue;  // re-read the controls before waiting
+    }
+
+    // Newest frame only; wakes for stop (closed) or a control (interrupt).
+    std::optional<FramePtr> next = worker_slot_.wait_take();
+    if (!next || !*next) continue;
+    const FramePtr& frame = *next;
+    if (frame->bgr.empty()) continue;
+    bool rerun = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rerun = rerun_recorded_;
+    }
+    if (frame->recorded && !rerun) {
+      // Replay: the recorded result is published as it was, no network.
+      auto result = std::make_shared<InferenceResult>();
+      result->frame = frame;
+      result->crop = frame->recorded->crop;
+      result->output = frame->recorded->output;
+      result->keypoints_frame = frame->recorded->keypoints_frame;
+      result->finished_at = Clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++status_.results;
+        status_.last_crop = result->crop;
+      }
+      if (capture_.pacing() == Pacing::kEveryFrame) result_slot_.wait_empty();
+      result_slot_.put(std::move(result));
+      continue;
+    }
+    if (!estimator) continue;  // no model: the video still plays on the display slot
+
+    try {
+      const int w = frame->bgr.cols, h = frame->bgr.rows;
+      const CropRect crop = tracker.next(w, h);
+      const auto t0 = Clock::now();
+      const cv::Mat input = make_network_input(frame->bgr, crop);
+      const auto t1 = Clock::now();
+      NetworkOutput out = estimator->estimate(input, options);
+      const auto t2 = Clock::now();
+
+      auto result = std::make_shared<InferenceResult>();
+      result->frame = frame;
+      result->crop = crop;
+      result->output = std::move(out);
+      result->keypoints_frame = keypoints_in_frame(result->output.xyc, crop);
+      result->finished_at = t2;
+      tracker.update(result->keypoints_frame, w, h);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++status_.results;
+        status_.preprocess_ms = duration<double, std::milli>(t1 - t0).count();
+        status_.network_ms = duration<double, std::milli>(t2 - t1).count();
+        status_.frame_age_ms = duration<double, std::milli>(t2 - frame->captured_at).count();
+        status_.last_crop = crop;
+        if (last_result != Clock::time_point{}) {
+          const double dt = duration<double>(t2 - last_result).count();
+          if (dt > 0)
+            status_.rate_hz = status_.rate_hz == 0 ? 1 / dt : 0.8 * status_.rate_hz + 0.2 / dt;
+        }
+        if (status_.state == WorkerStatus::State::kError) {
+          status_.state = WorkerStatus::State::kReady;
+          status_.message.clear();
+        }
+      }
+      last_result = t2;
+      // Every-frame pacing is lock-step end to end: the consumer gets every
+      // result too (headless runs, tests). Otherwise the newest result wins.
+      if (capture_.pacing() == Pacing::kEveryFrame) result_slot_.wait_empty();
+      result_slot_.put(std::move(result));
+    } catch (const std::exception& e) {
+      // A failed pass is reported and the next frame is tried.
+      std::lock_guard<std::mutex> lock(mutex_);
+      status_.state = WorkerStatus::State::kError;
+      status_.message = std::string("Inference failed: ") + e.what();
+    }
+  }
+  estimator.reset();  // the model is destroyed on the thread that made it
+}
+
+}  // namespace intershape::core

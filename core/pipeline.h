@@ -1,0 +1,130 @@
+#pragma once
+// The engine behind the GUI and the headless paths: a capture thread, an
+// inference worker thread, and the latest-value slots between them.
+//
+//   capture --frames--> [display slot] --> renderer (take, never waits)
+//           \---------> [worker slot]  --> worker: crop, network --> [result slot] --> renderer
+//
+// The worker creates the estimator on its own thread (model loading happens
+// there; a load error is a status, not an exception), always takes the newest
+// frame, and publishes InferenceResult values that carry their own frame.
+// With Pacing::kEveryFrame the whole chain runs lock-step (the capture waits
+// for the worker, the worker for the consumer): nothing is dropped.
+//
+// Threads: construct, start() and stop() from one owner thread (main). The
+// controls and the status getters may be called from any thread. take_*() are
+// for the one consumer (the renderer, or a headless loop).
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/capture.h"
+#include "core/crop_tracker.h"
+#include "core/hand_estimator.h"
+#include "core/latest_slot.h"
+#include "core/types.h"
+
+namespace intershape::core {
+
+using ResultPtr = std::shared_ptr<const InferenceResult>;
+using Faces = std::array<std::vector<int32_t>, 2>;
+
+// Makes an estimator on the calling thread; throws ModelError (or any
+// std::exception) when it cannot. The product passes create_estimator; tests
+// pass a fake.
+using EstimatorFactory = std::function<std::unique_ptr<HandEstimator>(const ModelConfig&)>;
+
+struct WorkerStatus {
+  enum class State { kNoModel, kLoading, kReady, kError };
+  State state = State::kNoModel;
+  std::string message;   // plain words (the load error, the inference error)
+  std::string describe;  // HandEstimator::describe() when ready
+  uint64_t results = 0;
+  double rate_hz = 0.0;        // smoothed results per second
+  double preprocess_ms = 0.0;  // last crop + resize
+  double network_ms = 0.0;     // last estimate() call
+  double frame_age_ms = 0.0;   // capture -> result finished, last result
+  CropRect last_crop;
+};
+const char* state_name(WorkerStatus::State s);
+
+class Engine {
+ public:
+  explicit Engine(EstimatorFactory factory);
+  ~Engine();  // stop()
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts both threads. With load_model false the worker waits for
+  // reload_model() and the video still plays.
+  void start(const SourceSpec& source, const ModelConfig& model, bool load_model);
+  // Request stop -> close slots -> join. Returns within a frame read or a
+  // forward pass, whichever is longer. Idempotent.
+  void stop();
+  bool running() const { return running_; }
+
+  Capture& capture() { return capture_; }
+
+  // Worker controls (any thread).
+  void reload_model(const ModelConfig& model);
+  void unload_model();
+  void set_crop_settings(const CropTrackerSettings& s);
+  CropTrackerSettings crop_settings() const;
+  void set_manual_crop(const CropRect& crop);
+  void reset_crop();
+  void set_estimate_options(const EstimateOptions& o);
+  // Frames that carry a recorded result (session replay) are published with
+  // it and skip the network, unless `rerun` (then the model runs on them).
+  void set_rerun_recorded(bool rerun);
+  bool rerun_recorded() const;
+  EstimateOptions estimate_options() const;
+
+  // Consumer side (one thread).
+  std::optional<FramePtr> take_frame() { return display_slot_.try_take(); }
+  std::optional<ResultPtr> take_result() { return result_slot_.try_take(); }
+  template <class Rep, class Period>
+  std::optional<ResultPtr> wait_result_for(std::chrono::duration<Rep, Period> d) {
+    return result_slot_.wait_take_for(d);
+  }
+  std::optional<ResultPtr> wait_result() { return result_slot_.wait_take(); }
+
+  WorkerStatus worker_status() const;
+  CaptureStatus capture_status() const { return capture_.status(); }
+  // The loaded model's triangles (null without a model). Shared, immutable.
+  std::shared_ptr<const Faces> faces() const;
+  uint64_t frames_dropped_by_worker() const { return worker_slot_.drops(); }
+  uint64_t results_dropped() const { return result_slot_.drops(); }
+
+ private:
+  void worker_run();
+
+  EstimatorFactory factory_;
+  LatestSlot<FramePtr> display_slot_;
+  LatestSlot<FramePtr> worker_slot_;
+  LatestSlot<ResultPtr> result_slot_;
+  Capture capture_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  bool stop_ = false;
+  bool load_requested_ = false;
+  bool unload_requested_ = false;
+  ModelConfig model_;
+  CropTrackerSettings crop_settings_;
+  std::optional<CropRect> manual_crop_;
+  bool reset_crop_ = false;
+  EstimateOptions estimate_options_;
+  bool rerun_recorded_ = false;
+  WorkerStatus status_;
+  std::shared_ptr<const Faces> faces_;
+
+  std::atomic<bool> running_{false};
+  std::thread worker_;
+};
+
+}  // namespace intershape::core

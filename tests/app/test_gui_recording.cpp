@@ -1,0 +1,106 @@
+// The GUI's recorder: every shown frame is recorded in order, each result goes
+// with its own frame, frames the network skipped have none.
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "app/gui_recording.h"
+#include "tests/core/fake_estimator.h"
+#include "tests/core/test_video.h"
+
+using namespace intershape;
+
+namespace {
+
+core::FramePtr make_frame(int index) {
+  auto f = std::make_shared<core::Frame>();
+  f->bgr = testing::fake_hands_picture(160, 120, index);
+  f->index = index;
+  f->timestamp_s = index / 30.0;
+  return f;
+}
+
+}  // namespace
+
+#if INTERSHAPE_HAVE_EXPORT
+namespace {
+
+core::ResultPtr make_result(const core::FramePtr& frame) {
+  auto r = std::make_shared<core::InferenceResult>();
+  r->frame = frame;
+  r->crop = core::CropRect::whole_frame(frame->bgr.cols, frame->bgr.rows);
+  testing::FakeEstimator fake;
+  r->output = fake.estimate(cv::Mat(256, 256, CV_8UC3, cv::Scalar(0, 0, 0)), {});
+  return r;
+}
+
+int count_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line))
+    if (!line.empty()) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("results are attached to their own frames; skipped frames are kept without one") {
+  const auto dir = testing::test_temp_dir("gui_recording");
+  const std::string folder = (dir / "session").string();
+  core::Engine engine([](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+    return std::make_unique<testing::FakeEstimator>();
+  });
+  app::GuiRecorder rec;
+  REQUIRE(app::GuiRecorder::available());
+  REQUIRE(rec.start(folder, engine, "{\"test\": true}") == "");
+  CHECK(rec.recording());
+  std::vector<core::FramePtr> frames;
+  for (int i = 0; i < 5; ++i) frames.push_back(make_frame(i));
+  // Shown: 0, 1, 2; the network answers for 2 (it skipped 0 and 1); shown: 3,
+  // 4; the answer for 4 comes; then stop.
+  for (int i = 0; i < 3; ++i) rec.on_frame(frames[i], true);
+  rec.on_result(make_result(frames[2]));
+  rec.on_frame(frames[3], true);
+  rec.on_frame(frames[4], true);
+  rec.on_result(make_result(frames[4]));
+  rec.stop();
+  CHECK_FALSE(rec.recording());
+  CHECK(std::filesystem::exists(folder + "/manifest.json"));
+  CHECK(std::filesystem::exists(folder + "/frame_000002.json"));
+  CHECK(std::filesystem::exists(folder + "/frame_000004.json"));
+  CHECK_FALSE(std::filesystem::exists(folder + "/frame_000001.json"));
+  CHECK_FALSE(std::filesystem::exists(folder + "/frame_000003.json"));
+  CHECK(count_lines(folder + "/frames.csv") >= 5);  // 5 frames (+ a header, if any)
+  // A second start into the same folder is refused in plain words.
+  const std::string again = rec.start(folder, engine, "{}");
+  CHECK(again.find(folder) != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("without a running model every frame is written at once") {
+  const auto dir = testing::test_temp_dir("gui_recording_nomodel");
+  const std::string folder = (dir / "session").string();
+  core::Engine engine(
+      [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> { return nullptr; });
+  app::GuiRecorder rec;
+  REQUIRE(rec.start(folder, engine, "not json") == "");  // bad settings: kept as {}
+  for (int i = 0; i < 3; ++i) rec.on_frame(make_frame(i), false);
+  rec.stop();
+  CHECK(std::filesystem::exists(folder + "/video.avi"));
+  CHECK_FALSE(std::filesystem::exists(folder + "/frame_000000.json"));
+  std::filesystem::remove_all(dir);
+}
+#else
+TEST_CASE("without the exporters the recorder says it is unavailable") {
+  app::GuiRecorder rec;
+  CHECK_FALSE(app::GuiRecorder::available());
+  core::Engine engine(
+      [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> { return nullptr; });
+  CHECK(rec.start("/tmp/x", engine, "{}").find("unavailable") != std::string::npos);
+  CHECK_FALSE(rec.recording());
+  rec.on_frame(make_frame(0), false);  // harmless
+}
+#endif
