@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "app/commands.h"
+#include "app/model_options.h"
 #include "core/hand_estimator.h"
 #include "core/preprocess.h"
 
@@ -23,10 +24,9 @@ namespace intershape::app {
 namespace {
 
 struct BenchOptions {
-  std::string checkpoint, mano_dir, image;
-  bool synthetic = false;
-  std::string device = "auto", precision = "fp32";
-  int threads = 0, iterations = 20, warmup = 3;
+  core::ModelConfig model;
+  std::string image;
+  int iterations = 20, warmup = 3;
   bool json = false;
 };
 
@@ -52,24 +52,17 @@ double peak_rss_mb() {
 }
 
 int run_bench(const BenchOptions& o) {
-  if (o.synthetic == !o.checkpoint.empty())
+  if (o.model.synthetic == !o.model.checkpoint.empty())
     throw std::runtime_error("bench: give exactly one of --checkpoint FILE or --synthetic");
-  if (o.synthetic && o.mano_dir.empty())
+  if (o.model.synthetic && o.model.mano_dir.empty())
     throw std::runtime_error(
         "bench: --synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
         "in a source tree: tests/data/mano)");
   if (o.iterations < 1) throw std::runtime_error("bench: --iterations must be at least 1");
   if (o.warmup < 0) throw std::runtime_error("bench: --warmup must be >= 0");
 
-  core::ModelConfig config;
-  config.checkpoint = o.checkpoint;
-  config.mano_dir = o.mano_dir;
-  config.synthetic = o.synthetic;
-  config.device = o.device;
-  config.precision = o.precision;
-  config.threads = o.threads;
   const auto load_start = std::chrono::steady_clock::now();
-  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(config);
+  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   const double rss_after_load = peak_rss_mb();
@@ -147,15 +140,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* cmd =
       app.add_subcommand("bench", "Time the network's forward pass (per stage and end to end)");
-  cmd->add_option("--checkpoint", options->checkpoint, "Checkpoint file (snapshot_99.pth.tar)");
-  cmd->add_flag("--synthetic", options->synthetic,
-                "Deterministic synthetic weights (needs --mano)");
-  cmd->add_option("--mano", options->mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl");
-  cmd->add_option("--device", options->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
-  cmd->add_option("--precision", options->precision, "fp32 | fp16 (CUDA only)")
-      ->capture_default_str();
-  cmd->add_option("--threads", options->threads, "CPU threads (0 = all cores)")
-      ->capture_default_str();
+  add_model_options(*cmd, options->model);
   cmd->add_option("--iterations", options->iterations, "Timed forward passes")
       ->capture_default_str();
   cmd->add_option("--warmup", options->warmup, "Untimed forward passes first")

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/model_options.h"
 #include "core/export/atomic_file.h"
 #include "core/export/batch_infer.h"
 #include "core/hand_estimator.h"
@@ -31,21 +32,20 @@ extern "C" void on_interrupt(int) {
 }
 
 struct InferArgs {
-  std::string checkpoint, mano, input, output, device = "auto", precision = "fp32",
-                                               exports = "obj,json";
-  int threads = 0;
-  bool synthetic = false, rerun = false;
+  core::ModelConfig model;
+  std::string input, output, exports = "obj,json";
+  bool rerun = false;
 };
 
 int run(const InferArgs& a) {
   ex::InferOptions opt;
   try {
     opt.formats = ex::ExportFormats::parse(a.exports);
-    if (a.synthetic && a.mano.empty())
+    if (a.model.synthetic && a.model.mano_dir.empty())
       throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
-    if (!a.synthetic && a.checkpoint.empty())
+    if (!a.model.synthetic && a.model.checkpoint.empty())
       throw ex::UsageError("--checkpoint FILE is required (or --synthetic)");
-    if (a.precision == "fp16" && a.device == "cpu")
+    if (a.model.precision == "fp16" && a.model.device == "cpu")
       throw ex::UsageError(
           "--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
     ex::classify_input(a.input, a.rerun);  // usage problems before the model loads
@@ -70,14 +70,7 @@ int run(const InferArgs& a) {
 
 #if INTERSHAPE_WITH_TORCH
   try {
-    core::ModelConfig config;
-    config.checkpoint = a.checkpoint;
-    config.mano_dir = a.mano;
-    config.device = a.device;
-    config.precision = a.precision;
-    config.threads = a.threads;
-    config.synthetic = a.synthetic;
-    std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(config);
+    std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(a.model);
     std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
     opt.cancel = &g_interrupted;
     ::signal(SIGINT, on_interrupt);
@@ -114,28 +107,13 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand("infer",
                                      "Run the network on an image, a folder of images, a video or "
                                      "a recorded session and export results");
-  cmd->add_option("--checkpoint", args->checkpoint, "Model checkpoint (snapshot_99.pth.tar)");
-  cmd->add_option("--mano", args->mano, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl");
+  add_model_options(*cmd, args->model);
   cmd->add_option("--input", args->input,
                   "Image, folder of images, video file, or recorded session folder")
       ->required();
   cmd->add_option("--output", args->output, "Output folder (created if missing)")->required();
-  cmd->add_option("--device", args->device, "auto | cpu | cuda | cuda:N")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}) |
-              CLI::Validator(
-                  [](std::string& s) {
-                    return s.rfind("cuda:", 0) == 0 && s.size() > 5 ? std::string()
-                                                                    : std::string("not cuda:N");
-                  },
-                  "cuda:N"));
-  cmd->add_option("--precision", args->precision, "fp32 | fp16 (CUDA only)")
-      ->check(CLI::IsMember({"fp32", "fp16"}));
-  cmd->add_option("--threads", args->threads, "CPU threads (0 = all cores)")
-      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--export", args->exports,
                   "Comma-separated: obj,ply,glb,json,npz,attention (default obj,json)");
-  cmd->add_flag("--synthetic", args->synthetic,
-                "Use the deterministic rule weights (tests, benchmarks); needs --mano");
   cmd->add_flag("--rerun", args->rerun,
                 "Input is a recorded session: run the network again on its frames");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/model_options.h"
 #include "core/capture.h"
 #include "core/hand_estimator.h"
 
@@ -19,9 +20,8 @@ namespace {
 struct GuiOptions {
   std::string input;
   int camera = 0;
-  std::string checkpoint, mano, device = "auto", precision = "fp32", panel;
-  bool synthetic = false;
-  int threads = 0;
+  core::ModelConfig model;
+  std::string panel;
   int frames = 0;
   std::string screenshot;
   int width = 1280, height = 720;
@@ -36,12 +36,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_option("--input", o->input,
                  "Video file, folder of images, stream URL, or camera index (GUI)");
   app.add_option("--camera", o->camera, "Camera index, the default source (GUI)");
-  app.add_option("--checkpoint", o->checkpoint, "snapshot_99.pth.tar (GUI)");
-  app.add_option("--mano", o->mano, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl (GUI)");
-  app.add_flag("--synthetic", o->synthetic, "Deterministic synthetic weights, for tests (GUI)");
-  app.add_option("--device", o->device, "auto | cpu | cuda | cuda:N (GUI)");
-  app.add_option("--precision", o->precision, "fp32 | fp16 (GUI)");
-  app.add_option("--threads", o->threads, "CPU threads for the network, 0 = all (GUI)");
+  add_model_options(app, o->model, " (GUI)");
   app.add_option("--frames", o->frames,
                  "Run on the first N frames, then save --screenshot and exit");
   app.add_option("--screenshot", o->screenshot, "PNG to save after --frames frames");
@@ -62,13 +57,8 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     GuiConfig c;
     c.source =
         o->input.empty() ? core::SourceSpec::camera_index(o->camera) : source_from_text(o->input);
-    c.model.checkpoint = o->checkpoint;
-    c.model.mano_dir = o->mano;
-    c.model.device = o->device;
-    c.model.precision = o->precision;
-    c.model.threads = o->threads;
-    c.model.synthetic = o->synthetic;
-    c.load_model = !o->checkpoint.empty() || o->synthetic;
+    c.model = o->model;
+    c.load_model = !o->model.checkpoint.empty() || o->model.synthetic;
     c.frames = o->frames;
     c.screenshot = o->screenshot;
     c.panel = o->panel;

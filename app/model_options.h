@@ -1,0 +1,19 @@
+#pragma once
+// The model options every entry point takes (the GUI, `infer`, `bench`),
+// registered in one place so their names, checks and help agree.
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/hand_estimator.h"
+
+namespace intershape::app {
+
+// Binds --checkpoint, --mano, --device, --precision, --threads and --synthetic
+// on `cmd` to `config` (which must outlive parsing). `help_suffix` is appended
+// to each help text (" (GUI)" where the options sit beside subcommands).
+void add_model_options(CLI::App& cmd, core::ModelConfig& config,
+                       const std::string& help_suffix = "");
+
+}  // namespace intershape::app
