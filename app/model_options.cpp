@@ -21,9 +21,9 @@ void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::stri
   cmd.add_option("--threads", config.threads, "CPU threads (0 = all cores)" + s)
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd.add_flag("--synthetic", config.synthetic,
-               "Deterministic rule weights instead of a checkpoint (tests, benchmarks); needs --mano" +
-                   s);
+  cmd.add_flag(
+      "--synthetic", config.synthetic,
+      "Deterministic rule weights instead of a checkpoint (tests, benchmarks); needs --mano" + s);
 }
 
 }  // namespace intershape::app
