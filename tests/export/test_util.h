@@ -50,17 +50,31 @@ inline std::string read_file(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-inline std::string run_capture(const std::string& command) {
-  std::string out;
+// What a shell command printed on stdout (add " 2>&1" for stderr too) and its
+// exit status (-1 when it did not exit normally).
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+
+inline CommandResult run_command(const std::string& command) {
+  CommandResult r;
   FILE* p = ::popen(command.c_str(), "r");
   if (!p) throw std::runtime_error("cannot run " + command);
   char buf[65536];
   size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
   const int status = ::pclose(p);
-  if (status != 0)
-    throw std::runtime_error("command failed (" + std::to_string(status) + "): " + command);
-  return out;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// The command's stdout; a command that fails is an exception.
+inline std::string run_capture(const std::string& command) {
+  CommandResult r = run_command(command);
+  if (r.status != 0)
+    throw std::runtime_error("command failed (" + std::to_string(r.status) + "): " + command);
+  return r.output;
 }
 
 // Runs `body` in a forked child, so that what it changes for itself (a mount

@@ -49,22 +49,10 @@ const std::string kParity = std::string(INTERSHAPE_TEST_DATA) + "/parity";
 const std::string kMano = std::string(INTERSHAPE_TEST_DATA) + "/mano";
 const std::string kCheckpoint = std::string(INTERSHAPE_NET_CHECKPOINT_DIR) + "/synthetic.pth";
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout + stderr
-};
+using Run = intershape::test::CommandResult;
 
 Run run_intershape(const std::string& args) {
-  Run r;
-  const std::string cmd = std::string("'") + INTERSHAPE_BIN + "' " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
+  return intershape::test::run_command(std::string("'") + INTERSHAPE_BIN + "' " + args + " 2>&1");
 }
 
 std::vector<float> expected(const std::string& name) {
