@@ -18,6 +18,7 @@
 
 #include "app/gui.h"
 #include "app/gui_recording.h"
+#include "tests/app/turbo.h"
 #include "core/overlay_fit.h"
 #include "tests/core/fake_estimator.h"
 #include "tests/core/test_video.h"
@@ -91,27 +92,7 @@ int count_in(const cv::Mat& bgr, cv::Rect r, Test test) {
   return n;
 }
 
-// The shader's colour scale (shaders/map.frag), for finding drawn maps.
-cv::Vec3f turbo(float t) {
-  const float r4[4] = {0.13572138f, 4.61539260f, -42.66032258f, 132.13108234f};
-  const float g4[4] = {0.09140261f, 2.19418839f, 4.84296658f, -14.18503333f};
-  const float b4[4] = {0.10667330f, 12.64194608f, -60.58204836f, 110.36276771f};
-  const float r2[2] = {-152.94239396f, 59.28637943f}, g2[2] = {4.27729857f, 2.82956604f},
-              b2[2] = {-89.90310912f, 27.34824973f};
-  const float v4[4] = {1, t, t * t, t * t * t}, v2[2] = {t * t * t * t, t * t * t * t * t};
-  cv::Vec3f c;
-  for (int i = 0; i < 4; ++i) {
-    c[0] += v4[i] * r4[i];
-    c[1] += v4[i] * g4[i];
-    c[2] += v4[i] * b4[i];
-  }
-  for (int i = 0; i < 2; ++i) {
-    c[0] += v2[i] * r2[i];
-    c[1] += v2[i] * g2[i];
-    c[2] += v2[i] * b2[i];
-  }
-  return c * 255.f;
-}
+using intershape::test::turbo;
 
 // Close to the colour scale's bright middle (cyan .. green), which
 // neither the video, the hands nor the UI use.
