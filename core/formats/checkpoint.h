@@ -1,7 +1,7 @@
 #pragma once
 // Reads a PyTorch checkpoint written by torch.save (zip format) without Python
 // and without running anything from it: the pickle in `<archive>/data.pkl` is
-// read by our own reader (mano/pickle.h), which only knows the few classes a
+// read by our own reader (core/formats/pickle.h), which only knows the few classes a
 // state dict uses; tensor data stays in the zip until asked for, so a 1.3 GB
 // file with optimizer state costs only what the caller reads. No LibTorch.
 
