@@ -15,6 +15,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy
   xvfb xauth libgl1-mesa-dri ffmpeg python3-numpy python3-torch
+  # tests: node runs the Khronos glTF validator (npm, installed below)
+  nodejs npm
 )
 
 missing=()
@@ -26,11 +28,18 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install_deps: all ${#packages[@]} packages present"
-  exit 0
+else
+  echo "install_deps: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install_deps: installing ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The Khronos glTF validator for tests/exporters (pinned by its package-lock.json),
+# installed now so that the tests never need the network.
+validator_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/exporters/gltf_validator"
+if [ ! -f "$validator_dir/node_modules/gltf-validator/package.json" ]; then
+  echo "install_deps: npm ci in $validator_dir"
+  npm ci --no-audit --no-fund --prefix "$validator_dir"
+fi
