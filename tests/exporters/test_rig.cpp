@@ -263,3 +263,135 @@ TEST_CASE("the Khronos glTF validator reports no errors and no warnings") {
   CHECK(issues["numErrors"] == 0);
   CHECK(issues["numWarnings"] == 0);
 }
+
+namespace {
+
+// A frame record made from known camera-space hands: MANO joints in the
+// network's space (mm, arbitrary origin) and keypoints projected by a pinhole
+// camera from where the hands really are.
+struct PlacedTruth {
+  FrameRecord record;
+  std::array<std::array<double, 3>, 2> wrist_m;  // true camera-space wrists
+};
+
+std::vector<double> cam_joints(const mano::ManoModel& model, const RigHandFrame& h) {
+  const mano::ShapedHand s = mano::shape_hand(model, h.betas.data());
+  const mano::PosedHand p = mano::pose_hand(model, s, h.pose.data(), true);
+  std::vector<double> out;
+  for (int j = 0; j < 21; ++j)
+    for (int c = 0; c < 3; ++c) out.push_back(p.joints[j * 3 + c] - p.joints[c] + h.root_m[c]);
+  return out;
+}
+
+PlacedTruth make_truth(const CameraIntrinsics& cam, bool half_turn_right) {
+  static const std::vector<float> pose = test::load_npy(kData + "/mano_layer/pose.npy").as_float();
+  PlacedTruth t;
+  FrameRecord& r = t.record;
+  r.image_width = cam.width;
+  r.image_height = cam.height;
+  t.wrist_m = {{{-0.06, 0.02, 0.55}, {0.07, -0.01, 0.62}}};
+  for (int h = 0; h < 2; ++h) {
+    const mano::ManoModel& model = h == 0 ? models().right : models().left;
+    core::HandOutput& ho = r.output.hands[h];
+    ho.presence = 0.9f;
+    for (int i = 0; i < 48; ++i) ho.params.pose[i] = pose[3 * 48 + i];
+    ho.params.pose[0] += 0.2f * float(h);
+    const mano::ShapedHand s = mano::shape_hand(model, ho.params.shape.data());
+    const mano::PosedHand p = mano::pose_hand(model, s, ho.params.pose.data(), true);
+    for (double v : p.joints) ho.joints3d.push_back(float(v * 1000.0 + 37.0));  // any origin
+    // The true camera-space hand; the right one maybe turned by pi in the picture.
+    RigHandFrame truth;
+    truth.pose = ho.params.pose;
+    truth.root_m = t.wrist_m[h];
+    if (h == 0 && half_turn_right) {
+      const double aa[3] = {truth.pose[0], truth.pose[1], truth.pose[2]};
+      const auto g = mano::axis_angle_from_mat(
+          mano::mat_mul({-1, 0, 0, 0, -1, 0, 0, 0, 1}, mano::rodrigues(aa)));
+      for (int c = 0; c < 3; ++c) truth.pose[c] = float(g[c]);
+    }
+    const std::vector<double> x = cam_joints(model, truth);
+    for (int j = 0; j < 21; ++j)
+      r.keypoints2d[h * 21 + j] = {float(cam.fx * x[j * 3] / x[j * 3 + 2] + cam.cx),
+                                   float(cam.fy * x[j * 3 + 1] / x[j * 3 + 2] + cam.cy), 1.f};
+  }
+  // trans as the network defines it: right J4 -> left J4 = trans[1:4] e^trans[0] |J_r4 - J_r0|.
+  const auto& jr = r.output.hands[0].joints3d;
+  const double lr = std::sqrt(std::pow(jr[12] - jr[0], 2) + std::pow(jr[13] - jr[1], 2) +
+                              std::pow(jr[14] - jr[2], 2));
+  // True J4 depths (camera), in mm, from the truth hands.
+  auto j4_depth = [&](int h) {
+    RigHandFrame f;
+    f.pose = r.output.hands[h].params.pose;
+    f.root_m = t.wrist_m[h];
+    return cam_joints(h == 0 ? models().right : models().left, f)[4 * 3 + 2] * 1000.0;
+  };
+  r.output.trans = {0.f, 0.f, 0.f, float((j4_depth(1) - j4_depth(0)) / lr)};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("camera placement: wrists in metres, hands line up with the keypoints") {
+  const CameraIntrinsics cam = camera_for_image(640, 480, 600.0);
+  for (bool half_turn : {false, true}) {
+    CAPTURE(half_turn);
+    const PlacedTruth t = make_truth(cam, half_turn);
+    const RigFrame f = place_hands(t.record, cam);
+    double worst_px = 0;
+    std::array<double, 2> j4z{};
+    for (int h = 0; h < 2; ++h) {
+      REQUIRE(f.hands[h].present);
+      const auto& got = f.hands[h].root_m;
+      MESSAGE("hand " << h << " wrist " << got[0] << " " << got[1] << " " << got[2] << " (true "
+                      << t.wrist_m[h][0] << " " << t.wrist_m[h][1] << " " << t.wrist_m[h][2]
+                      << ")");
+      // Weak perspective: depth within 3 %, x and y within 1 cm at ~0.6 m.
+      CHECK(std::abs(got[2] - t.wrist_m[h][2]) < 0.03 * t.wrist_m[h][2]);
+      CHECK(std::abs(got[0] - t.wrist_m[h][0]) < 0.01);
+      CHECK(std::abs(got[1] - t.wrist_m[h][1]) < 0.01);
+      const std::vector<double> x = cam_joints(h == 0 ? models().right : models().left, f.hands[h]);
+      j4z[h] = x[4 * 3 + 2];
+      for (int j = 0; j < 21; ++j) {
+        const auto& kp = t.record.keypoints2d[h * 21 + j];
+        worst_px = std::max({worst_px, std::abs(cam.fx * x[j * 3] / x[j * 3 + 2] + cam.cx - kp[0]),
+                             std::abs(cam.fy * x[j * 3 + 1] / x[j * 3 + 2] + cam.cy - kp[1])});
+      }
+    }
+    MESSAGE("worst reprojection " << worst_px << " px");
+    CHECK(worst_px < 6.0);  // of a ~110 px hand: the weak-perspective error
+    // The left hand's depth relative to the right is the network's trans.
+    const auto& jr = t.record.output.hands[0].joints3d;
+    const double lr = std::sqrt(std::pow(jr[12] - jr[0], 2) + std::pow(jr[13] - jr[1], 2) +
+                                std::pow(jr[14] - jr[2], 2));
+    CHECK((j4z[1] - j4z[0]) * 1000 == doctest::Approx(t.record.output.trans[3] * lr).epsilon(1e-4));
+  }
+  // Absent (presence < 0.5) is not placed.
+  PlacedTruth t = make_truth(cam, false);
+  t.record.output.hands[1].presence = 0.3f;
+  const RigFrame f = place_hands(t.record, cam);
+  CHECK(f.hands[0].present);
+  CHECK_FALSE(f.hands[1].present);
+}
+
+TEST_CASE("intrinsics: default field of view, JSON file, clear errors") {
+  const CameraIntrinsics d = camera_for_image(640, 480, 0);
+  CHECK(d.fx == doctest::Approx(320.0 / std::tan(30.0 * 3.14159265358979 / 180)));
+  CHECK(d.cx == 320.0);
+  TempDir dir("intr");
+  core::formats::write_file_atomic(dir / "k.json", R"({"K": [[500,0,300],[0,510,200],[0,0,1]]})");
+  const CameraIntrinsics k = load_intrinsics(dir / "k.json", 640, 480);
+  CHECK(k.fx == 500.0);
+  CHECK(k.fy == 510.0);
+  CHECK(k.cx == 300.0);
+  CHECK(k.cy == 200.0);
+  CHECK(k.width == 640);
+  core::formats::write_file_atomic(dir / "bad.json", R"({"fx": 500, "fy": -1, "cx": 1, "cy": 2})");
+  try {
+    load_intrinsics(dir / "bad.json", 640, 480);
+    FAIL("no error");
+  } catch (const core::formats::ExportError& e) {
+    CHECK(std::string(e.what()).find("bad.json") != std::string::npos);
+  }
+  core::formats::write_file_atomic(dir / "missing.json", R"({"fx": 500})");
+  CHECK_THROWS_AS(load_intrinsics(dir / "missing.json", 640, 480), core::formats::ExportError);
+}
