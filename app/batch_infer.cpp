@@ -108,7 +108,8 @@ InputKind classify_input(const std::string& path, bool rerun) {
 InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, std::FILE* log) {
   const InputKind kind = classify_input(options.input, options.rerun);
   if (options.output.empty()) throw UsageError("no output folder given");
-  SequenceExporter exporter(options.output, options.formats, estimator.faces());
+  SequenceExporter exporter(options.output, options.formats, estimator.faces(),
+                            estimator.hand_models(), options.camera);
   InferSummary summary;
   EstimateOptions eo;
   eo.stage_details = options.formats.json;
@@ -262,6 +263,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     progress.warn("interrupted after " + std::to_string(summary.processed) + " picture(s)");
   auto paths = exporter.finish();
   summary.written.insert(summary.written.end(), paths.begin(), paths.end());
+  for (const std::string& note : exporter.notes()) progress.warn(note);
   return summary;
 }
 

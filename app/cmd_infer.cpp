@@ -9,6 +9,7 @@
 #include <atomic>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,8 @@ extern "C" void on_interrupt(int) {
 struct InferArgs {
   core::ModelConfig model;
   std::string input, output, exports = "obj,json";
+  double focal_px = 0;
+  std::string intrinsics;
   bool rerun = false;
 };
 
@@ -49,6 +52,10 @@ int run(const InferArgs& a) {
       throw ex::UsageError(
           "--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
     ex::classify_input(a.input, a.rerun);  // usage problems before the model loads
+    if (a.focal_px > 0 && !a.intrinsics.empty())
+      throw ex::UsageError("give --focal or --intrinsics, not both");
+    if (!a.intrinsics.empty() && !std::filesystem::is_regular_file(a.intrinsics))
+      throw ex::UsageError("--intrinsics " + a.intrinsics + " is not a file");
   } catch (const ex::UsageError& e) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
     return 2;
@@ -66,6 +73,8 @@ int run(const InferArgs& a) {
   opt.input = a.input;
   opt.output = a.output;
   opt.rerun = a.rerun;
+  opt.camera.focal_px = a.focal_px;
+  opt.camera.intrinsics_path = a.intrinsics;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
 
 #if INTERSHAPE_WITH_TORCH
@@ -113,7 +122,15 @@ void add_infer_command(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--output", args->output, "Output folder (created if missing)")->required();
   cmd->add_option("--export", args->exports,
-                  "Comma-separated: obj,ply,glb,json,npz,attention (default obj,json)");
+                  "Comma-separated: obj,ply,glb,bvh,glb-frames,json,npz,attention (default "
+                  "obj,json). glb: rigged glTF of both hands; bvh: one BVH per hand; "
+                  "glb-frames: one mesh node per frame");
+  cmd->add_option("--focal", args->focal_px,
+                  "Focal length in source pixels for glb/bvh camera placement (default: a "
+                  "60-degree horizontal field of view)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--intrinsics", args->intrinsics,
+                  "JSON camera intrinsics {fx, fy, cx, cy} or {K} for glb/bvh placement");
   cmd->add_flag("--rerun", args->rerun,
                 "Input is a recorded session: run the network again on its frames");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

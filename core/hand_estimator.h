@@ -13,6 +13,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include "core/types.h"
+#include "mano/mano_model.h"
 
 namespace intershape::core {
 
@@ -31,6 +32,9 @@ class HandEstimator {
   // MANO triangles per hand, 0-based, [1540*3]; index 0 right, 1 left (the left
   // model's faces have the mirrored winding).
   virtual const std::array<std::vector<int32_t>, 2>& faces() const = 0;
+  // The MANO models the estimator's meshes come from (the rigged exports
+  // build their skeletons from them). Null when there are none (test doubles).
+  virtual std::shared_ptr<const mano::ManoPair> hand_models() const { return nullptr; }
   // For the UI and logs: "cpu, 2 threads, fp32", "cuda:0, fp16", ...
   virtual std::string describe() const = 0;
 };

@@ -122,6 +122,10 @@ std::shared_ptr<const Faces> Engine::faces() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return faces_;
 }
+std::shared_ptr<const mano::ManoPair> Engine::hand_models() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return hand_models_;
+}
 
 void Engine::worker_run() {
   using namespace std::chrono;
@@ -177,6 +181,7 @@ void Engine::worker_run() {
       std::lock_guard<std::mutex> lock(mutex_);
       if (estimator) {
         faces_ = std::make_shared<const Faces>(estimator->faces());
+        hand_models_ = estimator->hand_models();
         status_.state = WorkerStatus::State::kReady;
         status_.message.clear();
         status_.describe = estimator->describe();

@@ -98,6 +98,8 @@ class Engine {
   CaptureStatus capture_status() const { return capture_.status(); }
   // The loaded model's triangles (null without a model). Shared, immutable.
   std::shared_ptr<const Faces> faces() const;
+  // The loaded estimator's MANO models (null before a model is ready, or from a test double).
+  std::shared_ptr<const mano::ManoPair> hand_models() const;
   uint64_t frames_dropped_by_worker() const { return worker_slot_.drops(); }
   uint64_t results_dropped() const { return result_slot_.drops(); }
 
@@ -122,6 +124,7 @@ class Engine {
   bool rerun_recorded_ = false;
   WorkerStatus status_;
   std::shared_ptr<const Faces> faces_;
+  std::shared_ptr<const mano::ManoPair> hand_models_;
 
   std::atomic<bool> running_{false};
   std::thread worker_;

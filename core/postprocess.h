@@ -11,6 +11,12 @@
 
 namespace intershape::core {
 
+// A hand the network marks present (InterNet's hand-type probability). The
+// exports leave absent hands out (no OBJ/PLY file, hidden in the glTF rig,
+// flagged in the BVH's JSON); the GUI has its own slider.
+inline constexpr float kPresenceThreshold = 0.5f;
+inline bool hand_present(const HandOutput& hand) { return hand.presence >= kPresenceThreshold; }
+
 // Vertices in the demo's normalised coordinates (unitless: 1 = the hand's
 // wrist-to-middle-MCP length, joint 0 to joint 4), [778*3] each.
 //   right = (V_r - J_r[4]) / |J_r[4] - J_r[0]|

@@ -73,9 +73,17 @@ std::vector<std::string> write_demo_meshes(const std::string& dir, const std::st
                                            const std::array<std::vector<int32_t>, 2>& faces) {
   if (ext != "obj" && ext != "ply") throw formats::ExportError("unknown mesh format '" + ext + "'");
   const std::string stem = (dir.empty() ? std::string() : dir + "/") + name;
-  const std::pair<const char*, Mesh> meshes[] = {{"_right.", right_mesh(out, faces)},
-                                                 {"_left.", left_mesh(out, faces)},
-                                                 {"_interacting.", interacting_mesh(out, faces)}};
+  // Absent hands (presence < 0.5) get no file and stay out of the
+  // interacting mesh: a phantom hand is worse than none. Present hands are
+  // exactly the reference demo's meshes.
+  const bool right = hand_present(out.hands[0]), left = hand_present(out.hands[1]);
+  std::vector<std::pair<const char*, Mesh>> meshes;
+  if (right) meshes.emplace_back("_right.", right_mesh(out, faces));
+  if (left) meshes.emplace_back("_left.", left_mesh(out, faces));
+  if (right && left)
+    meshes.emplace_back("_interacting.", interacting_mesh(out, faces));
+  else if (right || left)
+    meshes.emplace_back("_interacting.", meshes.front().second);
   std::vector<std::string> paths;
   for (const auto& [suffix, mesh] : meshes) {
     const std::string path = stem + suffix + ext;

@@ -23,7 +23,10 @@ void write_obj(const std::string& path, const Mesh& mesh);  // normals computed 
 void write_ply(const std::string& path, const Mesh& mesh);
 
 // Writes DIR/NAME_right.EXT, DIR/NAME_left.EXT, DIR/NAME_interacting.EXT for
-// ext "obj" or "ply". Returns the paths written.
+// ext "obj" or "ply", in the demo's normalised frame (core/postprocess.h:
+// unitless, the network's camera axes x right, y down, z forward). A hand
+// with presence < 0.5 gets no file and is left out of NAME_interacting (no
+// file at all when both are absent). Returns the paths written.
 std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name,
                                            const std::string& ext, const NetworkOutput& out,
                                            const std::array<std::vector<int32_t>, 2>& faces);

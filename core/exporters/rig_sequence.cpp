@@ -9,12 +9,12 @@
 #include "core/formats/atomic_file.h"
 #include "core/formats/file_io.h"
 #include "core/overlay_fit.h"
+#include "core/postprocess.h"
 
 namespace intershape::core::exporters {
 
 namespace {
 constexpr double kPi = 3.14159265358979323846;
-constexpr float kPresence = 0.5f;
 }  // namespace
 
 CameraIntrinsics camera_for_image(int width, int height, double focal_px) {
@@ -84,7 +84,7 @@ RigFrame place_hands(const FrameRecord& record, const CameraIntrinsics& camera) 
   std::array<Fit, 2> fits;
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = record.output.hands[h];
-    if (hand.presence < kPresence || hand.joints3d.size() != 21 * 3) continue;
+    if (!hand_present(hand) || hand.joints3d.size() != 21 * 3) continue;
     const OverlayFit fit = fit_overlay(hand.joints3d, &record.keypoints2d[h * 21]);
     if (!fit.ok || !(std::abs(fit.scale) > 1e-6f)) continue;
     Fit& r = fits[h];

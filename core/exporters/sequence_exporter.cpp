@@ -5,7 +5,9 @@
 
 #include "core/formats/atomic_file.h"
 #include "core/exporters/attention_export.h"
+#include "core/exporters/bvh_writer.h"
 #include "core/exporters/mesh_files.h"
+#include "core/exporters/rig_gltf.h"
 
 namespace intershape::core::exporters {
 
@@ -24,6 +26,10 @@ ExportFormats ExportFormats::parse(const std::string& list) {
       f.ply = true;
     else if (item == "glb")
       f.glb = true;
+    else if (item == "bvh")
+      f.bvh = true;
+    else if (item == "glb-frames")
+      f.glb_frames = true;
     else if (item == "json")
       f.json = true;
     else if (item == "npz")
@@ -32,11 +38,11 @@ ExportFormats ExportFormats::parse(const std::string& list) {
       f.attention = true;
     else
       throw std::invalid_argument("unknown export format '" + item +
-                                  "' (choose from obj,ply,glb,json,npz,attention)");
+                                  "' (choose from obj,ply,glb,bvh,glb-frames,json,npz,attention)");
   }
   if (!any)
     throw std::invalid_argument(
-        "no export format given (choose from obj,ply,glb,json,npz,attention)");
+        "no export format given (choose from obj,ply,glb,bvh,glb-frames,json,npz,attention)");
   return f;
 }
 
@@ -50,6 +56,8 @@ std::string ExportFormats::to_string() const {
   add(obj, "obj");
   add(ply, "ply");
   add(glb, "glb");
+  add(bvh, "bvh");
+  add(glb_frames, "glb-frames");
   add(json, "json");
   add(npz, "npz");
   add(attention, "attention");
@@ -57,8 +65,17 @@ std::string ExportFormats::to_string() const {
 }
 
 SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
-                                   std::array<std::vector<int32_t>, 2> faces)
-    : dir_(std::move(dir)), formats_(formats), faces_(faces), glb_(std::move(faces)) {
+                                   std::array<std::vector<int32_t>, 2> faces,
+                                   std::shared_ptr<const mano::ManoPair> models,
+                                   RigCameraOptions camera)
+    : dir_(std::move(dir)),
+      formats_(formats),
+      faces_(faces),
+      models_(std::move(models)),
+      camera_options_(std::move(camera)),
+      glb_frames_(std::move(faces)) {
+  if ((formats_.glb || formats_.bvh) && !models_)
+    throw formats::ExportError("glb/bvh export needs the MANO models, and this estimator has none");
   formats::ensure_directory(dir_);
 }
 
@@ -75,16 +92,44 @@ std::vector<std::string> SequenceExporter::add(const std::string& name, const Fr
     paths.push_back(path);
   }
   if (formats_.attention) append(write_attention(dir_, name, full_output, input_rgb));
-  if (formats_.glb) glb_.add(record.timestamp_s, record.output);
+  if (formats_.glb || formats_.bvh) {
+    if (!camera_set_) {
+      // The first frame's size decides the camera (one source per run).
+      camera_ = camera_options_.intrinsics_path.empty()
+                    ? camera_for_image(record.image_width, record.image_height,
+                                       camera_options_.focal_px)
+                    : load_intrinsics(camera_options_.intrinsics_path, record.image_width,
+                                      record.image_height);
+      camera_set_ = true;
+    }
+    rig_frames_.push_back(place_hands(record, camera_));
+  }
+  if (formats_.glb_frames) glb_frames_.add(record.timestamp_s, record.output);
   if (formats_.npz) npz_.add(record);
   return paths;
 }
 
 std::vector<std::string> SequenceExporter::finish() {
   std::vector<std::string> paths;
-  if (formats_.glb && glb_.frame_count() > 0) {
-    paths.push_back(dir_ + "/sequence.glb");
-    glb_.write(paths.back());
+  if ((formats_.glb || formats_.bvh) && !rig_frames_.empty()) {
+    bool any = false;
+    for (const RigFrame& f : rig_frames_) any = any || f.hands[0].present || f.hands[1].present;
+    if (!any) {
+      notes_.push_back("no hand is present in any frame: no rigged glTF or BVH written");
+    } else {
+      if (formats_.glb) {
+        paths.push_back(dir_ + "/sequence.glb");
+        write_rig_glb(paths.back(), *models_, rig_frames_, camera_);
+      }
+      if (formats_.bvh) {
+        const auto written = write_bvh_files(dir_, *models_, rig_frames_);
+        paths.insert(paths.end(), written.begin(), written.end());
+      }
+    }
+  }
+  if (formats_.glb_frames && glb_frames_.frame_count() > 0) {
+    paths.push_back(dir_ + "/sequence_frames.glb");
+    glb_frames_.write(paths.back());
   }
   if (formats_.npz && npz_.frame_count() > 0) {
     paths.push_back(dir_ + "/sequence.npz");

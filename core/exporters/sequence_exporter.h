@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,36 +15,63 @@
 #include "core/exporters/frame_json.h"
 #include "core/exporters/glb_writer.h"
 #include "core/exporters/npz_sequence.h"
+#include "core/exporters/rig_sequence.h"
+#include "mano/mano_model.h"
 
 namespace intershape::core::exporters {
 
 struct ExportFormats {
   bool obj = true, ply = false, glb = false, json = true, npz = false, attention = false;
-  // "obj,ply,glb,json,npz,attention" (any subset, comma separated). Throws
+  bool bvh = false;         // sequence_right.bvh / sequence_left.bvh (+ .bvh.json)
+  bool glb_frames = false;  // the per-frame-node mesh sequence, sequence_frames.glb
+  // "obj,ply,glb,bvh,glb-frames,json,npz,attention" (any subset, comma
+  // separated). "glb" is the rigged glTF (rig_gltf.h). Throws
   // std::invalid_argument naming an unknown entry.
   static ExportFormats parse(const std::string& list);
   std::string to_string() const;
 };
 
+// The camera of the rigged exports (glb, bvh): a focal length in source
+// pixels, or an intrinsics file (rig_sequence.h load_intrinsics), or neither
+// (kDefaultHorizontalFovDeg).
+struct RigCameraOptions {
+  double focal_px = 0;
+  std::string intrinsics_path;
+};
+
 class SequenceExporter {
  public:
-  // Creates `dir` if missing (throws formats::ExportError).
+  // Creates `dir` if missing (throws formats::ExportError). `models` are needed
+  // for glb and bvh (throws formats::ExportError when they are asked for and
+  // `models` is null).
   SequenceExporter(std::string dir, ExportFormats formats,
-                   std::array<std::vector<int32_t>, 2> faces);
+                   std::array<std::vector<int32_t>, 2> faces,
+                   std::shared_ptr<const mano::ManoPair> models = nullptr,
+                   RigCameraOptions camera = {});
   // Writes this frame's files now; returns their paths. `input_rgb` (the
   // 256x256 network input) is needed for the attention PNGs only.
   std::vector<std::string> add(const std::string& name, const FrameRecord& record,
                                const NetworkOutput& full_output, const cv::Mat& input_rgb);
-  // Writes sequence.glb / sequence.npz when asked for and at least one frame came.
+  // Writes the sequence files asked for (sequence.glb, sequence_{right,left}.bvh,
+  // sequence_frames.glb, sequence.npz) when at least one frame came. The rig
+  // files are left out when no hand is present in any frame (notes() says so).
   std::vector<std::string> finish();
+  // Things the user should know about what was (not) written, in plain words.
+  const std::vector<std::string>& notes() const { return notes_; }
   const ExportFormats& formats() const { return formats_; }
 
  private:
   std::string dir_;
   ExportFormats formats_;
   std::array<std::vector<int32_t>, 2> faces_;
-  GlbSequence glb_;
+  std::shared_ptr<const mano::ManoPair> models_;
+  RigCameraOptions camera_options_;
+  CameraIntrinsics camera_{};
+  bool camera_set_ = false;
+  std::vector<RigFrame> rig_frames_;
+  GlbSequence glb_frames_;
   NpzSequence npz_;
+  std::vector<std::string> notes_;
 };
 
 }  // namespace intershape::core::exporters

@@ -482,6 +482,7 @@ struct TwoHandNetwork::Impl {
   Model model;
   std::array<std::unique_ptr<mano::ManoLayer>, 2> mano;  // [right, left]
   std::array<std::vector<int32_t>, 2> faces;
+  std::shared_ptr<const mano::ManoPair> models;
   at::Device device = at::kCPU;
   at::ScalarType dtype = at::kFloat;
   std::string description;
@@ -726,6 +727,7 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
     impl->model = builder.build();
     impl->faces[0] = pair.right.faces;
     impl->faces[1] = pair.left.faces;
+    impl->models = std::make_shared<const mano::ManoPair>(pair);
     impl->mano[0] = std::make_unique<mano::ManoLayer>(pair.right, device.device);
     impl->mano[1] = std::make_unique<mano::ManoLayer>(pair.left, device.device);
   } catch (const ModelError&) {
@@ -778,6 +780,10 @@ std::vector<NetworkOutput> TwoHandNetwork::estimate_batch(const std::vector<cv::
 }
 
 const std::array<std::vector<int32_t>, 2>& TwoHandNetwork::faces() const { return impl_->faces; }
+
+std::shared_ptr<const mano::ManoPair> TwoHandNetwork::hand_models() const {
+  return impl_->models;
+}
 
 std::string TwoHandNetwork::describe() const { return impl_->description; }
 

@@ -53,6 +53,7 @@ class TwoHandNetwork final : public HandEstimator {
                                             const EstimateOptions& options);
 
   const std::array<std::vector<int32_t>, 2>& faces() const override;
+  std::shared_ptr<const mano::ManoPair> hand_models() const override;
   std::string describe() const override;
 
   struct Impl;

@@ -98,7 +98,7 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
   InferOptions opt;
   opt.input = video;
   opt.output = dir + "/out";
-  opt.formats = ExportFormats::parse("obj,ply,glb,json,npz,attention");
+  opt.formats = ExportFormats::parse("obj,ply,glb,bvh,glb-frames,json,npz,attention");
   opt.on_result = [&](const std::string& name, const FrameRecord& r, const NetworkOutput& o) {
     kept.push_back({name, r, o});
   };
@@ -129,9 +129,16 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
     CHECK(j.output.stages.size() == o.stages.size());
     const auto rm = right_mesh(o, estimator.faces()), lm = left_mesh(o, estimator.faces());
     const auto im = interacting_mesh(o, estimator.faces());
-    for (const auto& [suffix, mesh] : {std::pair<std::string, const Mesh*>{"_right", &rm},
-                                       {"_left", &lm},
-                                       {"_interacting", &im}}) {
+    // Absent hands have no file; the interacting mesh holds the present ones.
+    const bool rp = hand_present(o.hands[0]), lp = hand_present(o.hands[1]);
+    CHECK(std::filesystem::exists(out + e.name + "_right.obj") == rp);
+    CHECK(std::filesystem::exists(out + e.name + "_left.ply") == lp);
+    const Mesh* inter = rp && lp ? &im : rp ? &rm : &lm;
+    std::vector<std::pair<std::string, const Mesh*>> expect;
+    if (rp) expect.push_back({"_right", &rm});
+    if (lp) expect.push_back({"_left", &lm});
+    if (rp || lp) expect.push_back({"_interacting", inter});
+    for (const auto& [suffix, mesh] : expect) {
       const auto ov = read_obj_positions(out + e.name + suffix + ".obj");
       REQUIRE(ov.size() == mesh->positions.size());
       check_close(ov.data(), mesh->positions.data(), ov.size(), 0.f, "obj");
@@ -179,8 +186,35 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
           kept[k].record.keypoints2d[41][2]);
   }
 
-  // GLB: parses, 60 animated frames, frame k's vertices as computed in memory.
-  const std::string glb = read_file(out + "sequence.glb");
+  // The rigged glTF: one skin per hand present somewhere, 60 frames + the end
+  // key, the clip lasting 60 frame times. (test_export_rig evaluates rigs.)
+  {
+    const std::string rig = read_file(out + "sequence.glb");
+    tinygltf::TinyGLTF loader;
+    tinygltf::Model model;
+    std::string err, warn;
+    REQUIRE(loader.LoadBinaryFromMemory(&model, &err, &warn,
+                                        reinterpret_cast<const unsigned char*>(rig.data()),
+                                        static_cast<unsigned>(rig.size())));
+    std::array<bool, 2> any{};
+    for (const Kept& e : kept)
+      for (int h = 0; h < 2; ++h) any[h] = any[h] || hand_present(e.record.output.hands[h]);
+    CHECK(model.skins.size() == size_t(any[0]) + size_t(any[1]));
+    REQUIRE(model.animations.size() == 1);
+    const auto& in = model.accessors[model.animations[0].samplers[0].input];
+    CHECK(in.count == 61);
+    CHECK(in.maxValues.at(0) == doctest::Approx(60 / 25.0).epsilon(1e-6));
+    REQUIRE(model.cameras.size() == 1);
+    for (int h = 0; h < 2; ++h) {
+      const std::string bvh = out + "sequence_" + (h ? "left" : "right") + ".bvh";
+      CHECK(std::filesystem::exists(bvh) == any[h]);
+      if (any[h]) CHECK(read_file(bvh).find("Frames: 60\n") != std::string::npos);
+    }
+  }
+
+  // The per-frame-node GLB (glb-frames): parses, 60 animated frames, frame k's
+  // vertices as computed in memory.
+  const std::string glb = read_file(out + "sequence_frames.glb");
   tinygltf::TinyGLTF loader;
   tinygltf::Model model;
   std::string err, warn;

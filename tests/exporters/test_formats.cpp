@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <sstream>
 
 #include <opencv2/imgcodecs.hpp>
@@ -155,7 +156,8 @@ TEST_CASE("frame JSON: bad files give errors naming the file and the problem") {
 
 TEST_CASE("OBJ files: the demo's three meshes with normals, values as in memory") {
   FakeEstimator est;
-  const Made m = make_frame(est, 2);
+  Made m = make_frame(est, 2);
+  for (auto& h : m.record.output.hands) h.presence = 0.9f;
   TempDir dir;
   const auto paths = write_demo_meshes(dir.path(), "img", "obj", m.record.output, est.faces());
   REQUIRE(paths.size() == 3);
@@ -195,7 +197,8 @@ TEST_CASE("OBJ files: the demo's three meshes with normals, values as in memory"
 
 TEST_CASE("PLY files: binary little-endian with normals, values as in memory") {
   FakeEstimator est;
-  const Made m = make_frame(est, 4);
+  Made m = make_frame(est, 4);
+  for (auto& h : m.record.output.hands) h.presence = 0.9f;
   TempDir dir;
   const auto paths = write_demo_meshes(dir.path(), "img", "ply", m.record.output, est.faces());
   REQUIRE(paths.size() == 3);
@@ -460,9 +463,32 @@ TEST_CASE("attention export: npz arrays and PNG overlays") {
                        doctest::Contains("x_attention.npz"), ExportError);
 }
 
+TEST_CASE("OBJ/PLY: an absent hand (presence < 0.5) gets no file; OBJ and PLY agree") {
+  FakeEstimator est;
+  Made m = make_frame(est, 3);
+  m.record.output.hands[0].presence = 0.9f;
+  m.record.output.hands[1].presence = 0.2f;
+  TempDir dir;
+  const auto objs = write_demo_meshes(dir.path(), "a", "obj", m.record.output, est.faces());
+  const auto plys = write_demo_meshes(dir.path(), "a", "ply", m.record.output, est.faces());
+  REQUIRE(objs.size() == 2);
+  CHECK(objs[0] == dir / "a_right.obj");
+  CHECK(objs[1] == dir / "a_interacting.obj");
+  CHECK_FALSE(std::filesystem::exists(dir / "a_left.obj"));
+  CHECK_FALSE(std::filesystem::exists(dir / "a_left.ply"));
+  // The interacting mesh is the right hand alone, in both formats alike.
+  CHECK(read_file(objs[1]) == read_file(objs[0]));
+  CHECK(read_file(plys[1]) == read_file(plys[0]));
+  m.record.output.hands[0].presence = 0.1f;
+  CHECK(write_demo_meshes(dir.path(), "b", "obj", m.record.output, est.faces()).empty());
+}
+
 TEST_CASE("export format list parsing") {
   const auto f = ExportFormats::parse("obj,ply,glb,json,npz,attention");
   CHECK((f.obj && f.ply && f.glb && f.json && f.npz && f.attention));
+  const auto r = ExportFormats::parse("glb,bvh,glb-frames");
+  CHECK((r.glb && r.bvh && r.glb_frames && !r.obj));
+  CHECK(r.to_string() == "glb,bvh,glb-frames");
   const auto g = ExportFormats::parse("glb");
   CHECK((!g.obj && !g.json && g.glb));
   CHECK(ExportFormats{}.to_string() == "obj,json");
