@@ -37,13 +37,14 @@ struct InferArgs {
   std::string input, output, exports = "obj,json";
   double focal_px = 0;
   std::string intrinsics;
-  bool rerun = false;
+  bool rerun = false, absent_hands = false;
 };
 
 int run(const InferArgs& a) {
   ex::InferOptions opt;
   try {
     opt.formats = ex::ExportFormats::parse(a.exports);
+    opt.formats.absent_meshes = a.absent_hands;
     if (a.model.synthetic && a.model.mano_dir.empty())
       throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
     if (!a.model.synthetic && a.model.checkpoint.empty())
@@ -131,6 +132,9 @@ void add_infer_command(CLI::App& app, int& exit_code) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--intrinsics", args->intrinsics,
                   "JSON camera intrinsics {fx, fy, cx, cy} or {K} for glb/bvh placement");
+  cmd->add_flag("--absent-hands", args->absent_hands,
+                "Write OBJ/PLY also for hands the network marks absent (presence < 0.5), as the "
+                "reference demo does");
   cmd->add_flag("--rerun", args->rerun,
                 "Input is a recorded session: run the network again on its frames");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

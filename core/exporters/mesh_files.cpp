@@ -70,13 +70,15 @@ void write_ply(const std::string& path, const Mesh& mesh) {
 
 std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name,
                                            const std::string& ext, const NetworkOutput& out,
-                                           const std::array<std::vector<int32_t>, 2>& faces) {
+                                           const std::array<std::vector<int32_t>, 2>& faces,
+                                           bool absent_too) {
   if (ext != "obj" && ext != "ply") throw formats::ExportError("unknown mesh format '" + ext + "'");
   const std::string stem = (dir.empty() ? std::string() : dir + "/") + name;
   // Absent hands (presence < 0.5) get no file and stay out of the
   // interacting mesh: a phantom hand is worse than none. Present hands are
   // exactly the reference demo's meshes.
-  const bool right = hand_present(out.hands[0]), left = hand_present(out.hands[1]);
+  const bool right = absent_too || hand_present(out.hands[0]);
+  const bool left = absent_too || hand_present(out.hands[1]);
   std::vector<std::pair<const char*, Mesh>> meshes;
   if (right) meshes.emplace_back("_right.", right_mesh(out, faces));
   if (left) meshes.emplace_back("_left.", left_mesh(out, faces));

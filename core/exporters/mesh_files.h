@@ -26,9 +26,11 @@ void write_ply(const std::string& path, const Mesh& mesh);
 // ext "obj" or "ply", in the demo's normalised frame (core/postprocess.h:
 // unitless, the network's camera axes x right, y down, z forward). A hand
 // with presence < 0.5 gets no file and is left out of NAME_interacting (no
-// file at all when both are absent). Returns the paths written.
+// file at all when both are absent); `absent_too` writes all three whatever
+// the presence, exactly as the reference demo does. Returns the paths written.
 std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name,
                                            const std::string& ext, const NetworkOutput& out,
-                                           const std::array<std::vector<int32_t>, 2>& faces);
+                                           const std::array<std::vector<int32_t>, 2>& faces,
+                                           bool absent_too = false);
 
 }  // namespace intershape::core::exporters

@@ -84,8 +84,9 @@ std::vector<std::string> SequenceExporter::add(const std::string& name, const Fr
                                                const cv::Mat& input_rgb) {
   std::vector<std::string> paths;
   auto append = [&](std::vector<std::string> p) { paths.insert(paths.end(), p.begin(), p.end()); };
-  if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", record.output, faces_));
-  if (formats_.ply) append(write_demo_meshes(dir_, name, "ply", record.output, faces_));
+  const bool all = formats_.absent_meshes;
+  if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", record.output, faces_, all));
+  if (formats_.ply) append(write_demo_meshes(dir_, name, "ply", record.output, faces_, all));
   if (formats_.json) {
     const std::string path = dir_ + "/" + name + ".json";
     formats::write_file_atomic(path, frame_to_json(record));

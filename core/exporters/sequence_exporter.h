@@ -24,6 +24,9 @@ struct ExportFormats {
   bool obj = true, ply = false, glb = false, json = true, npz = false, attention = false;
   bool bvh = false;         // sequence_right.bvh / sequence_left.bvh (+ .bvh.json)
   bool glb_frames = false;  // the per-frame-node mesh sequence, sequence_frames.glb
+  // OBJ/PLY for hands marked absent too, as the reference demo writes them
+  // (parity checks); not part of the parse()d list (infer --absent-hands).
+  bool absent_meshes = false;
   // "obj,ply,glb,bvh,glb-frames,json,npz,attention" (any subset, comma
   // separated). "glb" is the rigged glTF (rig_gltf.h). Throws
   // std::invalid_argument naming an unknown entry.

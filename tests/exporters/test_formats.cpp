@@ -481,6 +481,8 @@ TEST_CASE("OBJ/PLY: an absent hand (presence < 0.5) gets no file; OBJ and PLY ag
   CHECK(read_file(plys[1]) == read_file(plys[0]));
   m.record.output.hands[0].presence = 0.1f;
   CHECK(write_demo_meshes(dir.path(), "b", "obj", m.record.output, est.faces()).empty());
+  // As the reference demo: all three whatever the presence.
+  CHECK(write_demo_meshes(dir.path(), "c", "obj", m.record.output, est.faces(), true).size() == 3);
 }
 
 TEST_CASE("export format list parsing") {

@@ -301,7 +301,8 @@ void run_and_check(const std::string& mano_arg) {
   const std::string out = dir / "out";
   const Run r =
       run_intershape("infer --checkpoint " + kCheckpoint + mano_arg + " --device cpu --input " +
-                     kParity + "/input.png --output " + out + " --export obj,json,attention");
+                     kParity + "/input.png --output " + out +
+                     " --export obj,json,attention --absent-hands");
   INFO(r.output);
   REQUIRE(r.status == 0);
   for (const char* f :
