@@ -175,7 +175,7 @@ void thresholds_panel(GuiState& s) {
 }
 
 void recording_panel(GuiState& s) {
-  place("Recording", window_width() - kRightColumnWidth, 250, kRightColumnWidth, 120);
+  place("Recording", window_width() - kRightColumnWidth, 250, kRightColumnWidth, 140);
   if (!ImGui::Begin("Recording")) {
     ImGui::End();
     return;
@@ -201,12 +201,20 @@ void recording_panel(GuiState& s) {
                     "\"crop_margin\": %.3f, \"smoothing\": %.3f, \"mirror\": %s}",
                     s.ui.presence_threshold, s.ui.keypoint_confidence, s.ui.crop_margin,
                     s.ui.smoothing, s.ui.mirror ? "true" : "false");
-      s.record_error = s.recorder.start(s.record_folder, s.engine, settings);
+      s.record_error = s.recorder.start(s.record_folder, s.engine, settings, s.record_rig);
     }
   } else if (ImGui::Button("Stop recording")) {
     s.recorder.stop();
     s.record_folder = GuiRecorder::default_folder();  // the next one goes elsewhere
   }
+  if (!recording) {
+    ImGui::SameLine();
+    ImGui::Checkbox("glb + bvh", &s.record_rig);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("When the recording stops, also write the hands' animation into its "
+                        "folder: sequence.glb (rigged glTF) and one BVH per hand.");
+  }
+  if (!s.recorder.export_note().empty()) ImGui::TextWrapped("%s", s.recorder.export_note().c_str());
   if (recording) {
     const RecordingStatus st = s.recorder.status();
     ImGui::Text("%lld frames, %lld results, %lld dropped", st.frames_written, st.results_written,

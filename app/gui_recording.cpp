@@ -7,6 +7,9 @@
 #if INTERSHAPE_HAVE_EXPORT
 #include <nlohmann/json.hpp>
 
+#include "core/exporters/bvh_writer.h"
+#include "core/exporters/frame_json.h"
+#include "core/exporters/rig_gltf.h"
 #include "core/session/session_reader.h"
 #include "core/session/session_recorder.h"
 #endif
@@ -71,6 +74,12 @@ core::SourceSpec source_from_text(const std::string& text) {
 struct GuiRecorder::Impl {
   std::unique_ptr<core::session::SessionRecorder> recorder;
   std::string start_error;
+  // The rig export: one small record per result (about 0.5 KB).
+  std::string folder;
+  std::shared_ptr<const mano::ManoPair> models;  // null: no rig export
+  std::vector<core::exporters::RigFrame> rig;
+  core::exporters::CameraIntrinsics camera{};
+  bool camera_set = false;
 };
 bool GuiRecorder::available() { return true; }
 #else
@@ -95,10 +104,16 @@ std::string GuiRecorder::default_folder() {
 }
 
 std::string GuiRecorder::start(const std::string& folder, const core::Engine& engine,
-                               const std::string& settings_json) {
+                               const std::string& settings_json, bool rig_export) {
 #if INTERSHAPE_HAVE_EXPORT
   stop();
+  export_note_.clear();
   if (folder.empty()) return "Choose a folder to record into.";
+  impl_->folder = folder;
+  impl_->models = rig_export ? engine.hand_models() : nullptr;
+  impl_->rig.clear();
+  impl_->camera_set = false;
+  if (rig_export && !impl_->models) export_note_ = "No model loaded: no glb/bvh will be written.";
   const core::CaptureStatus cs = engine.capture_status();
   const core::WorkerStatus ws = engine.worker_status();
   core::session::SessionInfo info;
@@ -120,6 +135,7 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
   (void)folder;
   (void)engine;
   (void)settings_json;
+  (void)rig_export;
   return "Recording is unavailable in this build.";
 #endif
 }
@@ -132,6 +148,25 @@ void GuiRecorder::stop() {
   pending_.clear();
   impl_->recorder->stop();
   impl_->recorder.reset();
+  if (impl_->models && !impl_->rig.empty()) {
+    namespace ex = core::exporters;
+    bool any = false;
+    for (const auto& f : impl_->rig) any = any || f.hands[0].present || f.hands[1].present;
+    try {
+      if (!any) {
+        export_note_ = "No hand was present: no glb/bvh written.";
+      } else {
+        ex::write_rig_glb(impl_->folder + "/sequence.glb", *impl_->models, impl_->rig,
+                          impl_->camera);
+        const auto bvh = ex::write_bvh_files(impl_->folder, *impl_->models, impl_->rig);
+        export_note_ = "Wrote sequence.glb and " + std::to_string(bvh.size() / 2) +
+                       " BVH file(s) (" + std::to_string(impl_->rig.size()) + " frames).";
+      }
+    } catch (const std::exception& e) {
+      export_note_ = std::string("Could not write the hand animation: ") + e.what();
+    }
+  }
+  impl_->rig.clear();
 #endif
   pending_.clear();
 }
@@ -162,7 +197,17 @@ RecordingStatus GuiRecorder::status() const {
 
 void GuiRecorder::push(const core::FramePtr& frame, const core::ResultPtr& result) {
 #if INTERSHAPE_HAVE_EXPORT
-  if (impl_->recorder) impl_->recorder->push(frame, result);
+  if (!impl_->recorder) return;
+  impl_->recorder->push(frame, result);
+  if (impl_->models && result) {
+    const auto record = core::exporters::make_frame_record(*result, "gui");
+    if (!impl_->camera_set) {
+      impl_->camera =
+          core::exporters::camera_for_image(record.image_width, record.image_height, 0.0);
+      impl_->camera_set = true;
+    }
+    impl_->rig.push_back(core::exporters::place_hands(record, impl_->camera));
+  }
 #else
   (void)frame;
   (void)result;

@@ -6,6 +6,9 @@
 // Every frame the window shows is recorded, in order; a network result is
 // attached to the frame it belongs to. Frames wait (bounded) for their result
 // while a model runs; frames the network skipped are recorded without one.
+// With `rig_export`, stop() also writes the session's hand animation next to
+// it: sequence.glb (rigged glTF) and sequence_{right,left}.bvh, as
+// `intershape infer --export glb,bvh` does (default camera field of view).
 
 #include <deque>
 #include <memory>
@@ -38,8 +41,10 @@ class GuiRecorder {
   static bool available();  // this build has the exporters
   // Starts recording into `folder`; returns an error in plain words or "".
   std::string start(const std::string& folder, const core::Engine& engine,
-                    const std::string& settings_json);
+                    const std::string& settings_json, bool rig_export = true);
   void stop();
+  // What the last stop() wrote or could not write (rig export), plain words; "" if nothing.
+  const std::string& export_note() const { return export_note_; }
   bool recording() const;
   RecordingStatus status() const;
 
@@ -55,6 +60,7 @@ class GuiRecorder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::deque<core::FramePtr> pending_;  // shown, waiting for their result
+  std::string export_note_;
 };
 
 }  // namespace intershape::app

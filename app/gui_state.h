@@ -117,6 +117,7 @@ struct GuiState {
   GuiRecorder recorder;
   std::string record_folder = GuiRecorder::default_folder();
   std::string record_error;
+  bool record_rig = true;  // write sequence.glb + BVH when a recording stops
   core::EstimateOptions requested_options;
 };
 

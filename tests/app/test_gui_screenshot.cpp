@@ -287,6 +287,10 @@ TEST_CASE("--record: the shown frames and their results go into a session folder
   // The last frame shown was recorded with its result (the run waited for it).
   CHECK(std::filesystem::exists(c.record_folder + "/frame_" + cv::format("%06d", frames - 1) +
                                 ".json"));
+  // The Recording panel's "glb + bvh" (on by default): the hands' rig next to the session.
+  CHECK(std::filesystem::exists(c.record_folder + "/sequence.glb"));
+  CHECK(std::filesystem::exists(c.record_folder + "/sequence_right.bvh"));
+  CHECK(std::filesystem::exists(c.record_folder + "/sequence_left.bvh.json"));
   // Replay: the recorded results are shown without any model.
   const std::string replay_shot = (screenshot_dir() / "gui_replay.png").string();
   app::GuiConfig r;

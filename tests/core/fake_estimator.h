@@ -189,6 +189,12 @@ class FakeEstimator final : public HandEstimator {
   }
 
   const std::array<std::vector<int32_t>, 2>& faces() const override { return faces_; }
+  // The MANO pkl files of tests/data (the GUI recorder's rig export needs a skeleton).
+  std::shared_ptr<const mano::ManoPair> hand_models() const override {
+    static const auto pair = std::make_shared<const mano::ManoPair>(
+        mano::load_mano_dir(std::string(INTERSHAPE_TEST_DATA) + "/mano"));
+    return pair;
+  }
   std::string describe() const override { return "fake estimator (test double)"; }
   int calls() const { return calls_; }
 
