@@ -8,8 +8,8 @@ namespace intershape::mano {
 
 const std::array<const char*, 21>& joint_names() {
   static const std::array<const char*, 21> names = {
-      "wrist",  "index1", "index2", "index3",    "middle1",   "middle2",    "middle3",
-      "pinky1", "pinky2", "pinky3", "ring1",     "ring2",     "ring3",      "thumb1",
+      "wrist",  "index1", "index2",    "index3",    "middle1",    "middle2",  "middle3",
+      "pinky1", "pinky2", "pinky3",    "ring1",     "ring2",      "ring3",    "thumb1",
       "thumb2", "thumb3", "thumb_tip", "index_tip", "middle_tip", "ring_tip", "pinky_tip"};
   return names;
 }
@@ -135,7 +135,8 @@ PosedHand pose_hand(const ManoModel& model, const ShapedHand& shaped, const floa
       const double d[3] = {J[j * 3] - J[p * 3], J[j * 3 + 1] - J[p * 3 + 1],
                            J[j * 3 + 2] - J[p * 3 + 2]};
       for (int c = 0; c < 3; ++c)
-        gt[j][c] = gt[p][c] + gr[p][c * 3] * d[0] + gr[p][c * 3 + 1] * d[1] + gr[p][c * 3 + 2] * d[2];
+        gt[j][c] =
+            gt[p][c] + gr[p][c * 3] * d[0] + gr[p][c * 3 + 1] * d[1] + gr[p][c * 3 + 2] * d[2];
     }
   }
   std::array<std::array<double, 12>, 16> a{};

@@ -53,8 +53,9 @@ BvhFiles bvh_texts(const mano::ManoModel& model, const std::vector<RigFrame>& fr
     std::snprintf(buf, sizeof buf, "%s  OFFSET %.7f %.7f %.7f\n", pad.c_str(), off[0], off[1],
                   off[2]);
     out += buf;
-    out += pad + (j == 0 ? "  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
-                         : "  CHANNELS 3 Zrotation Xrotation Yrotation\n");
+    out +=
+        pad + (j == 0 ? "  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
+                      : "  CHANNELS 3 Zrotation Xrotation Yrotation\n");
     for (int c : children[j]) emit(c, depth + 1);
     out += pad + "}\n";
   };

@@ -161,7 +161,8 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
       std::stable_sort(order.begin(), order.end(), [&](int a, int c) { return w[a] > w[c]; });
       double sum = 0;
       for (int k = 0; k < options.max_influences; ++k) sum += std::max(0.f, w[order[k]]);
-      if (!(sum > 0)) throw formats::ExportError("glb: vertex without skin weight in " + model.source);
+      if (!(sum > 0))
+        throw formats::ExportError("glb: vertex without skin weight in " + model.source);
       for (int k = 0; k < options.max_influences; ++k) {
         const float v = static_cast<float>(std::max(0.f, w[order[k]]) / sum);
         jidx[k / 4][i * 4 + k % 4] = v > 0 ? static_cast<uint8_t>(order[k]) : 0;
@@ -202,8 +203,8 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
     std::vector<float> ibm;
     for (int j = 0; j < 21; ++j) {
       const auto& p = rig.rest_joints[j];
-      const float mat4[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0,
-                              float(-p[0]), float(-p[1]), float(-p[2]), 1};
+      const float mat4[16] = {
+          1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, float(-p[0]), float(-p[1]), float(-p[2]), 1};
       ibm.insert(ibm.end(), mat4, mat4 + 16);
     }
     tinygltf::Skin skin;

@@ -21,8 +21,8 @@ CameraIntrinsics camera_for_image(int width, int height, double focal_px) {
   CameraIntrinsics c;
   c.width = width;
   c.height = height;
-  const double f = focal_px > 0 ? focal_px
-                                : 0.5 * width / std::tan(0.5 * kDefaultHorizontalFovDeg * kPi / 180);
+  const double f =
+      focal_px > 0 ? focal_px : 0.5 * width / std::tan(0.5 * kDefaultHorizontalFovDeg * kPi / 180);
   c.fx = c.fy = f;
   c.cx = 0.5 * width;
   c.cy = 0.5 * height;
@@ -55,7 +55,8 @@ CameraIntrinsics load_intrinsics(const std::string& path, int width, int height)
     c.cy = number(k[1][2], "K[1][2]");
   } else {
     for (const char* key : {"fx", "fy", "cx", "cy"})
-      if (!j.contains(key)) throw formats::ExportError(path + ": missing \"" + key + "\" (or \"K\")");
+      if (!j.contains(key))
+        throw formats::ExportError(path + ": missing \"" + key + "\" (or \"K\")");
     c.fx = number(j["fx"], "fx");
     c.fy = number(j["fy"], "fy");
     c.cx = number(j["cx"], "cx");

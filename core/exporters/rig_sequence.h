@@ -32,7 +32,7 @@ struct RigHandFrame {
 };
 
 struct RigFrame {
-  double time_s = 0;  // source time
+  double time_s = 0;                  // source time
   std::array<RigHandFrame, 2> hands;  // right, left
 };
 
@@ -70,7 +70,7 @@ RigFrame place_hands(const FrameRecord& record, const CameraIntrinsics& camera);
 // k; strictly increasing. One extra key at the end (last time + frame_time),
 // so the clip shows the last frame for a whole frame time.
 struct RigTiming {
-  std::vector<float> keys;  // [T + 1]
+  std::vector<float> keys;       // [T + 1]
   double frame_time = 1.0 / 30;  // median interval of the given times (1/30 for one frame)
   double fps() const { return 1.0 / frame_time; }
 };
@@ -81,8 +81,8 @@ float float_at_or_below(double t);
 // One hand's rig over the sequence, in rig axes.
 struct RigHand {
   bool any_present = false;
-  std::array<float, 10> betas{};  // per component median over present frames
-  mano::ShapedHand rest;          // MANO space (network camera axes), metres
+  std::array<float, 10> betas{};                   // per component median over present frames
+  mano::ShapedHand rest;                           // MANO space (network camera axes), metres
   std::vector<std::array<double, 3>> rest_joints;  // [21] rig axes: 16 joints + 5 tips
   std::vector<int> parents;                        // [21]
   std::vector<uint8_t> present;                    // [T]

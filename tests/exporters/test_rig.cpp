@@ -132,8 +132,8 @@ nlohmann::json evaluate(const TempDir& dir, const std::string& glb,
     if (with_bvh) req["bvh"][side] = dir / ("sequence_" + side + ".bvh");
   }
   core::formats::write_file_atomic(dir / "request.json", req.dump());
-  return nlohmann::json::parse(test::run_capture("/usr/bin/python3 '" + kHere +
-                                                 "/rig_eval.py' '" + (dir / "request.json") + "'"));
+  return nlohmann::json::parse(test::run_capture("/usr/bin/python3 '" + kHere + "/rig_eval.py' '" +
+                                                 (dir / "request.json") + "'"));
 }
 
 }  // namespace
@@ -186,7 +186,8 @@ TEST_CASE("8 influences in two sets pose the mesh as the 4 the export uses (MANO
   write_rig_glb(dir / "eight.glb", models(), frames, cam, {8});
   const std::string eight = test::read_file(dir / "eight.glb");
   CHECK(eight.find("JOINTS_1") != std::string::npos);
-  const nlohmann::json r = evaluate(dir, dir / "eight.glb", frames, {0, 1, 2, 3, 4, 5, 6, 7}, false);
+  const nlohmann::json r =
+      evaluate(dir, dir / "eight.glb", frames, {0, 1, 2, 3, 4, 5, 6, 7}, false);
   const double err8 = std::max(r["right"]["vertex_err_lbs_mm"].get<double>(),
                                r["left"]["vertex_err_lbs_mm"].get<double>());
   MESSAGE("8 influences: max error vs exact LBS " << err8 << " mm");
@@ -252,7 +253,9 @@ TEST_CASE("18,000 frames of both hands fit in 20 MB (<= 1 KB a frame)") {
 
 TEST_CASE("the Khronos glTF validator reports no errors and no warnings") {
   const std::string module = kHere + "/gltf_validator/node_modules/gltf-validator";
-  INFO("the validator is installed by scripts/install_deps.sh (npm ci in tests/exporters/gltf_validator)");
+  INFO(
+      "the validator is installed by scripts/install_deps.sh (npm ci in "
+      "tests/exporters/gltf_validator)");
   REQUIRE(std::filesystem::exists(module + "/package.json"));
   TempDir dir("rig_validate");
   write_rig_glb(dir / "sequence.glb", models(), synthetic(40, 30.0),
