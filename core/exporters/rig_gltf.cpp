@@ -75,6 +75,8 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
   if (frames.empty()) throw formats::ExportError("glb: no frames to write");
   if (options.max_influences != 4 && options.max_influences != 8)
     throw formats::ExportError("glb: max_influences must be 4 or 8");
+  if (!(camera.fy > 0) || camera.width <= 0 || camera.height <= 0)
+    throw formats::ExportError("glb: no camera (image size or focal length unknown)");
   const size_t T = frames.size();
   const RigTiming timing = rig_timing(frames);
   Builder b;

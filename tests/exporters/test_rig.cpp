@@ -217,6 +217,9 @@ TEST_CASE("a clip without a left hand has no left rig and no left BVH") {
   for (auto& f : none) f.hands[0].present = false;
   CHECK_THROWS_AS(rig_glb_bytes(models(), none, camera_for_image(640, 480, 0)),
                   core::formats::ExportError);
+  // No image size: no camera to write (rather than a NaN field of view).
+  CHECK_THROWS_AS(rig_glb_bytes(models(), frames, camera_for_image(0, 0, 0)),
+                  core::formats::ExportError);
 }
 
 TEST_CASE("key times: sampling at frame k's time gives frame k, also after float32 rounding") {
