@@ -109,7 +109,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
   const InputKind kind = classify_input(options.input, options.rerun);
   if (options.output.empty()) throw UsageError("no output folder given");
   SequenceExporter exporter(options.output, options.formats, estimator.faces(),
-                            estimator.hand_models(), options.camera);
+                            estimator.hand_models(), options.rig);
   InferSummary summary;
   EstimateOptions eo;
   eo.stage_details = options.formats.json;

@@ -37,7 +37,7 @@ struct InferOptions {
   std::string input;
   std::string output;
   ExportFormats formats;
-  RigCameraOptions camera;  // for glb / bvh
+  RigOptions rig;  // for glb / bvh
   bool rerun = false;     // input is a recorded session: run the network on its frames
   bool progress = false;  // draw a progress bar on `log` (the CLI: only when it is a terminal)
   // Called after each picture's files are written, with its record and the

@@ -188,6 +188,26 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
     prim.indices = b.accessor(idx, TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT, TINYGLTF_TYPE_SCALAR, 1,
                               TINYGLTF_TARGET_ELEMENT_ARRAY_BUFFER);
     prim.mode = TINYGLTF_MODE_TRIANGLES;
+    tinygltf::Value::Array target_names;
+    if (options.pose_correctives) {
+      if (model.posedirs.size() != size_t(mano::kPoseFeatures) * 778 * 3)
+        throw formats::ExportError("glb: MANO model " + model.source + " has no posedirs");
+      for (int f = 0; f < mano::kPoseFeatures; ++f) {
+        const float* row = &model.posedirs[size_t(f) * 778 * 3];
+        std::vector<float> d(778 * 3);
+        for (int i = 0; i < 778; ++i) {  // rig axes
+          d[i * 3] = row[i * 3];
+          d[i * 3 + 1] = -row[i * 3 + 1];
+          d[i * 3 + 2] = -row[i * 3 + 2];
+        }
+        prim.targets.push_back(
+            {{"POSITION", b.accessor(d, TINYGLTF_COMPONENT_TYPE_FLOAT, TINYGLTF_TYPE_VEC3, 3,
+                                     TINYGLTF_TARGET_ARRAY_BUFFER, true)}});
+        // Named as Blender shows shape keys: joint, then the element of R - I.
+        target_names.push_back(tinygltf::Value(std::string(mano::joint_names()[1 + f / 9]) + "_r" +
+                                               std::to_string(f % 9 / 3) + std::to_string(f % 3)));
+      }
+    }
     tinygltf::Material mat;
     mat.name = side + "_hand";
     mat.pbrMetallicRoughness.baseColorFactor = h == 0 ? std::vector<double>{0.85, 0.55, 0.45, 1.0}
@@ -199,6 +219,12 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
     tinygltf::Mesh mesh;
     mesh.name = side + "_hand";
     mesh.primitives.push_back(prim);
+    if (options.pose_correctives) {
+      mesh.weights.assign(mano::kPoseFeatures, 0.0);
+      tinygltf::Value::Object extras;
+      extras["targetNames"] = tinygltf::Value(target_names);
+      mesh.extras = tinygltf::Value(extras);
+    }
     m.meshes.push_back(mesh);
 
     // Skin: inverse bind matrices are pure translations (rest joints, column-major).
@@ -220,7 +246,8 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
     mesh_node.name = side + "_hand";
     mesh_node.mesh = static_cast<int>(m.meshes.size() - 1);
     mesh_node.skin = static_cast<int>(m.skins.size() - 1);
-    roots.push_back(b.node(mesh_node));
+    const int mesh_node_index = b.node(mesh_node);
+    roots.push_back(mesh_node_index);
     roots.push_back(joint_nodes[0]);
 
     // Animation: values for the T frames plus the end key (a copy of the last).
@@ -242,6 +269,21 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
     }
     channel(time_acc, b.accessor(tr, TINYGLTF_COMPONENT_TYPE_FLOAT, TINYGLTF_TYPE_VEC3, 3, 0),
             "LINEAR", joint_nodes[0], "translation");
+    if (options.pose_correctives) {
+      // MANO's pose features R_j - I (MANO space) from the rig-axes rotations:
+      // R = C R_rig C with C = diag(1, -1, -1), i.e. element (r, c) times s_r s_c.
+      constexpr double s[3] = {1, -1, -1};
+      std::vector<float> w;
+      w.reserve((T + 1) * mano::kPoseFeatures);
+      for (size_t k = 0; k <= T; ++k)
+        for (int j = 1; j < 16; ++j) {
+          const mano::Mat3 r = mano::mat_from_quat(rig.rotations[std::min(k, T - 1)][j]);
+          for (int e = 0; e < 9; ++e)
+            w.push_back(float(r[e] * s[e / 3] * s[e % 3] - (e % 4 == 0 ? 1.0 : 0.0)));
+        }
+      channel(time_acc, b.accessor(w, TINYGLTF_COMPONENT_TYPE_FLOAT, TINYGLTF_TYPE_SCALAR, 1, 0),
+              "LINEAR", mesh_node_index, "weights");
+    }
     // Presence: STEP scale keys where it changes, and at the end key.
     std::vector<float> st, sv;
     for (size_t k = 0; k < T; ++k)

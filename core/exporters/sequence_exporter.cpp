@@ -67,12 +67,12 @@ std::string ExportFormats::to_string() const {
 SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
                                    std::array<std::vector<int32_t>, 2> faces,
                                    std::shared_ptr<const mano::ManoPair> models,
-                                   RigCameraOptions camera)
+                                   RigOptions rig)
     : dir_(std::move(dir)),
       formats_(formats),
       faces_(faces),
       models_(std::move(models)),
-      camera_options_(std::move(camera)),
+      rig_options_(std::move(rig)),
       glb_frames_(std::move(faces)) {
   if ((formats_.glb || formats_.bvh) && !models_)
     throw formats::ExportError("glb/bvh export needs the MANO models, and this estimator has none");
@@ -96,10 +96,10 @@ std::vector<std::string> SequenceExporter::add(const std::string& name, const Fr
   if (formats_.glb || formats_.bvh) {
     if (!camera_set_) {
       // The first frame's size decides the camera (one source per run).
-      camera_ = camera_options_.intrinsics_path.empty()
+      camera_ = rig_options_.intrinsics_path.empty()
                     ? camera_for_image(record.image_width, record.image_height,
-                                       camera_options_.focal_px)
-                    : load_intrinsics(camera_options_.intrinsics_path, record.image_width,
+                                       rig_options_.focal_px)
+                    : load_intrinsics(rig_options_.intrinsics_path, record.image_width,
                                       record.image_height);
       camera_set_ = true;
     }
@@ -120,7 +120,9 @@ std::vector<std::string> SequenceExporter::finish() {
     } else {
       if (formats_.glb) {
         paths.push_back(dir_ + "/sequence.glb");
-        write_rig_glb(paths.back(), *models_, rig_frames_, camera_);
+        RigGltfOptions o;
+        o.pose_correctives = rig_options_.pose_correctives;
+        write_rig_glb(paths.back(), *models_, rig_frames_, camera_, o);
       }
       if (formats_.bvh) {
         const auto written = write_bvh_files(dir_, *models_, rig_frames_);

@@ -34,12 +34,13 @@ struct ExportFormats {
   std::string to_string() const;
 };
 
-// The camera of the rigged exports (glb, bvh): a focal length in source
-// pixels, or an intrinsics file (rig_sequence.h load_intrinsics), or neither
+// The rigged exports (glb, bvh). Camera: a focal length in source pixels, or
+// an intrinsics file (rig_sequence.h load_intrinsics), or neither
 // (kDefaultHorizontalFovDeg).
-struct RigCameraOptions {
+struct RigOptions {
   double focal_px = 0;
   std::string intrinsics_path;
+  bool pose_correctives = false;  // glb: MANO's pose correctives as morph targets (rig_gltf.h)
 };
 
 class SequenceExporter {
@@ -50,7 +51,7 @@ class SequenceExporter {
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces,
                    std::shared_ptr<const mano::ManoPair> models = nullptr,
-                   RigCameraOptions camera = {});
+                   RigOptions rig = {});
   // Writes this frame's files now; returns their paths. `input_rgb` (the
   // 256x256 network input) is needed for the attention PNGs only.
   std::vector<std::string> add(const std::string& name, const FrameRecord& record,
@@ -68,7 +69,7 @@ class SequenceExporter {
   ExportFormats formats_;
   std::array<std::vector<int32_t>, 2> faces_;
   std::shared_ptr<const mano::ManoPair> models_;
-  RigCameraOptions camera_options_;
+  RigOptions rig_options_;
   CameraIntrinsics camera_{};
   bool camera_set_ = false;
   std::vector<RigFrame> rig_frames_;

@@ -101,6 +101,8 @@ def pose_glb(gltf, binary, t):
             times = accessor(gltf, binary, s["input"])[:, 0]
             vals = accessor(gltf, binary, s["output"])
             tgt = ch["target"]
+            if tgt["path"] == "weights":  # one row of morph weights per key
+                vals = vals.reshape(len(times), -1)
             nodes[tgt["node"]][tgt["path"]] = list(
                 sample(times, vals, s.get("interpolation", "LINEAR"), t, tgt["path"]))
     parent = {}
@@ -125,6 +127,10 @@ def pose_glb(gltf, binary, t):
         jm = np.stack([world[j] @ ibm[k].reshape(4, 4).T for k, j in enumerate(skin["joints"])])
         prim = gltf["meshes"][n["mesh"]]["primitives"][0]
         pos = accessor(gltf, binary, prim["attributes"]["POSITION"]).astype(np.float64)
+        # Morph targets come before skinning (glTF 2.0, 3.7.2.2 and 3.7.3.3).
+        weights = n.get("weights", gltf["meshes"][n["mesh"]].get("weights"))
+        for t, target in enumerate(prim.get("targets", [])):
+            pos = pos + float(weights[t]) * accessor(gltf, binary, target["POSITION"])
         skin_m = np.zeros((pos.shape[0], 4, 4))
         s = 0
         while "JOINTS_%d" % s in prim["attributes"]:

@@ -157,7 +157,10 @@ TEST_CASE("rigged glTF and BVH reproduce MANO (skin, joints, presence, timing)")
     // per coordinate on these large fixture poses).
     CHECK(s["vertex_err_mano_mm"].get<double>() < 15.0);
     CHECK(s["joint_err_mm"].get<double>() < 0.1);
+    // The fingertip end joints sit on MANO's fingertip vertices (measured 0.0005 mm).
+    CHECK(s["tip_err_mm"].get<double>() < 0.1);
     CHECK(s["bvh_joint_err_mm"].get<double>() < 0.1);
+    CHECK(s["bvh_tip_err_mm"].get<double>() < 0.1);
     CHECK(s["bvh_frames"].get<int>() == 30);
     CHECK(s["bvh_frame_time"].get<double>() == doctest::Approx(1.0 / 30).epsilon(1e-6));
   }
@@ -177,6 +180,21 @@ TEST_CASE("rigged glTF and BVH reproduce MANO (skin, joints, presence, timing)")
   CHECK(json["present"][12] == false);
   CHECK(json["present"][9] == true);
   CHECK(json["frames"] == 30);
+}
+
+TEST_CASE("with pose correctives (morph targets) the glTF is MANO's mesh exactly") {
+  TempDir dir("rig_correctives");
+  const std::vector<RigFrame> frames = synthetic(30, 30.0);
+  RigGltfOptions o;
+  o.pose_correctives = true;
+  write_rig_glb(dir / "full.glb", models(), frames, camera_for_image(640, 480, 0), o);
+  const nlohmann::json r = evaluate(dir, dir / "full.glb", frames, {0, 3, 7, 12, 20, 29}, false);
+  for (const char* side : {"right", "left"}) {
+    MESSAGE(std::string(side) << ": " << r[side].dump());
+    CHECK(r[side]["vertex_err_mano_mm"].get<double>() < 0.01);
+    CHECK(r[side]["joint_err_mm"].get<double>() < 0.1);
+    CHECK(r[side]["tip_err_mm"].get<double>() < 0.1);
+  }
 }
 
 TEST_CASE("8 influences in two sets pose the mesh as the 4 the export uses (MANO has <= 2)") {
@@ -261,13 +279,18 @@ TEST_CASE("the Khronos glTF validator reports no errors and no warnings") {
       "tests/exporters/gltf_validator)");
   REQUIRE(std::filesystem::exists(module + "/package.json"));
   TempDir dir("rig_validate");
-  write_rig_glb(dir / "sequence.glb", models(), synthetic(40, 30.0),
-                camera_for_image(640, 480, 500.0));
-  const auto issues = nlohmann::json::parse(test::run_capture(
-      "node '" + kHere + "/validate_gltf.js' '" + (dir / "sequence.glb") + "' '" + module + "'"));
-  MESSAGE(issues.dump());
-  CHECK(issues["numErrors"] == 0);
-  CHECK(issues["numWarnings"] == 0);
+  RigGltfOptions with_correctives;
+  with_correctives.pose_correctives = true;
+  for (const RigGltfOptions& o : {RigGltfOptions{}, with_correctives}) {
+    CAPTURE(o.pose_correctives);
+    write_rig_glb(dir / "sequence.glb", models(), synthetic(40, 30.0),
+                  camera_for_image(640, 480, 500.0), o);
+    const auto issues = nlohmann::json::parse(test::run_capture(
+        "node '" + kHere + "/validate_gltf.js' '" + (dir / "sequence.glb") + "' '" + module + "'"));
+    MESSAGE(issues.dump());
+    CHECK(issues["numErrors"] == 0);
+    CHECK(issues["numWarnings"] == 0);
+  }
 }
 
 namespace {
