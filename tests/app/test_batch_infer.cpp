@@ -91,6 +91,7 @@ TEST_CASE(
   opt.input = in;
   opt.output = dir / "out";
   opt.formats = ExportFormats::parse("json,npz,glb");
+  opt.rig.pose_correctives = true;
   std::FILE* log = std::tmpfile();
   const InferSummary s = run_infer(est, opt, log);
   std::rewind(log);
@@ -110,6 +111,7 @@ TEST_CASE(
   const NetworkOutput want_b = expected_output(cv::imread(in + "/b.png"));
   CHECK(j["right_verts"]["data"][778 * 3 + 7].get<float>() == want_b.hands[0].verts3d[7]);
   CHECK(fs::exists(dir / "out/sequence.glb"));
+  CHECK(read_file(dir / "out/sequence.glb").find("targetNames") != std::string::npos);
   CHECK(fs::exists(dir / "out/a.json"));
   CHECK_FALSE(fs::exists(dir / "out/broken.json"));
   CHECK(frame_from_json(read_file(dir / "out/b.json"), "b.json").source == "b.png");
