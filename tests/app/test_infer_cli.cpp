@@ -48,6 +48,17 @@ TEST_CASE("usage errors exit 2 with a message") {
   CHECK(r.output.find("unknown export format 'fbx'") != std::string::npos);
   r = run_intershape("infer --input " + dir.path() + " --output o --checkpoint c --device tpu");
   CHECK(r.status == 2);
+  r = run_intershape("infer --input " + dir.path() + " --output o --synthetic --mano " + kMano +
+                     " --export glb --focal 500 --intrinsics " + (dir / "k.json"));
+  CHECK(r.status == 2);
+  CHECK(r.output.find("not both") != std::string::npos);
+  r = run_intershape("infer --input " + dir.path() + " --output o --synthetic --mano " + kMano +
+                     " --export glb --intrinsics " + (dir / "k.json"));
+  CHECK(r.status == 2);
+  CHECK(r.output.find("k.json is not a file") != std::string::npos);
+  r = run_intershape("infer --input " + dir.path() + " --output o --synthetic --mano " + kMano +
+                     " --export glb --focal -3");
+  CHECK(r.status == 2);
 }
 
 #if INTERSHAPE_HAVE_NET
