@@ -101,8 +101,13 @@ std::vector<std::string> write_bvh_files(const std::string& dir, const mano::Man
     bool any = false;
     for (const auto& f : frames) any = any || f.hands[h].present;
     if (!any) continue;
-    const BvhFiles files = bvh_texts(h == 0 ? models.right : models.left, frames, h);
     const std::string base = dir + "/sequence_" + (h == 0 ? "right" : "left");
+    BvhFiles files;
+    try {
+      files = bvh_texts(h == 0 ? models.right : models.left, frames, h);
+    } catch (const formats::ExportError& e) {
+      throw formats::ExportError("cannot write " + base + ".bvh: " + e.what());
+    }
     formats::write_file_atomic(base + ".bvh", files.bvh);
     formats::write_file_atomic(base + ".bvh.json", files.json);
     paths.push_back(base + ".bvh");

@@ -319,7 +319,13 @@ std::string rig_glb_bytes(const mano::ManoPair& models, const std::vector<RigFra
 void write_rig_glb(const std::string& path, const mano::ManoPair& models,
                    const std::vector<RigFrame>& frames, const CameraIntrinsics& camera,
                    const RigGltfOptions& options) {
-  formats::write_file_atomic(path, rig_glb_bytes(models, frames, camera, options));
+  std::string bytes;
+  try {
+    bytes = rig_glb_bytes(models, frames, camera, options);
+  } catch (const formats::ExportError& e) {
+    throw formats::ExportError("cannot write " + path + ": " + e.what());
+  }
+  formats::write_file_atomic(path, bytes);
 }
 
 }  // namespace intershape::core::exporters
