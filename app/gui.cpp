@@ -106,6 +106,15 @@ struct ImGuiSession {
 
 double seconds_of(Clock::time_point t) { return duration<double>(t.time_since_epoch()).count(); }
 
+// The picture to draw under the overlay.
+void show_frame(GuiState& s, const core::FramePtr& frame) {
+  if (!frame || frame == s.frame || frame->bgr.empty()) return;
+  s.frame = frame;
+  const cv::Mat& bgr = frame->bgr;
+  s.renderer->frame_texture.upload(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step),
+                                   render::PixelFormat::kBgr8);
+}
+
 // A new result: smooth what is drawn; hands under the presence threshold are hidden.
 void take_result(GuiState& s, core::ResultPtr r) {
   s.result = std::move(r);
@@ -300,7 +309,9 @@ void apply_settings(GuiState& s) {
   o.stage_details = s.ui.show_attention;
   o.attention_details = s.ui.show_attention;
   o.full_heatmaps = s.ui.show_attention && s.attention.depth_slices;
-  if (o.stage_details != s.requested_options.stage_details ||
+  o.keep_input = s.ui.show_attention;  // the maps are drawn over the network's input
+  if (o.keep_input != s.requested_options.keep_input ||
+      o.stage_details != s.requested_options.stage_details ||
       o.attention_details != s.requested_options.attention_details ||
       o.full_heatmaps != s.requested_options.full_heatmaps) {
     s.engine.set_estimate_options(o);
@@ -524,19 +535,21 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     // The newest frame and result; never waits for inference. When the display
     // does not throttle swaps (no vsync), the rest of the frame period is spent
     // waiting for a result, so a result that arrives is drawn at once.
+    // While results come (a model, or a replay), the picture shown is each
+    // result's own frame unless the user chose the live frame.
+    const bool results_flowing =
+        s.result && Clock::now() - s.result->finished_at < std::chrono::seconds(1);
+    const bool follow_results = results_flowing && !s.ui.live_frame;
     if (auto f = engine.take_frame()) {
-      s.frame = *f;
-      const cv::Mat& bgr = s.frame->bgr;
-      s.renderer->frame_texture.upload(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step),
-                                       render::PixelFormat::kBgr8);
-      s.recorder.on_frame(s.frame,
-                          engine.worker_status().state == core::WorkerStatus::State::kReady);
+      if (!follow_results) show_frame(s, *f);
+      s.recorder.on_frame(*f, results_flowing);
     }
     const auto wait = last_frame_time + display_period - Clock::now();
     std::optional<core::ResultPtr> r =
         wait > Clock::duration::zero() ? engine.wait_result_for(wait) : engine.take_result();
     if (r && *r) {
       take_result(s, *r);
+      if (!s.ui.live_frame) show_frame(s, s.result->frame);
       s.recorder.on_result(s.result);
       ++report.results_seen;
     }

@@ -26,6 +26,11 @@ struct UiSettings {
   float smoothing = 0.3f;           // One-Euro strength on joints, vertices, placement
   float presence_threshold = 0.5f;  // below: the hand is not drawn
   bool mirror = false;              // display only
+  // false (default): while results come, the picture shown is the frame each
+  // result was computed from, so mesh and image always agree. true: the newest
+  // camera frame with the latest result over it (smoother video on a slow CPU,
+  // but the overlay lags the picture by the result's age).
+  bool live_frame = false;
   // Drawing
   bool show_video = true;
   bool show_meshes = true;
