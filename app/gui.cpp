@@ -22,6 +22,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
+#include "app/exit_codes.h"
 #include "app/gui_state.h"
 #include "app/window.h"
 #include "core/overlay_fit.h"
@@ -320,20 +321,26 @@ void apply_settings(GuiState& s) {
 }
 
 // Without a model (replaying a recording), the MANO triangles come from the
-// MANO folder in the Model panel, loaded once per folder.
+// MANO folder in the Model panel, loaded once per folder on a thread of its
+// own (reading the pkl files takes a while); until then meshes are not drawn.
 std::shared_ptr<const core::Faces> replay_faces(GuiState& s) {
   if (!s.result || s.form.mano_dir.empty()) return nullptr;
   if (s.fallback_faces_dir != s.form.mano_dir) {
     s.fallback_faces_dir = s.form.mano_dir;
     s.fallback_faces.reset();
-    try {
-      const mano::ManoPair pair = mano::load_mano_dir(s.form.mano_dir);
-      s.fallback_faces = std::make_shared<const core::Faces>(
-          core::Faces{pair.right.faces, pair.left.faces});
-    } catch (const std::exception&) {
-      // The Model panel reports MANO problems when the model is loaded.
-    }
+    s.fallback_faces_loading =
+        std::async(std::launch::async, [dir = s.form.mano_dir]() -> std::shared_ptr<const core::Faces> {
+          try {
+            const mano::ManoPair pair = mano::load_mano_dir(dir);
+            return std::make_shared<const core::Faces>(core::Faces{pair.right.faces, pair.left.faces});
+          } catch (const std::exception&) {
+            return nullptr;  // the Model panel reports MANO problems when the model is loaded
+          }
+        });
   }
+  if (s.fallback_faces_loading.valid() &&
+      s.fallback_faces_loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+    s.fallback_faces = s.fallback_faces_loading.get();
   return s.fallback_faces;
 }
 
@@ -603,12 +610,14 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (settle == 0) {
         if (!save_screenshot(config.screenshot, fb_w, fb_h))
           throw render::RenderError("Could not write the screenshot " + config.screenshot);
+        // The exit status (app/exit_codes.h): the source or the model could not
+        // be opened. The screenshot above still shows the error in the window.
         if (cs.state == core::CaptureStatus::State::kError) {
           std::fprintf(stderr, "intershape: %s\n", cs.message.c_str());
-          exit_code = 1;
+          exit_code = kModelOrSource;
         } else if (config.load_model && ws.state == core::WorkerStatus::State::kError) {
           std::fprintf(stderr, "intershape: the model did not load: %s\n", ws.message.c_str());
-          exit_code = 3;  // 2 is a usage error (main)
+          exit_code = kModelOrSource;
         }
         window.request_close();
       }

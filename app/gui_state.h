@@ -4,6 +4,7 @@
 
 #include <array>
 #include <map>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -107,6 +108,8 @@ struct GuiState {
   std::shared_ptr<const core::Faces> faces;
   std::shared_ptr<const core::Faces> fallback_faces;  // from the MANO folder (replay)
   std::string fallback_faces_dir;
+  // The MANO files are read on a thread of their own, never on the GL thread.
+  std::future<std::shared_ptr<const core::Faces>> fallback_faces_loading;
 
   double render_hz = 0.0;
   uint64_t frames_shown = 0;

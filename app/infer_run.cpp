@@ -188,9 +188,9 @@ InferSummary run_infer(const core::EstimatorFactory& factory, const core::ModelC
         continue;
       }
       if (cs.state == core::CaptureStatus::State::kError) {
-        progress.warn(cs.message);
-        ++summary.failed;
-        break;
+        // The source as a whole cannot be read (not one picture of it).
+        engine.stop();
+        throw core::SourceError(cs.message);
       }
       if (engine.finished()) break;
     }

@@ -15,17 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "app/exit_codes.h"
 #include "core/exporters/sequence_exporter.h"
 #include "core/hand_estimator.h"
 #include "core/pipeline.h"
 
 namespace intershape::app {
-
-// Bad combination of arguments (the CLI exits 2).
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // Throws UsageError: missing path, a session without `rerun`, `rerun` on
 // something else. A file that is no image is taken for a video.
@@ -53,7 +48,8 @@ struct InferSummary {
   bool ok() const { return failed == 0 && processed > 0 && !cancelled; }
 };
 
-// Throws UsageError, core::ModelError (from the factory), formats::ExportError
+// Throws UsageError, core::ModelError (from the factory), core::SourceError
+// (the input as a whole cannot be opened), formats::ExportError
 // (cannot write: the run stops there, files written so far stay valid).
 // Unreadable inputs are warned about and counted, and the rest processed.
 InferSummary run_infer(const core::EstimatorFactory& factory, const core::ModelConfig& model,

@@ -119,12 +119,12 @@ TEST_CASE("infer on the engine writes what infer wrote before it" * doctest::tes
   check_same_json(got, want, "", 1e-4);
 }
 
-TEST_CASE("a missing checkpoint is a model error: exit 1, named" * doctest::test_suite("net")) {
+TEST_CASE("a missing checkpoint is a model error: exit 3, named" * doctest::test_suite("net")) {
   TempDir dir("cli");
   REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
   const Run r = run_intershape("infer --checkpoint " + (dir / "nope.pth.tar") + " --input " +
                                (dir / "x.png") + " --output " + (dir / "out"));
-  CHECK(r.status == 1);
+  CHECK(r.status == 3);
   CHECK(r.output.find("nope.pth.tar") != std::string::npos);
 }
 

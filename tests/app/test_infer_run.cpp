@@ -110,7 +110,7 @@ TEST_CASE(
   CHECK(frame_from_json(read_file(dir / "out/b.json"), "b.json").frame->source == "b.png");
 }
 
-TEST_CASE("empty folder and unreadable inputs: nothing processed, not ok") {
+TEST_CASE("an empty folder or a file that is no video: a source error naming it") {
   TempDir dir;
   fs::create_directories(dir / "empty");
   FakeEstimator est;
@@ -118,12 +118,12 @@ TEST_CASE("empty folder and unreadable inputs: nothing processed, not ok") {
   opt.input = dir / "empty";
   opt.output = dir / "out";
   std::FILE* log = null_log();
-  CHECK_FALSE(run_infer(est, opt, log).ok());
+  CHECK_THROWS_WITH_AS(run_infer(est, opt, log), doctest::Contains("holds no images"),
+                       intershape::core::SourceError);
   write_file_atomic(dir / "fake.mp4", "not a video");
   opt.input = dir / "fake.mp4";
-  const auto s = run_infer(est, opt, log);
-  CHECK(s.failed == 1);
-  CHECK_FALSE(s.ok());
+  CHECK_THROWS_WITH_AS(run_infer(est, opt, log), doctest::Contains("fake.mp4"),
+                       intershape::core::SourceError);
   std::fclose(log);
   CHECK(est.calls == 0);
 }
