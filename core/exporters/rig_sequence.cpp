@@ -72,9 +72,9 @@ CameraIntrinsics load_intrinsics(const std::string& path, int width, int height)
   return c;
 }
 
-RigFrame place_hands(const FrameRecord& record, const CameraIntrinsics& camera) {
+RigFrame place_hands(const FrameResult& record, const CameraIntrinsics& camera) {
   RigFrame out;
-  out.time_s = record.timestamp_s;
+  out.time_s = record.frame->timestamp_s;
   const double f = 0.5 * (camera.fx + camera.fy);
   struct Fit {
     bool ok = false;
@@ -86,7 +86,7 @@ RigFrame place_hands(const FrameRecord& record, const CameraIntrinsics& camera) 
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = record.output.hands[h];
     if (!hand_present(hand) || hand.joints3d.size() != 21 * 3) continue;
-    const OverlayFit fit = fit_overlay(hand.joints3d, &record.keypoints2d[h * 21]);
+    const OverlayFit fit = fit_overlay(hand.joints3d, &record.keypoints_frame[h * 21]);
     if (!fit.ok || !(std::abs(fit.scale) > 1e-6f)) continue;
     Fit& r = fits[h];
     r.ok = true;

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/exporters/frame_json.h"
+#include "core/types.h"
 #include "mano/mano_kinematics.h"
 #include "mano/mano_model.h"
 
@@ -63,7 +63,7 @@ CameraIntrinsics load_intrinsics(const std::string& path, int width, int height)
 // z_left - z_right = d_z, d = trans[1:4] * exp(trans[0]) * |J_r4 - J_r0| (mm,
 // right's J4 to left's J4); the pair's absolute depth is the mean of the two
 // fits' estimates. A hand is present when presence >= 0.5 and its fit is ok.
-RigFrame place_hands(const FrameRecord& record, const CameraIntrinsics& camera);
+RigFrame place_hands(const FrameResult& result, const CameraIntrinsics& camera);
 
 // Key times (seconds from the first frame): frame k's time rounded DOWN to
 // float32, so a player sampling at float(t_k) or at t_k in double shows frame

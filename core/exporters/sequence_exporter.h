@@ -10,13 +10,12 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/core/mat.hpp>
-
 #include "core/exporters/frame_json.h"
 #include "core/exporters/glb_writer.h"
 #include "core/exporters/npz_sequence.h"
 #include "core/exporters/rig_sequence.h"
-#include "mano/mano_model.h"
+#include "core/hand_estimator.h"
+#include "core/result_sink.h"
 
 namespace intershape::core::exporters {
 
@@ -34,6 +33,10 @@ struct ExportFormats {
   std::string to_string() const;
 };
 
+// What the per-frame step must provide for these formats (stage details for
+// the JSON, the attention detail and the network input for the maps).
+EstimateOptions estimate_options_for(const ExportFormats& formats);
+
 // The rigged exports (glb, bvh). Camera: a focal length in source pixels, or
 // an intrinsics file (rig_sequence.h load_intrinsics), or neither
 // (kDefaultHorizontalFovDeg).
@@ -43,23 +46,21 @@ struct RigOptions {
   bool pose_correctives = false;  // glb: MANO's pose correctives as morph targets (rig_gltf.h)
 };
 
-class SequenceExporter {
+class SequenceExporter final : public ResultSink {
  public:
   // Creates `dir` if missing (throws formats::ExportError). `models` are needed
   // for glb and bvh (throws formats::ExportError when they are asked for and
   // `models` is null).
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces,
-                   std::shared_ptr<const mano::ManoPair> models = nullptr,
-                   RigOptions rig = {});
-  // Writes this frame's files now; returns their paths. `input_rgb` (the
-  // 256x256 network input) is needed for the attention PNGs only.
-  std::vector<std::string> add(const std::string& name, const FrameRecord& record,
-                               const NetworkOutput& full_output, const cv::Mat& input_rgb);
+                   std::shared_ptr<const mano::ManoPair> models = nullptr, RigOptions rig = {});
+  // Writes this frame's files now, named after result.frame->name; returns
+  // their paths. The attention PNGs need result.network_input.
+  std::vector<std::string> add(const FrameResultPtr& result) override;
   // Writes the sequence files asked for (sequence.glb, sequence_{right,left}.bvh,
   // sequence_frames.glb, sequence.npz) when at least one frame came. The rig
   // files are left out when no hand is present in any frame (notes() says so).
-  std::vector<std::string> finish();
+  std::vector<std::string> finish() override;
   // Things the user should know about what was (not) written, in plain words.
   const std::vector<std::string>& notes() const { return notes_; }
   const ExportFormats& formats() const { return formats_; }

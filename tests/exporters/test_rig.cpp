@@ -299,7 +299,7 @@ namespace {
 // network's space (mm, arbitrary origin) and keypoints projected by a pinhole
 // camera from where the hands really are.
 struct PlacedTruth {
-  FrameRecord record;
+  core::FrameResult record;
   std::array<std::array<double, 3>, 2> wrist_m;  // true camera-space wrists
 };
 
@@ -315,9 +315,11 @@ std::vector<double> cam_joints(const mano::ManoModel& model, const RigHandFrame&
 PlacedTruth make_truth(const CameraIntrinsics& cam, bool half_turn_right) {
   static const std::vector<float> pose = test::load_npy(kData + "/mano_layer/pose.npy").as_float();
   PlacedTruth t;
-  FrameRecord& r = t.record;
-  r.image_width = cam.width;
-  r.image_height = cam.height;
+  core::FrameResult& r = t.record;
+  auto frame = std::make_shared<core::Frame>();
+  frame->width = cam.width;
+  frame->height = cam.height;
+  r.frame = frame;
   t.wrist_m = {{{-0.06, 0.02, 0.55}, {0.07, -0.01, 0.62}}};
   for (int h = 0; h < 2; ++h) {
     const mano::ManoModel& model = h == 0 ? models().right : models().left;
@@ -340,7 +342,7 @@ PlacedTruth make_truth(const CameraIntrinsics& cam, bool half_turn_right) {
     }
     const std::vector<double> x = cam_joints(model, truth);
     for (int j = 0; j < 21; ++j)
-      r.keypoints2d[h * 21 + j] = {float(cam.fx * x[j * 3] / x[j * 3 + 2] + cam.cx),
+      r.keypoints_frame[h * 21 + j] = {float(cam.fx * x[j * 3] / x[j * 3 + 2] + cam.cx),
                                    float(cam.fy * x[j * 3 + 1] / x[j * 3 + 2] + cam.cy), 1.f};
   }
   // trans as the network defines it: right J4 -> left J4 = trans[1:4] e^trans[0] |J_r4 - J_r0|.
@@ -381,7 +383,7 @@ TEST_CASE("camera placement: wrists in metres, hands line up with the keypoints"
       const std::vector<double> x = cam_joints(h == 0 ? models().right : models().left, f.hands[h]);
       j4z[h] = x[4 * 3 + 2];
       for (int j = 0; j < 21; ++j) {
-        const auto& kp = t.record.keypoints2d[h * 21 + j];
+        const auto& kp = t.record.keypoints_frame[h * 21 + j];
         worst_px = std::max({worst_px, std::abs(cam.fx * x[j * 3] / x[j * 3 + 2] + cam.cx - kp[0]),
                              std::abs(cam.fy * x[j * 3 + 1] / x[j * 3 + 2] + cam.cy - kp[1])});
       }
