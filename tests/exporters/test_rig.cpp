@@ -343,7 +343,7 @@ PlacedTruth make_truth(const CameraIntrinsics& cam, bool half_turn_right) {
     const std::vector<double> x = cam_joints(model, truth);
     for (int j = 0; j < 21; ++j)
       r.keypoints_frame[h * 21 + j] = {float(cam.fx * x[j * 3] / x[j * 3 + 2] + cam.cx),
-                                   float(cam.fy * x[j * 3 + 1] / x[j * 3 + 2] + cam.cy), 1.f};
+                                       float(cam.fy * x[j * 3 + 1] / x[j * 3 + 2] + cam.cy), 1.f};
   }
   // trans as the network defines it: right J4 -> left J4 = trans[1:4] e^trans[0] |J_r4 - J_r0|.
   const auto& jr = r.output.hands[0].joints3d;
