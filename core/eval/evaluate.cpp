@@ -446,6 +446,21 @@ Metrics merge_runs(const std::vector<std::string>& dirs, const std::string& outp
   std::vector<SampleRecord> records;
   records.reserve(all.size());
   for (auto& [index, r] : all) records.push_back(std::move(r));
+  // The merged folder is a run folder itself (run.json + chunks): it can be
+  // merged again or inspected like any other.
+  if (std::filesystem::exists(output_dir + "/partial"))
+    throw std::runtime_error("eval --merge: " + output_dir +
+                             " already holds partial results; choose an empty --output");
+  RunInfo merged = first;
+  merged.shard_index = 0;
+  merged.shard_count = 1;
+  if (static_cast<int>(shards.size()) == first.shard_count) {
+    write_run_info(output_dir, merged);
+    for (size_t i = 0; i < records.size(); i += 256)
+      write_chunk(output_dir, std::vector<SampleRecord>(
+                                  records.begin() + static_cast<long>(i),
+                                  records.begin() + static_cast<long>(std::min(records.size(), i + 256))));
+  }
   nlohmann::json extra = {{"split", first.split},
                           {"list_size", first.list_size},
                           {"limit", first.limit},

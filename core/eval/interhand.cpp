@@ -79,17 +79,6 @@ int64_t as_int(const element& e, const std::string& path, const std::string& whe
   return i;
 }
 
-std::string as_string(const element& e, const std::string& path, const std::string& where) {
-  std::string_view s;
-  if (e.get_string().get(s)) {
-    // Some releases store camera ids as numbers.
-    int64_t i;
-    if (!e.get_int64().get(i)) return std::to_string(i);
-    fail(path, where, "expected a string");
-  }
-  return std::string(s);
-}
-
 // A fixed-size numeric array; nested one-element lists ([[1], [0], ...]) are flattened.
 template <size_t N>
 void read_numbers(const element& e, std::array<float, N>& out, const std::string& path,
@@ -151,61 +140,145 @@ const FrameFits* Annotations::fits_of(const Sample& s) const {
   return it == fits.end() ? nullptr : &it->second;
 }
 
+// The data file is the largest (~500 MB for the test split): it is read with
+// simdjson's On-Demand API, which keeps no tape (the DOM's tape of the
+// joint_valid lists alone would be ~1.7 GB), so memory is the text plus the
+// samples. Errors (simdjson exceptions) are reported with the entry being read.
 void parse_data_json(const std::string& path, Annotations& out) {
-  auto parsed = parse_file(path);
-  const object root = as_object(parsed->root, path, "top level");
-  const array images = as_array(field(root, "images", path, "top level"), path, "'images'");
-  const array anns = as_array(field(root, "annotations", path, "top level"), path, "'annotations'");
+  namespace od = simdjson::ondemand;
+  std::error_code fec;
+  if (!std::filesystem::is_regular_file(path, fec))
+    throw DatasetError(path + ": annotation file not found");
+  simdjson::padded_string text;
+  if (auto err = simdjson::padded_string::load(path).get(text))
+    throw DatasetError(path + ": cannot read: " + simdjson::error_message(err));
 
-  // Image records by id; the annotation joins them (as pycocotools' loadImgs).
-  std::unordered_map<int64_t, size_t> image_index;
-  std::vector<Sample> image_rows;
-  image_rows.reserve(images.size());
-  size_t i = 0;
-  for (element e : images) {
-    const std::string where0 = "images[" + std::to_string(i) + "]";
-    const object o = as_object(e, path, where0);
-    Sample s;
-    s.image_id = as_int(field(o, "id", path, where0), path, where0 + " 'id'");
-    const std::string where = entry("images", i, s.image_id);
-    s.file_name = as_string(field(o, "file_name", path, where), path, where + " 'file_name'");
-    s.width = static_cast<int>(as_int(field(o, "width", path, where), path, where + " 'width'"));
-    s.height = static_cast<int>(as_int(field(o, "height", path, where), path, where + " 'height'"));
-    s.capture = static_cast<int>(as_int(field(o, "capture", path, where), path, where + " 'capture'"));
-    element subj;
-    if (!o["subject"].get(subj)) s.subject = static_cast<int>(as_int(subj, path, where + " 'subject'"));
-    s.seq_name = as_string(field(o, "seq_name", path, where), path, where + " 'seq_name'");
-    s.camera = as_string(field(o, "camera", path, where), path, where + " 'camera'");
-    s.frame = static_cast<int>(as_int(field(o, "frame_idx", path, where), path, where + " 'frame_idx'"));
-    if (!image_index.emplace(s.image_id, image_rows.size()).second)
-      fail(path, where, "duplicate image id");
-    image_rows.push_back(std::move(s));
-    ++i;
+  struct AnnRow {
+    int64_t id = 0, image_id = 0;
+    std::array<float, 4> bbox{};
+    std::array<float, 42> joint_valid{};
+    std::string hand_type;
+    int hand_type_valid = 0;
+    uint8_t have = 0;  // bit flags of the fields seen
+  };
+  std::vector<Sample> images;
+  std::vector<uint8_t> image_have;
+  std::vector<AnnRow> anns;
+  std::string where = "top level";
+  od::parser parser;
+  auto number = [&](od::value v) -> double {
+    if (v.type() == od::json_type::boolean) return bool(v) ? 1.0 : 0.0;
+    return double(v);
+  };
+  auto integer = [&](od::value v) -> int64_t {
+    if (v.type() == od::json_type::number && v.get_number_type() == od::number_type::floating_point_number) {
+      const double d = double(v);
+      if (d != static_cast<double>(static_cast<int64_t>(d))) fail(path, where, "expected an integer");
+      return static_cast<int64_t>(d);
+    }
+    return int64_t(v);
+  };
+  auto string = [&](od::value v) -> std::string {
+    if (v.type() == od::json_type::number) return std::to_string(int64_t(v));
+    return std::string(std::string_view(v));
+  };
+  auto numbers = [&](od::value v, float* dst, size_t n, const char* name) {
+    size_t k = 0;
+    std::function<void(od::value)> walk = [&](od::value x) {
+      if (x.type() == od::json_type::array) {
+        for (od::value c : x.get_array()) walk(c);
+        return;
+      }
+      if (k >= n) fail(path, where, std::string("'") + name + "': expected " + std::to_string(n) + " numbers, got more");
+      dst[k++] = static_cast<float>(number(x));
+    };
+    walk(v);
+    if (k != n)
+      fail(path, where, std::string("'") + name + "': expected " + std::to_string(n) + " numbers, got " + std::to_string(k));
+  };
+  try {
+    od::document doc = parser.iterate(text);
+    od::object root = doc.get_object();
+    for (auto field : root) {
+      const std::string_view key = field.unescaped_key();
+      if (key == "images") {
+        size_t i = 0;
+        for (od::value e : field.value().get_array()) {
+          where = "images[" + std::to_string(i) + "]";
+          Sample s;
+          uint8_t have = 0;
+          for (auto f : e.get_object()) {
+            const std::string_view k = f.unescaped_key();
+            od::value v = f.value();
+            if (k == "id") { s.image_id = integer(v); have |= 1; where = entry("images", i, s.image_id); }
+            else if (k == "file_name") { s.file_name = string(v); have |= 2; }
+            else if (k == "width") { s.width = static_cast<int>(integer(v)); have |= 4; }
+            else if (k == "height") { s.height = static_cast<int>(integer(v)); have |= 8; }
+            else if (k == "capture") { s.capture = static_cast<int>(integer(v)); have |= 16; }
+            else if (k == "subject") { s.subject = static_cast<int>(integer(v)); }
+            else if (k == "seq_name") { s.seq_name = string(v); have |= 32; }
+            else if (k == "camera") { s.camera = string(v); have |= 64; }
+            else if (k == "frame_idx") { s.frame = static_cast<int>(integer(v)); have |= 128; }
+          }
+          static const char* names[8] = {"id", "file_name", "width", "height", "capture", "seq_name", "camera", "frame_idx"};
+          for (int b = 0; b < 8; ++b)
+            if (!(have & (1 << b))) fail(path, where, std::string("missing field '") + names[b] + "'");
+          images.push_back(std::move(s));
+          ++i;
+        }
+      } else if (key == "annotations") {
+        size_t i = 0;
+        for (od::value e : field.value().get_array()) {
+          where = "annotations[" + std::to_string(i) + "]";
+          AnnRow a;
+          for (auto f : e.get_object()) {
+            const std::string_view k = f.unescaped_key();
+            od::value v = f.value();
+            if (k == "id") { a.id = integer(v); a.have |= 1; where = entry("annotations", i, a.id); }
+            else if (k == "image_id") { a.image_id = integer(v); a.have |= 2; }
+            else if (k == "bbox") { numbers(v, a.bbox.data(), 4, "bbox"); a.have |= 4; }
+            else if (k == "joint_valid") { numbers(v, a.joint_valid.data(), 42, "joint_valid"); a.have |= 8; }
+            else if (k == "hand_type") { a.hand_type = string(v); a.have |= 16; }
+            else if (k == "hand_type_valid") { a.hand_type_valid = static_cast<int>(number(v)); a.have |= 32; }
+          }
+          static const char* names[6] = {"id", "image_id", "bbox", "joint_valid", "hand_type", "hand_type_valid"};
+          for (int b = 0; b < 6; ++b)
+            if (!(a.have & (1 << b))) fail(path, where, std::string("missing field '") + names[b] + "'");
+          anns.push_back(std::move(a));
+          ++i;
+        }
+      }
+    }
+  } catch (const simdjson::simdjson_error& e) {
+    throw DatasetError(path + ": " + where + ": not valid JSON (malformed or truncated): " + e.what());
   }
+  text = simdjson::padded_string();  // the text is no longer needed
 
+  // Join (pycocotools' loadImgs): by image id; an image used once is moved.
+  std::unordered_map<int64_t, size_t> index;
+  index.reserve(images.size());
+  for (size_t i = 0; i < images.size(); ++i)
+    if (!index.emplace(images[i].image_id, i).second)
+      fail(path, entry("images", i, images[i].image_id), "duplicate image id");
+  std::vector<uint32_t> uses(images.size(), 0);
+  for (size_t i = 0; i < anns.size(); ++i) {
+    auto it = index.find(anns[i].image_id);
+    if (it == index.end())
+      fail(path, entry("annotations", i, anns[i].id),
+           "image_id " + std::to_string(anns[i].image_id) + " is not in 'images'");
+    ++uses[it->second];
+  }
   out.samples.clear();
   out.samples.reserve(anns.size());
-  i = 0;
-  for (element e : anns) {
-    const std::string where0 = "annotations[" + std::to_string(i) + "]";
-    const object o = as_object(e, path, where0);
-    const int64_t id = as_int(field(o, "id", path, where0), path, where0 + " 'id'");
-    const std::string where = entry("annotations", i, id);
-    const int64_t image_id =
-        as_int(field(o, "image_id", path, where), path, where + " 'image_id'");
-    auto img = image_index.find(image_id);
-    if (img == image_index.end())
-      fail(path, where, "image_id " + std::to_string(image_id) + " is not in 'images'");
-    Sample s = image_rows[img->second];
-    s.ann_id = id;
-    read_numbers(field(o, "bbox", path, where), s.bbox, path, where + " 'bbox'");
-    read_numbers(field(o, "joint_valid", path, where), s.joint_valid, path,
-                 where + " 'joint_valid'");
-    s.hand_type = as_string(field(o, "hand_type", path, where), path, where + " 'hand_type'");
-    s.hand_type_valid = static_cast<int>(
-        as_number(field(o, "hand_type_valid", path, where), path, where + " 'hand_type_valid'"));
+  for (AnnRow& a : anns) {
+    const size_t im = index.at(a.image_id);
+    Sample s = --uses[im] == 0 ? std::move(images[im]) : images[im];
+    s.ann_id = a.id;
+    s.bbox = a.bbox;
+    s.joint_valid = a.joint_valid;
+    s.hand_type = std::move(a.hand_type);
+    s.hand_type_valid = a.hand_type_valid;
     out.samples.push_back(std::move(s));
-    ++i;
   }
 }
 

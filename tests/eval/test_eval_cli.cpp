@@ -132,8 +132,8 @@ TEST_CASE("eval on the fixture: every figure, prediction and the joints cache as
   for (const char* f : {"pck.csv", "pck.png", "per_joint.csv", "per_sequence.csv", "predictions.npz"})
     CHECK(fs::file_size(out + "/" + f) > 100);
   const std::string seq = read_file(out + "/per_sequence.csv");
-  CHECK(seq.find("0167_dh_clasp,10,") != std::string::npos);
-  CHECK(seq.find("0142_dh_touchROM,6,") != std::string::npos);
+  CHECK(seq.find("0167_dh_clasp,12,") != std::string::npos);
+  CHECK(seq.find("0142_dh_touchROM,4,") != std::string::npos);
   const std::string npz = read_file(out + "/predictions.npz");
   for (const char* name : {"joints.npy", "vertices.npy", "trans.npy", "capture.npy", "camera.npy", "frame.npy"})
     CHECK(npz.find(name) != std::string::npos);
@@ -148,7 +148,10 @@ TEST_CASE("resume after kill -9 and 3 shards merged give one run's metrics") {
   TempDir tmp("eval_resume");
   const std::string dataset = copy_dataset(tmp);
   const std::string whole = tmp / "whole";
-  REQUIRE(run_command(eval_cmd(dataset, whole, "--limit 6 --batch 2") + " >/dev/null 2>&1").status == 0);
+  // --batch 1 everywhere: a sample's result then does not depend on which
+  // samples share its batch (the network's kernels differ by ~1e-4 mm between
+  // batch compositions, as the reference's do), so equality can be exact.
+  REQUIRE(run_command(eval_cmd(dataset, whole, "--limit 6 --batch 1") + " >/dev/null 2>&1").status == 0);
 
   // Killed as soon as its first chunk of partial results is on disk.
   const std::string killed = tmp / "killed";
@@ -191,7 +194,7 @@ TEST_CASE("resume after kill -9 and 3 shards merged give one run's metrics") {
   std::string dirs;
   for (int s = 0; s < 3; ++s) {
     const std::string d = tmp / ("shard" + std::to_string(s));
-    REQUIRE(run_command(eval_cmd(dataset, d, "--limit 6 --batch 2 --shard " + std::to_string(s) + "/3") +
+    REQUIRE(run_command(eval_cmd(dataset, d, "--limit 6 --batch 1 --shard " + std::to_string(s) + "/3") +
                         " >/dev/null 2>&1").status == 0);
     CHECK(records(d).size() == 2);
     dirs += " " + d;
