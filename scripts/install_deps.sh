@@ -17,8 +17,6 @@ packages=(
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy
   xvfb xauth libgl1-mesa-dri ffmpeg python3-numpy python3-torch
-  # tests: node runs the Khronos glTF validator (npm, installed below)
-  nodejs npm
 )
 
 missing=()
@@ -27,6 +25,13 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# Node.js and npm (the Khronos glTF validator of the tests, the hand-model
+# fetch): Debian's packages, unless the machine already has a Node.js with npm
+# (NodeSource's nodejs includes npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install_deps: all ${#packages[@]} packages present"
