@@ -21,6 +21,11 @@ class ManoLayer {
   // pose [B, 48] (global orientation 3 + 15 joints x 3, WITHOUT hand_mean),
   // betas [B, 10]; both on the layer's device, float32.
   Output forward(const torch::Tensor& pose, const torch::Tensor& betas) const;
+  // The same with the translation given as a tensor ([1, 3] or [B, 3], metres)
+  // instead of the model's own: the trainer passes its learned `transl`
+  // parameter here so that the gradient reaches it.
+  Output forward(const torch::Tensor& pose, const torch::Tensor& betas,
+                 const torch::Tensor& transl) const;
 
   const ManoModel& model() const { return model_; }
   torch::Device device() const { return device_; }
