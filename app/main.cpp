@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
 #if INTERSHAPE_WITH_TORCH
     intershape::app::add_mano_command(app, exit_code);
     intershape::app::add_bench_command(app, exit_code);
+    intershape::app::add_eval_command(app, exit_code);
 #endif
     intershape::app::add_infer_command(app, exit_code);
     intershape::app::add_gui_options(app, exit_code);
