@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     intershape::app::add_mano_command(app, exit_code);
     intershape::app::add_bench_command(app, exit_code);
     intershape::app::add_eval_command(app, exit_code);
+    intershape::app::add_train_command(app, exit_code);
 #endif
     intershape::app::add_infer_command(app, exit_code);
     intershape::app::add_gui_options(app, exit_code);
