@@ -28,6 +28,7 @@
 #include <torch/torch.h>
 
 #include "app/commands.h"
+#include "app/exit_codes.h"
 #include "core/eval/interhand.h"
 #include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
@@ -240,16 +241,16 @@ void add_train_command(CLI::App& app, int& exit_code) {
       exit_code = run_train(*args);
     } catch (const Usage& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
-      exit_code = 2;
+      exit_code = kUsage;
     } catch (const ModelProblem& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
-      exit_code = 3;
+      exit_code = kModelOrSource;
     } catch (const core::eval::DatasetError& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
-      exit_code = 3;
+      exit_code = kModelOrSource;
     } catch (const core::formats::ExportError& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
-      exit_code = 1;
+      exit_code = kFailure;
     }
   });
 }
