@@ -48,7 +48,7 @@ using Clock = std::chrono::steady_clock;
 
 struct TrainArgs {
   std::string dataset, output = "train_out", init, mano, device = "cpu";
-  bool synthetic = false, no_augment = false, no_shuffle = false;
+  bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
   int epochs = 100, batch = 32, threads = 0;
   int64_t max_steps = 0;
   uint64_t seed = 0;
@@ -149,6 +149,7 @@ int run_train(const TrainArgs& a) {
     tr::load_rule_weights(*net, "");
   ck.reset();
   net->to_device(device);
+  net->set_freeze_internet_bn(a.freeze_internet_bn);
 
   core::formats::ensure_directory(a.output);
   std::ostringstream dataset_log;
@@ -234,6 +235,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", args->threads, "CPU threads (0: LibTorch's default)");
   cmd->add_flag("--no-augment", args->no_augment, "No data augmentation (required for now)");
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Batches in file order");
+  cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,
+                "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "
+                "from the reference that fine-tuning on small data may prefer");
   cmd->add_option("--max-steps", args->max_steps,
                   "Stop after N steps (a checkpoint is written when the run stops)");
   cmd->callback([args, &exit_code] {

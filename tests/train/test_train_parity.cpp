@@ -316,3 +316,21 @@ TEST_CASE("two steps at lr 1e-5 (epoch 45): losses, parameters and BN statistics
     }
   }
 }
+
+TEST_CASE("--freeze-internet-bn: the heatmap network's BatchNorms in eval mode, the rest training") {
+  mano::ManoPair pair = mano::load_mano_dir(std::string(INTERSHAPE_TEST_DATA) + "/mano");
+  train::TwoHandNet net(pair);
+  auto bn_modes = [&](const std::shared_ptr<torch::nn::Module>& root) {
+    int training = 0, frozen = 0;
+    for (const auto& m : root->modules())
+      if (m->as<torch::nn::BatchNorm2d>()) (m->is_training() ? training : frozen)++;
+    return std::pair<int, int>(training, frozen);
+  };
+  net->train(true);
+  CHECK(bn_modes(net->heatmap_predictor()) == std::pair<int, int>(59, 0));
+  net->set_freeze_internet_bn(true);
+  train::Trainer trainer(net, 1e-4);  // puts the model in train mode
+  CHECK(bn_modes(net->heatmap_predictor()) == std::pair<int, int>(0, 59));
+  CHECK(bn_modes(net->mesh_reg()) == std::pair<int, int>(5, 0));  // stem + 4 downsample BNs
+  CHECK(net->mesh_reg()->is_training());
+}
