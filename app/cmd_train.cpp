@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
@@ -83,7 +83,6 @@ struct Batch {
   tr::Targets targets;
 };
 Batch make_batch(const std::vector<tr::TrainExample>& ex, torch::Device device) {
-  const int64_t b = static_cast<int64_t>(ex.size());
   auto stack = [&](auto field, std::vector<int64_t> shape) {
     std::vector<torch::Tensor> parts;
     for (const tr::TrainExample& e : ex) {
@@ -99,14 +98,12 @@ Batch make_batch(const std::vector<tr::TrainExample>& ex, torch::Device device) 
   out.targets.shape_param = stack(&tr::TrainExample::shape_param, {20});
   out.targets.joint_valid = stack(&tr::TrainExample::joint_valid, {42});
   out.targets.mano_valid = stack(&tr::TrainExample::mano_valid, {2});
-  (void)b;
   return out;
 }
 
 int run_train(const TrainArgs& a) {
   if (!a.no_augment)
-    throw Usage(
-        "data augmentation is not implemented yet: pass --no-augment to train without it");
+    throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
   if (a.init.empty() == !a.synthetic)
     throw Usage("give exactly one of --init CHECKPOINT or --synthetic (rule weights, with --mano)");
   if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
@@ -194,11 +191,11 @@ int run_train(const TrainArgs& a) {
       j["seconds"] = step_s;
       j["data_wait_share"] = data_s / step_s;
       log << j.dump() << "\n" << std::flush;
-      std::printf("epoch %d step %lld lr %.1e total %.4f (offset %.4f consis %.4f joint %.4f bone "
-                  "%.4f shape %.4f reg %.4f) %.2f s, data %.0f%%\n",
-                  epoch, static_cast<long long>(step), trainer.lr(), r.total, r.terms[0],
-                  r.terms[1], r.terms[2], r.terms[3], r.terms[4], r.terms[5], step_s,
-                  100 * data_s / step_s);
+      std::printf(
+          "epoch %d step %lld lr %.1e total %.4f (offset %.4f consis %.4f joint %.4f bone "
+          "%.4f shape %.4f reg %.4f) %.2f s, data %.0f%%\n",
+          epoch, static_cast<long long>(step), trainer.lr(), r.total, r.terms[0], r.terms[1],
+          r.terms[2], r.terms[3], r.terms[4], r.terms[5], step_s, 100 * data_s / step_s);
       std::fflush(stdout);
       ++step;
       if (a.max_steps > 0 && step >= a.max_steps) stop = true;
@@ -214,9 +211,10 @@ int run_train(const TrainArgs& a) {
 
 void add_train_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<TrainArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "train", "Train or fine-tune the network on an InterHand2.6M-layout dataset "
-               "(the reference's training step; README \"Train and fine-tune\")");
+  CLI::App* cmd =
+      app.add_subcommand("train",
+                         "Train or fine-tune the network on an InterHand2.6M-layout dataset "
+                         "(the reference's training step; README \"Train and fine-tune\")");
   cmd->add_option("--dataset", args->dataset, "Dataset folder (InterHand2.6M_5fps_batch1 layout)")
       ->required();
   cmd->add_option("--output", args->output, "Output folder: checkpoints, train_log.jsonl");

@@ -35,13 +35,15 @@ class Pickler {
     if (v >= 0 && v < 256) {
       op('K');
       op(static_cast<uint8_t>(v));
-    } else if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max()) {
+    } else if (v >= std::numeric_limits<int32_t>::min() &&
+               v <= std::numeric_limits<int32_t>::max()) {
       op('J');
       u32(static_cast<uint32_t>(static_cast<int32_t>(v)));
     } else {
       op(0x8a);  // LONG1: 8 bytes little-endian two's complement
       op(8);
-      for (int k = 0; k < 8; ++k) out.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * k)) & 0xff));
+      for (int k = 0; k < 8; ++k)
+        out.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * k)) & 0xff));
     }
   }
   void real(double v) {
@@ -127,7 +129,8 @@ class Pickler {
   void tensor(const PyValue& v) {
     int64_t numel = 1;
     for (int64_t d : v.shape) numel *= d;
-    if (!v.data || static_cast<int64_t>(v.data->size()) != numel * static_cast<int64_t>(dtype_size(v.dtype)))
+    if (!v.data ||
+        static_cast<int64_t>(v.data->size()) != numel * static_cast<int64_t>(dtype_size(v.dtype)))
       throw std::invalid_argument("torch.save writer: tensor data does not match its shape");
     const std::string key = std::to_string(storages_->size());
     storages_->push_back(v.data);
@@ -141,7 +144,7 @@ class Pickler {
     str("cpu");
     integer(numel);
     op('t');
-    op('Q');  // BINPERSID
+    op('Q');     // BINPERSID
     integer(0);  // storage offset
     ints_tuple(v.shape);
     std::vector<int64_t> stride(v.shape.size(), 1);
@@ -157,16 +160,26 @@ class Pickler {
 
   static const char* storage_name(DType t) {
     switch (t) {
-      case DType::kFloat32: return "FloatStorage";
-      case DType::kFloat64: return "DoubleStorage";
-      case DType::kFloat16: return "HalfStorage";
-      case DType::kBFloat16: return "BFloat16Storage";
-      case DType::kInt64: return "LongStorage";
-      case DType::kInt32: return "IntStorage";
-      case DType::kInt16: return "ShortStorage";
-      case DType::kInt8: return "CharStorage";
-      case DType::kUInt8: return "ByteStorage";
-      case DType::kBool: return "BoolStorage";
+      case DType::kFloat32:
+        return "FloatStorage";
+      case DType::kFloat64:
+        return "DoubleStorage";
+      case DType::kFloat16:
+        return "HalfStorage";
+      case DType::kBFloat16:
+        return "BFloat16Storage";
+      case DType::kInt64:
+        return "LongStorage";
+      case DType::kInt32:
+        return "IntStorage";
+      case DType::kInt16:
+        return "ShortStorage";
+      case DType::kInt8:
+        return "CharStorage";
+      case DType::kUInt8:
+        return "ByteStorage";
+      case DType::kBool:
+        return "BoolStorage";
     }
     return "FloatStorage";
   }
@@ -204,10 +217,10 @@ class ZipWriter {
     check_32(offset + header + 4 + pad + size, name);
     std::string h;
     le(h, 0x04034b50u, 4);
-    le(h, 20, 2);  // version needed
-    le(h, 0, 2);   // flags
-    le(h, 0, 2);   // stored
-    le(h, 0, 2);   // time
+    le(h, 20, 2);    // version needed
+    le(h, 0, 2);     // flags
+    le(h, 0, 2);     // stored
+    le(h, 0, 2);     // time
     le(h, 0x21, 2);  // date (1980-01-01)
     le(h, crc, 4);
     le(h, size, 4);

@@ -26,7 +26,7 @@ struct PyValue {
   int64_t i = 0;
   double f = 0;
   std::string s;
-  std::vector<PyValue> items;                      // tuple, list
+  std::vector<PyValue> items;                        // tuple, list
   std::vector<std::pair<PyValue, PyValue>> entries;  // dict, OrderedDict (insertion order)
   // Tensor: C-contiguous data (shared, so a tree can be copied cheaply).
   DType dtype = DType::kFloat32;

@@ -14,10 +14,18 @@ PyValue tensor_value(const torch::Tensor& t) {
   torch::Tensor c = t.detach().to(torch::kCPU).contiguous();
   DType dtype;
   switch (c.scalar_type()) {
-    case torch::kFloat32: dtype = DType::kFloat32; break;
-    case torch::kInt64: dtype = DType::kInt64; break;
-    case torch::kFloat64: dtype = DType::kFloat64; break;
-    case torch::kInt32: dtype = DType::kInt32; break;
+    case torch::kFloat32:
+      dtype = DType::kFloat32;
+      break;
+    case torch::kInt64:
+      dtype = DType::kInt64;
+      break;
+    case torch::kFloat64:
+      dtype = DType::kFloat64;
+      break;
+    case torch::kInt32:
+      dtype = DType::kInt32;
+      break;
     default:
       throw std::invalid_argument(std::string("checkpoint: unsupported dtype ") +
                                   c.dtype().name().data());
@@ -46,7 +54,9 @@ void save_checkpoint(const std::string& path, TwoHandNetImpl& net, const Adam& a
     state.entries.emplace_back(PyValue::integer(static_cast<int64_t>(i)), std::move(slot));
   }
   PyValue group = PyValue::dict();
-  auto put = [&](const char* k, PyValue v) { group.entries.emplace_back(PyValue::str(k), std::move(v)); };
+  auto put = [&](const char* k, PyValue v) {
+    group.entries.emplace_back(PyValue::str(k), std::move(v));
+  };
   put("lr", PyValue::real(adam.lr));
   put("betas", PyValue::tuple({PyValue::real(Adam::kBeta1), PyValue::real(Adam::kBeta2)}));
   put("eps", PyValue::real(Adam::kEps));
@@ -58,7 +68,8 @@ void save_checkpoint(const std::string& path, TwoHandNetImpl& net, const Adam& a
   put("differentiable", PyValue::boolean(false));
   put("fused", PyValue::boolean(false));
   std::vector<PyValue> ids;
-  for (size_t i = 0; i < adam.params().size(); ++i) ids.push_back(PyValue::integer(static_cast<int64_t>(i)));
+  for (size_t i = 0; i < adam.params().size(); ++i)
+    ids.push_back(PyValue::integer(static_cast<int64_t>(i)));
   put("params", PyValue::list(std::move(ids)));
   PyValue optimizer = PyValue::dict();
   optimizer.entries.emplace_back(PyValue::str("state"), std::move(state));

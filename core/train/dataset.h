@@ -20,11 +20,11 @@ namespace intershape::core::train {
 
 // One sample, host arrays; the layouts of core/train/loss.h's Targets.
 struct TrainExample {
-  std::vector<float> img;               // [3, 256, 256] RGB in [0, 1]
+  std::vector<float> img;                   // [3, 256, 256] RGB in [0, 1]
   std::array<float, 42 * 3> joint_coord{};  // camera mm, reference order
-  std::array<float, 2> hand_type{};     // right, left present
-  std::array<float, 20> shape_param{};  // right betas, left betas (0 for a hand without fit)
-  std::array<float, 42> joint_valid{};  // the reference's quirked mask
+  std::array<float, 2> hand_type{};         // right, left present
+  std::array<float, 20> shape_param{};      // right betas, left betas (0 for a hand without fit)
+  std::array<float, 42> joint_valid{};      // the reference's quirked mask
   std::array<float, 2> mano_valid{};
 };
 

@@ -9,8 +9,8 @@ using torch::indexing::Slice;
 // Bone table (loss.py JOINT_LEVEL_IDX): rows = levels 0..3 (wrist, then
 // three joints up each finger), columns = thumb, index, middle, ring, pinky.
 // A bone goes from level k to level k + 1.
-const int64_t kLevels[4][5] = {{0, 0, 0, 0, 0}, {13, 1, 4, 10, 7}, {14, 2, 5, 11, 8},
-                               {15, 3, 6, 12, 9}};
+const int64_t kLevels[4][5] = {
+    {0, 0, 0, 0, 0}, {13, 1, 4, 10, 7}, {14, 2, 5, 11, 8}, {15, 3, 6, 12, 9}};
 
 torch::Tensor level_index(int from, int to, int64_t offset, const torch::Device& device) {
   std::vector<int64_t> idx;
@@ -64,8 +64,8 @@ LossTerms compute_loss(const TrainOutputs& out, const Targets& tg) {
         torch::norm(gather_levels(gl, 1, child_l) - gather_levels(gl, 1, parent_l), 2, {-1});
   }
 
-  const torch::Tensor& p = out.joints3d;  // [B,S,42,3]
-  const torch::Tensor& t = out.t_pose;    // [B,S,32,3]
+  const torch::Tensor& p = out.joints3d;   // [B,S,42,3]
+  const torch::Tensor& t = out.t_pose;     // [B,S,32,3]
   const torch::Tensor& shape = out.shape;  // [B,S,20]
   const torch::Tensor& tr = out.trans;     // [B,4]
   torch::Tensor len_r =

@@ -20,8 +20,8 @@ struct Targets {
   torch::Tensor mano_valid;   // [B, 2]
 };
 
-inline constexpr std::array<const char*, 6> kLossNames = {"offset", "consis",  "joint",
-                                                         "bone",   "shape",   "regularizer"};
+inline constexpr std::array<const char*, 6> kLossNames = {"offset", "consis", "joint",
+                                                          "bone",   "shape",  "regularizer"};
 
 // Six scalar terms (with their weights applied), in kLossNames' order; total()
 // sums them in that order as the reference's training loop does.

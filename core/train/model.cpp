@@ -42,8 +42,7 @@ torch::Tensor host(const std::vector<float>& v, std::vector<int64_t> shape) {
   return torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32).clone();
 }
 torch::Tensor host_i64(const std::vector<int32_t>& v, std::vector<int64_t> shape) {
-  return torch::from_blob(const_cast<int32_t*>(v.data()), shape, torch::kInt32)
-      .to(torch::kInt64);
+  return torch::from_blob(const_cast<int32_t*>(v.data()), shape, torch::kInt32).to(torch::kInt64);
 }
 
 // Bottleneck forward. With BN: torchvision's; without: MeshRegNet's and the
@@ -110,14 +109,14 @@ TwoHandNetImpl::TwoHandNetImpl(const mano::ManoPair& mano) : mano_models_(mano) 
   trans_decoder_ = linear(*child(*trans, "decoder"), "0", 2048, 1024);
   const int64_t cascade_in = 2048 + (10 + 48) * 2 + 4;
   for (int hand : {1, 0}) {
-    auto list = child(mr, std::string("cascaded_") + (hand == 0 ? "right" : "left") +
-                              "_mano_branch_list");
+    auto list =
+        child(mr, std::string("cascaded_") + (hand == 0 ? "right" : "left") + "_mano_branch_list");
     for (int i = 0; i < 3; ++i)
       cascade_[hand][i] = make_mano_branch(*list, std::to_string(i), cascade_in);
   }
   for (int hand : {1, 0}) {
-    auto list = child(mr, std::string("cascaded_") + (hand == 0 ? "right" : "left") +
-                              "_feature_extractor_list");
+    auto list = child(
+        mr, std::string("cascaded_") + (hand == 0 ? "right" : "left") + "_feature_extractor_list");
     for (int i = 0; i < 3; ++i) {
       const int64_t c = int64_t{2048} >> i, stride = int64_t{1} << i;
       auto blk = child(*list, std::to_string(i));
@@ -143,8 +142,8 @@ TwoHandNetImpl::TwoHandNetImpl(const mano::ManoPair& mano) : mano_models_(mano) 
   }
 }
 
-ResNetRefs TwoHandNetImpl::make_resnet(nn::Module& parent, const std::string& name,
-                                       bool block_bn, int64_t extra_layer3) {
+ResNetRefs TwoHandNetImpl::make_resnet(nn::Module& parent, const std::string& name, bool block_bn,
+                                       int64_t extra_layer3) {
   auto net = child(parent, name);
   ResNetRefs r;
   r.conv1 = conv(*net, "conv1", 3, 64, 7, 2, 3);
@@ -236,9 +235,9 @@ ManoRefs TwoHandNetImpl::make_mano(nn::Module& parent, const std::string& name,
   r.template_j =
       m.register_buffer("template_J", (j_regressor.unsqueeze(2) * v_template.unsqueeze(0)).sum(1));
   auto selector = child(m, "vertex_joint_selector");
-  selector->register_buffer(
-      "extra_joints_idxs", torch::tensor(std::vector<int64_t>(mano::kFingertipVertices.begin(),
-                                                              mano::kFingertipVertices.end())));
+  selector->register_buffer("extra_joints_idxs",
+                            torch::tensor(std::vector<int64_t>(mano::kFingertipVertices.begin(),
+                                                               mano::kFingertipVertices.end())));
   r.layer = std::make_unique<mano::ManoLayer>(model, torch::kCPU);
   return r;
 }
@@ -459,9 +458,9 @@ void load_checkpoint_weights(TwoHandNetImpl& net, const core::formats::Checkpoin
       continue;
     }
     if (info->shape != std::vector<int64_t>(t.sizes().begin(), t.sizes().end())) {
-      problems.push_back(key + ": " + core::formats::shape_string(info->shape) + ", expected " +
-                         core::formats::shape_string(
-                             std::vector<int64_t>(t.sizes().begin(), t.sizes().end())));
+      problems.push_back(
+          key + ": " + core::formats::shape_string(info->shape) + ", expected " +
+          core::formats::shape_string(std::vector<int64_t>(t.sizes().begin(), t.sizes().end())));
       continue;
     }
     if (role == core::net::ParamRole::kCounter) {

@@ -71,8 +71,8 @@ struct DeconvHeadRefs {
 // network passes no translation) and the model buffers, for the state dict.
 struct ManoRefs {
   std::shared_ptr<torch::nn::Module> module;
-  torch::Tensor transl;                  // [1, 3] metres, a parameter
-  torch::Tensor template_j, beta2j;      // [16, 3], [16, 3, 10] metres (buffers)
+  torch::Tensor transl;                    // [1, 3] metres, a parameter
+  torch::Tensor template_j, beta2j;        // [16, 3], [16, 3, 10] metres (buffers)
   std::unique_ptr<mano::ManoLayer> layer;  // the forward pass (same model data)
 };
 
@@ -117,8 +117,7 @@ class TwoHandNetImpl : public torch::nn::Module {
  private:
   ResNetRefs make_resnet(torch::nn::Module& parent, const std::string& name, bool block_bn,
                          int64_t extra_layer3);
-  ManoBranchRefs make_mano_branch(torch::nn::Module& parent, const std::string& name,
-                                  int64_t in);
+  ManoBranchRefs make_mano_branch(torch::nn::Module& parent, const std::string& name, int64_t in);
   DeconvHeadRefs make_head(torch::nn::Module& pose_net, int k);
   ManoRefs make_mano(torch::nn::Module& parent, const std::string& name,
                      const mano::ManoModel& model);
@@ -134,8 +133,8 @@ class TwoHandNetImpl : public torch::nn::Module {
   std::shared_ptr<torch::nn::Module> heatmap_predictor_, mesh_reg_;
   ResNetRefs internet_, meshreg_;
   std::array<DeconvHeadRefs, 2> heads_;
-  std::array<ManoRefs, 2> mano_;                     // [right, left]
-  std::array<ManoBranchRefs, 2> branch0_;            // [right, left]
+  std::array<ManoRefs, 2> mano_;                            // [right, left]
+  std::array<ManoBranchRefs, 2> branch0_;                   // [right, left]
   std::array<std::array<ManoBranchRefs, 3>, 2> cascade_;    // [hand][stage-1]
   std::array<std::array<BottleneckRefs, 3>, 2> extractor_;  // [hand][stage-1]
   torch::nn::Linear trans_decoder_{nullptr}, trans_final_{nullptr};

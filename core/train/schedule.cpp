@@ -4,8 +4,7 @@
 
 namespace intershape::core::train {
 
-double lr_at_epoch(int epoch, double base_lr, const std::vector<int>& decay_epochs,
-                   double factor) {
+double lr_at_epoch(int epoch, double base_lr, const std::vector<int>& decay_epochs, double factor) {
   int k = 0;
   for (int e : decay_epochs)
     if (epoch >= e) ++k;

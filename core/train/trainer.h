@@ -24,8 +24,8 @@ namespace intershape::core::train {
 class Adam {
  public:
   struct Slot {
-    double step = 0;          // PyTorch keeps it as a float32 scalar tensor; whole numbers here
-    torch::Tensor exp_avg;    // undefined until the parameter's first gradient
+    double step = 0;        // PyTorch keeps it as a float32 scalar tensor; whole numbers here
+    torch::Tensor exp_avg;  // undefined until the parameter's first gradient
     torch::Tensor exp_avg_sq;
   };
   static constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;

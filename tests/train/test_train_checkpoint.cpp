@@ -4,11 +4,11 @@
 // whose Adam.load_state_dict must take the optimizer state.
 #include "tests/torch_doctest.h"
 
+#include <unistd.h>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -88,7 +88,8 @@ TEST_CASE("a training checkpoint loads in our reader and in torch.load, optimize
   }
 
   {  // torch.load: structure, keys, values, Adam.load_state_dict
-    const std::string script = std::string(INTERSHAPE_SOURCE_DIR) + "/tests/train/torch_load_summary.py";
+    const std::string script =
+        std::string(INTERSHAPE_SOURCE_DIR) + "/tests/train/torch_load_summary.py";
     const nlohmann::json s = nlohmann::json::parse(run("/usr/bin/python3 " + script + " " + path));
     CHECK(s["top_keys"] == nlohmann::json({"epoch", "network", "optimizer"}));
     CHECK(s["epoch"] == 3);

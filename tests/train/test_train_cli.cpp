@@ -8,12 +8,12 @@
 // fine-tuning from it (--init) must run.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -37,16 +37,19 @@ nlohmann::json first_log_line(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("intershape train: the fixture's first batch, a checkpoint, fine-tuning from it") {
-  const fs::path tmp = fs::temp_directory_path() / ("intershape_train_cli_" + std::to_string(getpid()));
+  const fs::path tmp =
+      fs::temp_directory_path() / ("intershape_train_cli_" + std::to_string(getpid()));
   fs::remove_all(tmp);
   fs::create_directories(tmp);
-  fs::copy(kData + "/interhand/InterHand2.6M_5fps_batch1", tmp / "dataset", fs::copy_options::recursive);
+  fs::copy(kData + "/interhand/InterHand2.6M_5fps_batch1", tmp / "dataset",
+           fs::copy_options::recursive);
   const std::string bin = INTERSHAPE_BIN;
   const std::string common = " --dataset " + (tmp / "dataset").string() + " --mano " + kData +
                              "/mano --no-augment --no-shuffle --batch 4 --max-steps 1 --threads 2";
 
   const fs::path out1 = tmp / "run1";
-  auto r = run_command(bin + " train --synthetic" + common + " --output " + out1.string() + " 2>&1");
+  auto r =
+      run_command(bin + " train --synthetic" + common + " --output " + out1.string() + " 2>&1");
   INFO(r.output);
   REQUIRE(r.status == 0);
 

@@ -77,7 +77,8 @@ double max_abs(const torch::Tensor& t) { return t.abs().max().item<double>(); }
 
 double grad_tolerance(const std::string& key) {
   if (key.find("transl") != std::string::npos) return 2e-2;
-  if (key.find("heatmap_predictor") != std::string::npos || key.find("base_net") != std::string::npos ||
+  if (key.find("heatmap_predictor") != std::string::npos ||
+      key.find("base_net") != std::string::npos ||
       key.find("feature_extractor") != std::string::npos)
     return 5e-2;
   return 1e-3;
@@ -184,9 +185,9 @@ TEST_CASE("one step: the outputs fed to the loss") {
     double tol;
   };
   // mm for joints (values ~100), unitless for the rest.
-  for (const Item& it : {Item{"joints3d", o.joints3d, 1e-2}, Item{"T_pose", o.t_pose, 1e-3},
-                         Item{"pose", o.pose, 1e-4}, Item{"shape", o.shape, 1e-4},
-                         Item{"trans", o.trans, 1e-5}}) {
+  for (const Item& it :
+       {Item{"joints3d", o.joints3d, 1e-2}, Item{"T_pose", o.t_pose, 1e-3},
+        Item{"pose", o.pose, 1e-4}, Item{"shape", o.shape, 1e-4}, Item{"trans", o.trans, 1e-5}}) {
     torch::Tensor want = npy(std::string("outputs/") + it.name);
     REQUIRE(want.sizes() == it.got.sizes());
     const double err = (it.got - want).abs().max().item<double>();
@@ -253,12 +254,12 @@ TEST_CASE("one step: BatchNorm running statistics, heatmap network included") {
       const std::string key = std::string(layer) + "." + stat;
       CHECK_MESSAGE(torch::equal(s.bn_before[key], npy("bn/" + file_name(key) + "__before")), key);
       torch::Tensor want = npy("bn/" + file_name(key) + "__after");
-      const double err =
-          (s.trainer->net()->find_state(key) - want).abs().max().item<double>();
+      const double err = (s.trainer->net()->find_state(key) - want).abs().max().item<double>();
       CHECK_MESSAGE(err <= 1e-5 * (1 + max_abs(want)), key << ": error " << err);
     }
-    CHECK(s.trainer->net()->find_state(std::string(layer) + ".num_batches_tracked").item<int64_t>() ==
-          1);
+    CHECK(
+        s.trainer->net()->find_state(std::string(layer) + ".num_batches_tracked").item<int64_t>() ==
+        1);
   }
 }
 
@@ -282,9 +283,9 @@ TEST_CASE("two steps at lr 1e-5 (epoch 45): losses, parameters and BN statistics
       // and seen in the reference itself between thread counts): 1e-4.
       const double w = want["losses"][train::kLossNames[i]].get<double>();
       const double tol = step == 0 ? 1e-5 : 1e-4;
-      CHECK_MESSAGE(std::fabs(r.terms[i] - w) <= tol * std::fabs(w),
-                    "step " << step << " " << train::kLossNames[i] << ": " << r.terms[i] << " vs "
-                            << w);
+      CHECK_MESSAGE(
+          std::fabs(r.terms[i] - w) <= tol * std::fabs(w),
+          "step " << step << " " << train::kLossNames[i] << ": " << r.terms[i] << " vs " << w);
     }
   }
   for (const auto& p : meta()["params"]) {
@@ -317,7 +318,8 @@ TEST_CASE("two steps at lr 1e-5 (epoch 45): losses, parameters and BN statistics
   }
 }
 
-TEST_CASE("--freeze-internet-bn: the heatmap network's BatchNorms in eval mode, the rest training") {
+TEST_CASE(
+    "--freeze-internet-bn: the heatmap network's BatchNorms in eval mode, the rest training") {
   mano::ManoPair pair = mano::load_mano_dir(std::string(INTERSHAPE_TEST_DATA) + "/mano");
   train::TwoHandNet net(pair);
   auto bn_modes = [&](const std::shared_ptr<torch::nn::Module>& root) {
