@@ -1,7 +1,8 @@
 // `intershape eval`: the network scored on InterHand2.6M with the reference's
 // protocol (core/eval), and `intershape eval --merge DIR...` for shard outputs.
-// Exit status: 0 done, 1 failure (cannot write, ...), 2 usage, 3 model or
-// dataset error (missing/malformed annotation, missing image, unknown camera).
+// Exit status (decided in main, app/exit_codes.h): 0 done, 1 failure (cannot
+// write, resume mismatch), 2 usage, 3 model or dataset error (missing or
+// malformed annotation, missing image, unknown camera: a core::SourceError).
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -15,11 +16,13 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/exit_codes.h"
 #include "app/model_options.h"
 #include "core/eval/evaluate.h"
 #include "core/formats/checkpoint.h"
 #include "core/hand_estimator.h"
 #include "core/net/network.h"
+#include "core/sources.h"
 #include "mano/mano_model.h"
 
 namespace intershape::app {
@@ -36,10 +39,7 @@ struct EvalArgs {
   std::vector<std::string> merge;
 };
 
-class Usage : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+using Usage = UsageError;
 
 // The MANO models for the ground truth: --mano, else the checkpoint's buffers.
 mano::ManoPair gt_mano(const core::ModelConfig& m) {
@@ -61,7 +61,7 @@ int run_merge(const EvalArgs& a) {
   std::printf("%s", ev::summary_text(m).c_str());
   std::fprintf(stderr, "intershape eval: merged %zu folders, %lld samples; outputs in %s\n",
                a.merge.size(), static_cast<long long>(m.samples), a.output.c_str());
-  return 0;
+  return kOk;
 }
 
 // --load-only: the annotation files read and the list built, timed, with the
@@ -77,7 +77,7 @@ int run_load_only(const EvalArgs& a) {
               "%.2f s, peak RSS %.0f MB\n",
               annotations.samples.size(), annotations.cameras.size(), annotations.fits.size(),
               list.size(), s, static_cast<double>(usage.ru_maxrss) / 1024.0);
-  return 0;
+  return kOk;
 }
 
 int run_eval(const EvalArgs& a) {
@@ -131,33 +131,22 @@ int run_eval(const EvalArgs& a) {
                static_cast<long long>(s.evaluated_now), static_cast<long long>(s.resumed),
                static_cast<long long>(s.skipped_missing), s.images_per_second,
                100.0 * wait_share, a.output.c_str());
-  return 0;
+  return kOk;
 }
 
+// Errors are thrown to main, which decides the exit status; the eval-specific
+// ones are mapped onto its kinds here (dataset -> source error, exit 3).
 int run(const EvalArgs& a) {
   try {
     return a.merge.empty() ? run_eval(a) : run_merge(a);
-  } catch (const Usage& e) {
-    std::fprintf(stderr, "intershape eval: %s\n", e.what());
-    return 2;
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "intershape eval: %s\n", e.what());
-    return 2;
-  } catch (const core::ModelError& e) {
-    std::fprintf(stderr, "intershape eval: cannot load the model: %s\n", e.what());
-    return 3;
+    throw UsageError(e.what());
   } catch (const mano::ManoError& e) {
-    std::fprintf(stderr, "intershape eval: MANO model: %s\n", e.what());
-    return 3;
+    throw core::ModelError(std::string("MANO model: ") + e.what());
   } catch (const core::formats::CheckpointError& e) {
-    std::fprintf(stderr, "intershape eval: %s\n", e.what());
-    return 3;
+    throw core::ModelError(e.what());
   } catch (const ev::DatasetError& e) {
-    std::fprintf(stderr, "intershape eval: dataset: %s\n", e.what());
-    return 3;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "intershape eval: %s\n", e.what());
-    return 1;
+    throw core::SourceError(std::string("dataset: ") + e.what());
   }
 }
 

@@ -549,7 +549,12 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     const bool follow_results = results_flowing && !s.ui.live_frame;
     if (auto f = engine.take_frame()) {
       if (!follow_results) show_frame(s, *f);
-      s.recorder.on_frame(*f, results_flowing);
+      // Frames are recorded on their own only when no result will come for them.
+      const auto state = engine.worker_status().state;
+      const bool results_expected = state == core::WorkerStatus::State::kReady ||
+                                    state == core::WorkerStatus::State::kLoading ||
+                                    engine.replaying();
+      s.recorder.on_frame(*f, results_expected);
     }
     const auto wait = last_frame_time + display_period - Clock::now();
     std::optional<core::ResultPtr> r =

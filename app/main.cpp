@@ -1,5 +1,5 @@
 // intershape: live two-hand reconstruction (GUI, the default) and its headless
-// commands (mano, infer, bench). The GUI and every command run on the one
+// commands (mano, infer, bench, eval). The GUI and every command run on the one
 // engine of core/pipeline.h. The exit status is decided here, once
 // (app/exit_codes.h).
 

@@ -32,6 +32,15 @@ double seconds_since(SteadyClock::time_point t) {
   return std::chrono::duration<double>(SteadyClock::now() - t).count();
 }
 
+// Camera ids are numbers in the release ("410089"); anything else keeps -1
+// in the records and is hashed by its characters in the fingerprint.
+int64_t camera_number(const std::string& camera) {
+  if (camera.empty() || camera.size() > 18 ||
+      camera.find_first_not_of("0123456789") != std::string::npos)
+    return -1;
+  return std::stoll(camera);
+}
+
 std::string fingerprint_of(const Annotations& a, const std::vector<EvalSample>& list) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a
   auto mix = [&h](uint64_t v) {
@@ -44,7 +53,8 @@ std::string fingerprint_of(const Annotations& a, const std::vector<EvalSample>& 
   for (const EvalSample& e : list) {
     const Sample& s = a.samples[e.ann];
     mix(static_cast<uint64_t>(s.capture));
-    mix(static_cast<uint64_t>(std::stoll(s.camera.empty() ? "0" : s.camera)));
+    mix(static_cast<uint64_t>(camera_number(s.camera)));
+    for (char c : s.camera) mix(static_cast<uint8_t>(c));
     mix(static_cast<uint64_t>(s.frame));
   }
   char buf[32];
@@ -279,7 +289,7 @@ EvalSummary run_evaluation(const PreparedDataset& d, const GroundTruthMano& mano
       throw std::runtime_error(o.output_dir +
                                "/run.json describes another run (split, list, --limit or --shard "
                                "differ); cannot resume it with these options");
-    for (const SampleRecord& r : read_chunks(o.output_dir)) done.insert(r.index);
+    for (const SampleRecord& r : read_chunks(o.output_dir, false)) done.insert(r.index);
     summary.resumed = static_cast<int64_t>(done.size());
     log << "Resuming: " << done.size() << " samples already evaluated in " << o.output_dir << "\n";
   }
@@ -356,7 +366,7 @@ EvalSummary run_evaluation(const PreparedDataset& d, const GroundTruthMano& mano
         SampleRecord r;
         r.index = index;
         r.capture = s.capture;
-        r.camera = static_cast<int32_t>(std::stol(s.camera));
+        r.camera = static_cast<int32_t>(camera_number(s.camera));
         r.frame = s.frame;
         r.seq_name = s.seq_name;
         const NetworkOutput& no = out[k];
@@ -396,7 +406,6 @@ EvalSummary run_evaluation(const PreparedDataset& d, const GroundTruthMano& mano
   summary.images_per_second =
       summary.seconds > 0 ? static_cast<double>(summary.evaluated_now) / summary.seconds : 0;
 
-  std::vector<SampleRecord> records = read_chunks(o.output_dir);
   nlohmann::json extra = {{"split", info.split},
                           {"list_size", info.list_size},
                           {"limit", info.limit},
@@ -404,7 +413,7 @@ EvalSummary run_evaluation(const PreparedDataset& d, const GroundTruthMano& mano
                                         std::to_string(info.shard_count)},
                           {"model", info.model},
                           {"skipped_missing_images", summary.skipped_missing}};
-  summary.metrics = write_outputs(o.output_dir, std::move(records), extra);
+  summary.metrics = write_outputs(o.output_dir, extra);
   return summary;
 }
 
@@ -414,7 +423,6 @@ Metrics merge_runs(const std::vector<std::string>& dirs, const std::string& outp
   std::vector<RunInfo> infos;
   for (const std::string& dir : dirs) infos.push_back(read_run_info(dir));
   const RunInfo& first = infos.front();
-  std::map<int64_t, SampleRecord> all;
   std::set<int> shards;
   for (size_t i = 0; i < dirs.size(); ++i) {
     const RunInfo& info = infos[i];
@@ -427,46 +435,67 @@ Metrics merge_runs(const std::vector<std::string>& dirs, const std::string& outp
       throw std::runtime_error("eval --merge: shard " + std::to_string(info.shard_index) + "/" +
                                std::to_string(info.shard_count) + " is given twice (" + dirs[i] +
                                ")");
+  }
+  if (std::filesystem::exists(output_dir + "/partial"))
+    throw std::runtime_error("eval --merge: " + output_dir +
+                             " already holds partial results; choose an empty --output");
+  // Indices and where they are: (index, folder, chunk file).
+  struct Where {
+    size_t dir;
+    std::string chunk;
+  };
+  std::map<int64_t, Where> where;
+  for (size_t i = 0; i < dirs.size(); ++i) {
     int64_t have = 0;
-    for (SampleRecord& r : read_chunks(dirs[i])) {
-      if (!info.selects(r.index))
-        throw std::runtime_error(dirs[i] + ": holds sample " + std::to_string(r.index) +
-                                 " which its shard does not select");
-      ++have;
-      all.emplace(r.index, std::move(r));
-    }
-    if (have != info.selected_count())
-      log << "warning: " << dirs[i] << " (shard " << info.shard_index << "/" << info.shard_count
-          << ") has " << have << " of " << info.selected_count()
+    for (const std::string& chunk : chunk_files(dirs[i]))
+      for (const SampleRecord& r : read_chunk(chunk, false)) {
+        if (!infos[i].selects(r.index))
+          throw std::runtime_error(chunk + ": holds sample " + std::to_string(r.index) +
+                                   " which its shard does not select");
+        ++have;
+        where.emplace(r.index, Where{i, chunk});
+      }
+    if (have != infos[i].selected_count())
+      log << "warning: " << dirs[i] << " (shard " << infos[i].shard_index << "/"
+          << infos[i].shard_count << ") has " << have << " of " << infos[i].selected_count()
           << " samples (incomplete, or images skipped); rerun it with --resume\n";
   }
   if (static_cast<int>(shards.size()) != first.shard_count)
     log << "warning: " << shards.size() << " of " << first.shard_count
         << " shards given; the metrics cover those only\n";
-  std::vector<SampleRecord> records;
-  records.reserve(all.size());
-  for (auto& [index, r] : all) records.push_back(std::move(r));
-  // The merged folder is a run folder itself (run.json + chunks): it can be
-  // merged again or inspected like any other.
-  if (std::filesystem::exists(output_dir + "/partial"))
-    throw std::runtime_error("eval --merge: " + output_dir +
-                             " already holds partial results; choose an empty --output");
+  // The merged folder is a run folder itself (run.json + chunks in index
+  // order): outputs are written from it like from any run, and it can be
+  // inspected or merged again. Chunk files are read again as needed (one
+  // cached at a time), so memory stays bounded.
   RunInfo merged = first;
   merged.shard_index = 0;
   merged.shard_count = 1;
-  if (static_cast<int>(shards.size()) == first.shard_count) {
-    write_run_info(output_dir, merged);
-    for (size_t i = 0; i < records.size(); i += 256)
-      write_chunk(output_dir, std::vector<SampleRecord>(
-                                  records.begin() + static_cast<long>(i),
-                                  records.begin() + static_cast<long>(std::min(records.size(), i + 256))));
+  write_run_info(output_dir, merged);
+  std::string cached_path;
+  std::vector<SampleRecord> cached;
+  std::vector<SampleRecord> out;
+  for (const auto& [index, w] : where) {
+    if (w.chunk != cached_path) {
+      cached = read_chunk(w.chunk, true);
+      cached_path = w.chunk;
+    }
+    for (SampleRecord& r : cached)
+      if (r.index == index) {
+        out.push_back(r);
+        break;
+      }
+    if (out.size() >= 256) {
+      write_chunk(output_dir, out);
+      out.clear();
+    }
   }
+  write_chunk(output_dir, out);
   nlohmann::json extra = {{"split", first.split},
                           {"list_size", first.list_size},
                           {"limit", first.limit},
                           {"merged_from", dirs},
                           {"model", first.model}};
-  return write_outputs(output_dir, std::move(records), extra);
+  return write_outputs(output_dir, extra);
 }
 
 // ---------------------------------------------------------------------------
@@ -518,8 +547,11 @@ std::string fmt(double v, int digits = 4) {
 
 }  // namespace
 
-Metrics write_outputs(const std::string& dir, std::vector<SampleRecord> records,
-                      const nlohmann::json& run_extra) {
+Metrics write_outputs(const std::string& dir, const nlohmann::json& run_extra) {
+  std::vector<SampleRecord> records = read_chunks(dir, false);
+  const bool ordered = std::is_sorted(
+      records.begin(), records.end(),
+      [](const SampleRecord& a, const SampleRecord& b) { return a.index < b.index; });
   std::sort(records.begin(), records.end(),
             [](const SampleRecord& a, const SampleRecord& b) { return a.index < b.index; });
   std::vector<const SampleScore*> scores;
@@ -548,6 +580,10 @@ Metrics write_outputs(const std::string& dir, std::vector<SampleRecord> records,
                      {"auc_20_50", num(m.auc_20_50)},
                      {"auc_0_30", num(m.auc_0_30)}};
   j["samples"] = m.samples;
+  j["extras"] = {{"mpjpe_over_valid_instances", num(m.mpjpe_over_valid_instances)},
+                 {"note",
+                  "not the reference's figures: mpjpe_over_valid_instances is the mean over all "
+                  "valid (sample, joint) pairs, where mpjpe is the mean of the 42 per-joint means"}};
   j["run"] = run_extra;
   core::formats::write_file_atomic(dir + "/metrics.json", j.dump(2) + "\n");
 
@@ -585,30 +621,68 @@ Metrics write_outputs(const std::string& dir, std::vector<SampleRecord> records,
   }
   core::formats::write_file_atomic(dir + "/per_sequence.csv", ps);
 
-  // predictions.npz
+  // predictions.npz (+ predictions_vertices.npy for large runs).
   const int64_t n = static_cast<int64_t>(records.size());
-  std::vector<float> joints, verts, trans;
+  std::vector<float> joints, trans;
   std::vector<int64_t> index, capture, camera, frame;
   joints.reserve(static_cast<size_t>(n) * 126);
-  verts.reserve(static_cast<size_t>(n) * 1556 * 3);
   for (const SampleRecord& r : records) {
     joints.insert(joints.end(), r.joints.begin(), r.joints.end());
-    verts.insert(verts.end(), r.vertices.begin(), r.vertices.end());
     trans.insert(trans.end(), r.trans.begin(), r.trans.end());
     index.push_back(r.index);
     capture.push_back(r.capture);
     camera.push_back(r.camera);
     frame.push_back(r.frame);
   }
+  records.clear();
+  records.shrink_to_fit();
   core::formats::NpzBuilder npz;
   npz.add("joints", {n, kJoints, 3}, joints);
-  npz.add("vertices", {n, 2 * kHandVerts, 3}, verts);
   npz.add("trans", {n, 4}, trans);
   npz.add("sample_index", "<i8", {n}, index.data(), index.size() * 8);
   npz.add("capture", "<i8", {n}, capture.data(), capture.size() * 8);
   npz.add("camera", "<i8", {n}, camera.data(), camera.size() * 8);
   npz.add("frame", "<i8", {n}, frame.data(), frame.size() * 8);
-  npz.write(dir + "/predictions.npz");
+  const uint64_t vertex_bytes = static_cast<uint64_t>(n) * 2 * kHandVerts * 3 * sizeof(float);
+  const std::vector<int64_t> vshape = {n, 2 * kHandVerts, 3};
+  std::error_code ec;
+  std::filesystem::remove(dir + "/predictions_vertices.npy", ec);
+  if (vertex_bytes < (2ull << 30)) {
+    std::vector<float> verts;
+    verts.reserve(static_cast<size_t>(vertex_bytes / sizeof(float)));
+    if (ordered) {
+      for (const std::string& chunk : chunk_files(dir))
+        for (const SampleRecord& r : read_chunk(chunk, true))
+          verts.insert(verts.end(), r.vertices.begin(), r.vertices.end());
+    } else {
+      std::vector<SampleRecord> all = read_chunks(dir, true);
+      std::sort(all.begin(), all.end(),
+                [](const SampleRecord& a, const SampleRecord& b) { return a.index < b.index; });
+      for (const SampleRecord& r : all) verts.insert(verts.end(), r.vertices.begin(), r.vertices.end());
+    }
+    npz.add("vertices", vshape, verts);
+    npz.write(dir + "/predictions.npz");
+  } else {
+    npz.write(dir + "/predictions.npz");
+    if (!ordered)
+      throw std::runtime_error(dir + ": chunks are not in index order; cannot stream the vertices");
+    // A plain .npy, written as it is read (no size limit).
+    core::formats::AtomicFile file(dir + "/predictions_vertices.npy");
+    // npy format 1.0 header, padded to 64 bytes, then the data.
+    std::string h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) +
+                    ", " + std::to_string(2 * kHandVerts) + ", 3), }";
+    const size_t total = 10 + h.size() + 1;
+    h.append((64 - total % 64) % 64, ' ');
+    h += '\n';
+    std::string pre("\x93NUMPY\x01\x00", 8);
+    pre += static_cast<char>(h.size() & 0xff);
+    pre += static_cast<char>((h.size() >> 8) & 0xff);
+    file.write(pre + h);
+    for (const std::string& chunk : chunk_files(dir))
+      for (const SampleRecord& r : read_chunk(chunk, true))
+        file.write(r.vertices.data(), r.vertices.size() * sizeof(float));
+    file.commit();
+  }
   return m;
 }
 

@@ -80,9 +80,13 @@ EvalSummary run_evaluation(const PreparedDataset& data, const GroundTruthMano& m
 Metrics merge_runs(const std::vector<std::string>& dirs, const std::string& output_dir,
                    std::ostream& log);
 
-// The outputs from records (any order; sorted by index here).
-Metrics write_outputs(const std::string& dir, std::vector<SampleRecord> records,
-                      const nlohmann::json& run_extra);
+// The outputs from the run folder's chunks (DIR/partial): metrics from the
+// records without vertices, then predictions streamed chunk by chunk, so
+// memory stays ~2 KB per sample. predictions.npz holds joints, trans and the
+// keys, and the vertices when they stay under 2 GiB; above that the vertices
+// go to predictions_vertices.npy (same layout; zip without zip64 cannot hold
+// them).
+Metrics write_outputs(const std::string& dir, const nlohmann::json& run_extra);
 
 // The reference's summary lines (MPJPE, MPVPE, AUC), for stdout.
 std::string summary_text(const Metrics& m);

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -161,9 +162,9 @@ void parse_data_json(const std::string& path, Annotations& out) {
     int hand_type_valid = 0;
     uint8_t have = 0;  // bit flags of the fields seen
   };
-  std::vector<Sample> images;
-  std::vector<uint8_t> image_have;
-  std::vector<AnnRow> anns;
+  // deques: no reallocation copies of hundreds of MB while growing
+  std::deque<Sample> images;
+  std::deque<AnnRow> anns;
   std::string where = "top level";
   od::parser parser;
   auto number = [&](od::value v) -> double {

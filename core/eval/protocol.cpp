@@ -249,16 +249,20 @@ Metrics compute_metrics(const std::vector<const SampleScore*>& scores) {
       }
   }
   const double nan = std::numeric_limits<double>::quiet_NaN();
-  double total = 0;
+  double total = 0, instance_sum = 0;
+  int64_t instances = 0;
   for (int j = 0; j < kJoints; ++j) {
     m.mpjpe_valid_counts[j] = static_cast<int64_t>(errors[j].size());
     double sum = 0;
     for (float e : errors[j]) sum += e;
+    instance_sum += sum;
+    instances += static_cast<int64_t>(errors[j].size());
     m.mpjpe_per_joint[j] = errors[j].empty() ? nan : sum / static_cast<double>(errors[j].size());
     total += m.mpjpe_per_joint[j];
     std::sort(errors[j].begin(), errors[j].end());
   }
   m.mpjpe = total / kJoints;
+  m.mpjpe_over_valid_instances = instances ? instance_sum / static_cast<double>(instances) : nan;
   m.mpvpe = m.mpvpe_hands_counted ? vsum / (static_cast<double>(m.mpvpe_hands_counted) * kHandVerts)
                                   : nan;
   const Measures m50 = get_measures(errors, 0, 50, 200);

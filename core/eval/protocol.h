@@ -99,6 +99,9 @@ struct Metrics {
   std::vector<double> thresholds_0_50, pck_curve_0_50;  // 200 each
   double auc_0_100 = 0, auc_20_50 = 0, auc_0_30 = 0;
   int64_t samples = 0;
+  // Extra (not the reference's): mean over all valid joint instances, the
+  // usual MPJPE definition; it weighs joints by how often they are valid.
+  double mpjpe_over_valid_instances = 0;
 };
 
 Metrics compute_metrics(const std::vector<const SampleScore*>& scores);

@@ -126,54 +126,73 @@ void write_chunk(const std::string& dir, const std::vector<SampleRecord>& record
   core::formats::write_file_atomic(partial + name, out);
 }
 
-std::vector<SampleRecord> read_chunks(const std::string& dir) {
-  std::vector<SampleRecord> all;
+std::vector<std::string> chunk_files(const std::string& dir) {
+  std::vector<std::string> files;
   const std::filesystem::path partial = std::filesystem::path(dir) / "partial";
   std::error_code ec;
-  if (!std::filesystem::is_directory(partial, ec)) return all;
-  std::vector<std::string> files;
+  if (!std::filesystem::is_directory(partial, ec)) return files;
   for (const auto& e : std::filesystem::directory_iterator(partial)) {
     const std::string name = e.path().filename().string();
     if (name.rfind("chunk_", 0) == 0 && e.path().extension() == ".bin")
       files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());
-  for (const std::string& path : files) {
-    const std::string data = core::formats::read_file_text(path);
-    Reader rd{data, path};
-    char magic[8];
-    rd.take(magic, 8);
-    if (std::memcmp(magic, kMagic, 8) != 0)
-      throw std::runtime_error(path + ": not a partial-results chunk of intershape eval");
-    const uint32_t count = rd.get<uint32_t>();
-    for (uint32_t i = 0; i < count; ++i) {
-      SampleRecord r;
-      r.index = rd.get<int64_t>();
-      r.capture = rd.get<int32_t>();
-      r.camera = rd.get<int32_t>();
-      r.frame = rd.get<int32_t>();
-      const uint32_t len = rd.get<uint32_t>();
-      if (len > 4096) throw std::runtime_error(path + ": damaged chunk (sequence name length)");
-      r.seq_name.resize(len);
-      rd.take(r.seq_name.data(), len);
-      rd.take(r.joints.data(), sizeof(r.joints));
-      const uint32_t nv = rd.get<uint32_t>();
-      if (nv != 2 * kHandVerts * 3) throw std::runtime_error(path + ": damaged chunk (vertices)");
+  return files;
+}
+
+std::vector<SampleRecord> read_chunk(const std::string& path, bool with_vertices) {
+  std::vector<SampleRecord> all;
+  const std::string data = core::formats::read_file_text(path);
+  Reader rd{data, path};
+  char magic[8];
+  rd.take(magic, 8);
+  if (std::memcmp(magic, kMagic, 8) != 0)
+    throw std::runtime_error(path + ": not a partial-results chunk of intershape eval");
+  const uint32_t count = rd.get<uint32_t>();
+  if (count > data.size()) throw std::runtime_error(path + ": damaged chunk (count)");
+  all.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    SampleRecord r;
+    r.index = rd.get<int64_t>();
+    r.capture = rd.get<int32_t>();
+    r.camera = rd.get<int32_t>();
+    r.frame = rd.get<int32_t>();
+    const uint32_t len = rd.get<uint32_t>();
+    if (len > 4096) throw std::runtime_error(path + ": damaged chunk (sequence name length)");
+    r.seq_name.resize(len);
+    rd.take(r.seq_name.data(), len);
+    rd.take(r.joints.data(), sizeof(r.joints));
+    const uint32_t nv = rd.get<uint32_t>();
+    if (nv != 2 * kHandVerts * 3) throw std::runtime_error(path + ": damaged chunk (vertices)");
+    if (with_vertices) {
       r.vertices.resize(nv);
       rd.take(r.vertices.data(), nv * sizeof(float));
-      rd.take(r.trans.data(), sizeof(r.trans));
-      rd.take(r.gt_joints.data(), sizeof(r.gt_joints));
-      rd.take(r.joint_valid.data(), sizeof(r.joint_valid));
-      rd.take(r.mano_valid.data(), sizeof(r.mano_valid));
-      rd.take(r.score.aligned.data(), sizeof(r.score.aligned));
-      rd.take(r.score.joint_error.data(), sizeof(r.score.joint_error));
-      r.score.vertex_error_sum[0] = rd.get<double>();
-      r.score.vertex_error_sum[1] = rd.get<double>();
-      r.score.hand_counted[0] = rd.get<uint8_t>();
-      r.score.hand_counted[1] = rd.get<uint8_t>();
-      all.push_back(std::move(r));
+    } else {
+      if (nv * sizeof(float) > data.size() - rd.pos)
+        throw std::runtime_error(path + ": partial-results chunk is truncated");
+      rd.pos += nv * sizeof(float);
     }
-    if (rd.pos != data.size()) throw std::runtime_error(path + ": damaged chunk (trailing bytes)");
+    rd.take(r.trans.data(), sizeof(r.trans));
+    rd.take(r.gt_joints.data(), sizeof(r.gt_joints));
+    rd.take(r.joint_valid.data(), sizeof(r.joint_valid));
+    rd.take(r.mano_valid.data(), sizeof(r.mano_valid));
+    rd.take(r.score.aligned.data(), sizeof(r.score.aligned));
+    rd.take(r.score.joint_error.data(), sizeof(r.score.joint_error));
+    r.score.vertex_error_sum[0] = rd.get<double>();
+    r.score.vertex_error_sum[1] = rd.get<double>();
+    r.score.hand_counted[0] = rd.get<uint8_t>();
+    r.score.hand_counted[1] = rd.get<uint8_t>();
+    all.push_back(std::move(r));
+  }
+  if (rd.pos != data.size()) throw std::runtime_error(path + ": damaged chunk (trailing bytes)");
+  return all;
+}
+
+std::vector<SampleRecord> read_chunks(const std::string& dir, bool with_vertices) {
+  std::vector<SampleRecord> all;
+  for (const std::string& path : chunk_files(dir)) {
+    std::vector<SampleRecord> part = read_chunk(path, with_vertices);
+    for (SampleRecord& r : part) all.push_back(std::move(r));
   }
   return all;
 }

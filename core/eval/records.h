@@ -55,8 +55,13 @@ void write_run_info(const std::string& dir, const RunInfo& info);
 
 // Writes DIR/partial/chunk_<first index>.bin atomically.
 void write_chunk(const std::string& dir, const std::vector<SampleRecord>& records);
-// All records of DIR/partial (any order). Throws std::runtime_error naming a
-// damaged chunk.
-std::vector<SampleRecord> read_chunks(const std::string& dir);
+// The chunk files of DIR/partial in name order (= ascending first index).
+std::vector<std::string> chunk_files(const std::string& dir);
+// One chunk's records; without vertices when `with_vertices` is false (the
+// metrics need none: memory stays ~2 KB per sample). Throws
+// std::runtime_error naming a damaged chunk.
+std::vector<SampleRecord> read_chunk(const std::string& path, bool with_vertices = true);
+// All records of DIR/partial (chunk order).
+std::vector<SampleRecord> read_chunks(const std::string& dir, bool with_vertices = true);
 
 }  // namespace intershape::core::eval

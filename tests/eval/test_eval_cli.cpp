@@ -50,7 +50,7 @@ nlohmann::json metrics(const std::string& dir) {
 }
 
 std::vector<ev::SampleRecord> records(const std::string& dir) {
-  std::vector<ev::SampleRecord> r = ev::read_chunks(dir);
+  std::vector<ev::SampleRecord> r = ev::read_chunks(dir, true);
   std::sort(r.begin(), r.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
   return r;
 }

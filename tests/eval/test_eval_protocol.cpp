@@ -245,6 +245,16 @@ TEST_CASE("metrics from the reference's predictions reproduce its figures") {
     CHECK(m.thresholds_0_50[i] == ref["thresholds_0_50"][i].get<double>());
     CHECK(std::abs(m.pck_curve_0_50[i] - ref["pck_curve_0_50"][i].get<double>()) < 1e-9);
   }
+  // The extra figure: mean over all valid (sample, joint) pairs.
+  double sum = 0;
+  int count = 0;
+  for (float e : err)
+    if (!std::isnan(e)) {
+      sum += e;
+      ++count;
+    }
+  CHECK(std::abs(m.mpjpe_over_valid_instances - sum / count) < 1e-3);
+  CHECK(std::abs(m.mpjpe_over_valid_instances - m.mpjpe) > 0.1);  // a different figure here
   CHECK(ev::joint_names()[0] == "r_wrist");
   CHECK(nlohmann::json(ev::joint_names()) == ref["joint_names"]);
 }
