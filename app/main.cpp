@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
     app::add_mano_command(app, exit_code);
     app::add_bench_command(app, exit_code);
     app::add_eval_command(app, exit_code);
+    app::add_train_command(app, exit_code);
 #endif
     app::add_infer_command(app, exit_code);
     app::add_gui_options(app, exit_code);

@@ -1,0 +1,260 @@
+// `intershape train`: the reference's training (main/train.py) on an
+// InterHand2.6M-layout dataset: train-mode network (core/train), six-term
+// loss over four stages, Adam over the mesh regressor, the step LR schedule,
+// checkpoints in the reference's torch.save structure, per-step logs on
+// stdout and in OUTPUT/train_log.jsonl.
+// Exit status: 0 done, 1 failure (cannot write, ...), 2 usage, 3 model or
+// dataset error.
+//
+// Not yet: data augmentation (--no-augment is required so that nobody trains
+// believing it is on), --resume, data-loader workers, distributed runs,
+// from-scratch initialisation (--internet / --imagenet-resnet50).
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands.h"
+#include "app/exit_codes.h"
+#include "core/eval/interhand.h"
+#include "core/formats/atomic_file.h"
+#include "core/formats/checkpoint.h"
+#include "core/net/architecture.h"
+#include "core/train/checkpoint_io.h"
+#include "core/train/dataset.h"
+#include "core/train/model.h"
+#include "core/train/schedule.h"
+#include "core/train/trainer.h"
+#include "mano/mano_model.h"
+
+namespace intershape::app {
+namespace {
+
+namespace tr = core::train;
+using Clock = std::chrono::steady_clock;
+
+struct TrainArgs {
+  std::string dataset, output = "train_out", init, mano, device = "cpu";
+  bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
+  int epochs = 100, batch = 32, threads = 0;
+  int64_t max_steps = 0;
+  uint64_t seed = 0;
+  double lr = 1e-4;
+  std::vector<int> lr_steps = {45, 47};
+};
+
+class Usage : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+class ModelProblem : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+mano::ManoPair mano_from_checkpoint(const core::formats::Checkpoint& ck) {
+  mano::ArrayLookup lookup = [&ck](const std::string& key) -> std::optional<core::formats::Array> {
+    const core::formats::TensorInfo* info = ck.find(key);
+    if (!info) return std::nullopt;
+    return ck.read(*info);
+  };
+  mano::ManoPair pair;
+  pair.right = mano::mano_from_state_dict(lookup, "mesh_reg.mano_layer.r.", false, ck.path());
+  pair.left = mano::mano_from_state_dict(lookup, "mesh_reg.mano_layer.l.", true, ck.path());
+  return pair;
+}
+
+// Stacks examples into the batch tensors on `device`.
+struct Batch {
+  torch::Tensor img;
+  tr::Targets targets;
+};
+Batch make_batch(const std::vector<tr::TrainExample>& ex, torch::Device device) {
+  auto stack = [&](auto field, std::vector<int64_t> shape) {
+    std::vector<torch::Tensor> parts;
+    for (const tr::TrainExample& e : ex) {
+      const auto& v = e.*field;
+      parts.push_back(torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32));
+    }
+    return torch::stack(parts).to(device);
+  };
+  Batch out;
+  out.img = stack(&tr::TrainExample::img, {3, 256, 256});
+  out.targets.joint_coord = stack(&tr::TrainExample::joint_coord, {42, 3});
+  out.targets.hand_type = stack(&tr::TrainExample::hand_type, {2});
+  out.targets.shape_param = stack(&tr::TrainExample::shape_param, {20});
+  out.targets.joint_valid = stack(&tr::TrainExample::joint_valid, {42});
+  out.targets.mano_valid = stack(&tr::TrainExample::mano_valid, {2});
+  return out;
+}
+
+int run_train(const TrainArgs& a) {
+  if (!a.no_augment)
+    throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
+  if (a.init.empty() == !a.synthetic)
+    throw Usage("give exactly one of --init CHECKPOINT or --synthetic (rule weights, with --mano)");
+  if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
+  if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
+  torch::Device device(torch::kCPU);
+  try {
+    device = torch::Device(a.device);
+  } catch (const std::exception&) {
+    throw Usage("unknown --device '" + a.device + "' (cpu, cuda, cuda:N)");
+  }
+  if (device.is_cuda() && !torch::cuda::is_available())
+    throw ModelProblem("--device " + a.device + ": CUDA is not available here");
+  if (a.threads > 0) at::set_num_threads(a.threads);
+
+  // Weights and MANO.
+  std::unique_ptr<core::formats::Checkpoint> ck;
+  mano::ManoPair pair;
+  try {
+    if (!a.init.empty()) {
+      ck = core::formats::Checkpoint::open(a.init);
+      std::vector<core::net::FoundTensor> found;
+      for (const auto& t : ck->tensors()) found.push_back({t.key, t.shape, t.dtype});
+      const std::string problems = core::net::check_state_dict(found, a.mano.empty());
+      if (!problems.empty()) throw ModelProblem(a.init + ": " + problems);
+    }
+    pair = a.mano.empty() ? mano_from_checkpoint(*ck) : mano::load_mano_dir(a.mano);
+  } catch (const core::formats::CheckpointError& e) {
+    throw ModelProblem(e.what());
+  } catch (const mano::ManoError& e) {
+    throw ModelProblem(std::string("MANO model: ") + e.what());
+  }
+  tr::TwoHandNet net(pair);
+  if (ck) {
+    try {
+      tr::load_checkpoint_weights(*net, *ck);
+    } catch (const std::runtime_error& e) {
+      throw ModelProblem(e.what());
+    }
+  } else
+    tr::load_rule_weights(*net, "");
+  ck.reset();
+  net->to_device(device);
+  net->set_freeze_internet_bn(a.freeze_internet_bn);
+
+  core::formats::ensure_directory(a.output);
+  std::ostringstream dataset_log;
+  tr::TrainDataset data(a.dataset, pair, a.output, dataset_log);
+  std::cerr << dataset_log.str();
+  if (data.size() == 0) throw core::eval::DatasetError(a.dataset + ": no training samples");
+  std::fprintf(stderr, "intershape train: %zu samples, batch %d, %s\n", data.size(), a.batch,
+               device.str().c_str());
+
+  tr::Trainer trainer(net, a.lr);
+  std::ofstream log(a.output + "/train_log.jsonl", std::ios::app);
+  if (!log) throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
+
+  int64_t step = 0;
+  bool stop = false;
+  for (int epoch = 0; epoch < a.epochs && !stop; ++epoch) {
+    trainer.set_lr(tr::lr_at_epoch(epoch, a.lr, a.lr_steps));
+    std::vector<size_t> order(data.size());
+    std::iota(order.begin(), order.end(), 0);
+    if (!a.no_shuffle) {
+      std::mt19937_64 rng(a.seed * 1000003ull + static_cast<uint64_t>(epoch));
+      std::shuffle(order.begin(), order.end(), rng);
+    }
+    for (size_t first = 0; first < order.size() && !stop; first += static_cast<size_t>(a.batch)) {
+      const auto t0 = Clock::now();
+      std::vector<tr::TrainExample> ex;
+      for (size_t k = first; k < std::min(order.size(), first + a.batch); ++k)
+        ex.push_back(data.get(order[k]));
+      Batch batch = make_batch(ex, device);
+      const auto t1 = Clock::now();
+      tr::StepResult r = trainer.step(batch.img, batch.targets);
+      const auto t2 = Clock::now();
+      const double data_s = std::chrono::duration<double>(t1 - t0).count();
+      const double step_s = std::chrono::duration<double>(t2 - t0).count();
+      nlohmann::json j;
+      j["epoch"] = epoch;
+      j["step"] = step;
+      j["lr"] = trainer.lr();
+      for (size_t i = 0; i < 6; ++i) j[tr::kLossNames[i]] = r.terms[i];
+      j["total"] = r.total;
+      j["batch"] = ex.size();
+      j["seconds"] = step_s;
+      j["data_wait_share"] = data_s / step_s;
+      log << j.dump() << "\n" << std::flush;
+      std::printf(
+          "epoch %d step %lld lr %.1e total %.4f (offset %.4f consis %.4f joint %.4f bone "
+          "%.4f shape %.4f reg %.4f) %.2f s, data %.0f%%\n",
+          epoch, static_cast<long long>(step), trainer.lr(), r.total, r.terms[0], r.terms[1],
+          r.terms[2], r.terms[3], r.terms[4], r.terms[5], step_s, 100 * data_s / step_s);
+      std::fflush(stdout);
+      ++step;
+      if (a.max_steps > 0 && step >= a.max_steps) stop = true;
+    }
+    const std::string path = a.output + "/snapshot_" + std::to_string(epoch) + ".pth.tar";
+    tr::save_checkpoint(path, *net, trainer.optimizer(), epoch);
+    std::fprintf(stderr, "intershape train: wrote %s\n", path.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<TrainArgs>();
+  CLI::App* cmd =
+      app.add_subcommand("train",
+                         "Train or fine-tune the network on an InterHand2.6M-layout dataset "
+                         "(the reference's training step; README \"Train and fine-tune\")");
+  cmd->add_option("--dataset", args->dataset, "Dataset folder (InterHand2.6M_5fps_batch1 layout)")
+      ->required();
+  cmd->add_option("--output", args->output, "Output folder: checkpoints, train_log.jsonl");
+  cmd->add_option("--init", args->init, "Checkpoint to start from (fine-tuning)");
+  cmd->add_flag("--synthetic", args->synthetic,
+                "Start from the deterministic rule weights (tests; needs --mano)");
+  cmd->add_option("--mano", args->mano,
+                  "MANO folder (MANO_RIGHT.pkl, MANO_LEFT.pkl); default: the --init checkpoint's");
+  cmd->add_option("--epochs", args->epochs, "Epochs (default 100)");
+  cmd->add_option("--batch", args->batch, "Batch size (default 32)");
+  cmd->add_option("--lr", args->lr, "Base learning rate (default 1e-4)");
+  cmd->add_option("--lr-steps", args->lr_steps, "Epochs where the rate drops 10x (default 45,47)")
+      ->delimiter(',');
+  cmd->add_option("--seed", args->seed, "Shuffle seed (default 0)");
+  cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default cpu)");
+  cmd->add_option("--threads", args->threads, "CPU threads (0: LibTorch's default)");
+  cmd->add_flag("--no-augment", args->no_augment, "No data augmentation (required for now)");
+  cmd->add_flag("--no-shuffle", args->no_shuffle, "Batches in file order");
+  cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,
+                "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "
+                "from the reference that fine-tuning on small data may prefer");
+  cmd->add_option("--max-steps", args->max_steps,
+                  "Stop after N steps (a checkpoint is written when the run stops)");
+  cmd->callback([args, &exit_code] {
+    try {
+      exit_code = run_train(*args);
+    } catch (const Usage& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kUsage;
+    } catch (const ModelProblem& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kModelOrSource;
+    } catch (const core::eval::DatasetError& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kModelOrSource;
+    } catch (const core::formats::ExportError& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kFailure;
+    }
+  });
+}
+
+}  // namespace intershape::app
