@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/detect/anchors.h"
+#include "core/detect/hand_geometry.h"
 #include "core/detect/image_crop.h"
 #include "core/detect/palm_decode.h"
 #include "core/detect/tflite_graph.h"
