@@ -16,6 +16,13 @@ namespace intershape::core::detect {
 inline constexpr int kPalmKeypoints = 7;   // wrist, index MCP, middle MCP, ring MCP, pinky MCP, thumb CMC, thumb MCP
 inline constexpr int kHandLandmarks = 21;  // MediaPipe's hand topology
 
+// MediaPipe's hand skeleton: pairs of landmark indices (wrist 0; thumb 1-4;
+// index 5-8; middle 9-12; ring 13-16; pinky 17-20), for drawing.
+inline constexpr int kHandConnections[][2] = {
+    {0, 1},   {1, 2},   {2, 3},   {3, 4},   {0, 5},   {5, 6},   {6, 7},
+    {7, 8},   {5, 9},   {9, 10},  {10, 11}, {11, 12}, {9, 13},  {13, 14},
+    {14, 15}, {15, 16}, {13, 17}, {0, 17},  {17, 18}, {18, 19}, {19, 20}};
+
 struct Point2 {
   float x = 0.f, y = 0.f;
 };
