@@ -180,3 +180,49 @@ TEST_CASE("bench hook: palm detection and landmarks timed separately") {
   CHECK(b.palm_ms > 0.0);
   CHECK(b.landmarks_per_hand_ms > 0.0);
 }
+
+namespace {
+// A short sequence with tracking on, against MediaPipe run the same way
+// (no reset between frames): the same hands, landmarks and palm-detection
+// runs frame by frame.
+void compare_tracking(const std::string& oracle_file) {
+  det::HandTrackerOptions o;  // track on, 2 hands, thresholds 0.5
+  auto t = det::HandTracker::load(std::string(INTERSHAPE_SOURCE_DIR) + "/assets/models", "cpu", o);
+  const auto frames = read_oracle(kData + "/real/" + oracle_file);
+  REQUIRE(frames.size() >= 2);
+  for (const OracleImage& im : frames) {
+    CAPTURE(im.file);
+    const cv::Mat bgr = cv::imread(kData + "/real/" + im.file, cv::IMREAD_COLOR);
+    REQUIRE(!bgr.empty());
+    const det::HandDetections d = t->process(bgr);
+    // The oracle sees a palm packet only when palm detection ran and found one.
+    CHECK(d.palms.size() == im.palms.size());
+    if (!im.palms.empty()) CHECK(d.palm_detection_ran);
+    REQUIRE(d.hands.size() == im.hands.size());
+    for (size_t h = 0; h < d.hands.size(); ++h) {
+      const auto& ours = d.hands[h];
+      const auto& theirs = im.hands[h];
+      CHECK(std::string(det::handedness_name(ours.handedness)) == swapped(theirs.label));
+      CHECK(std::abs(ours.handedness_score - theirs.score) <= 0.02f);
+      std::vector<float> err;
+      for (int k = 0; k < det::kHandLandmarks; ++k)
+        err.push_back(std::hypot(ours.landmarks[k].x - theirs.landmarks_px[k].x,
+                                 ours.landmarks[k].y - theirs.landmarks_px[k].y));
+      std::sort(err.begin(), err.end());
+      MESSAGE(im.file << " hand " << h << " (" << std::string(ours.from_palm ? "palm" : "tracked")
+                      << "): landmarks median " << err[err.size() / 2] << " px, max "
+                      << err.back() << " px");
+      CHECK(err[err.size() / 2] <= 1.5f);
+      CHECK(err.back() <= 4.f);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("tracking matches MediaPipe's: two hands, detection skipped after the first frame") {
+  compare_tracking("oracle_track_sbs.json");
+}
+
+TEST_CASE("tracking matches MediaPipe's: one hand tracked, palms detected every frame") {
+  compare_tracking("oracle_track_pair.json");
+}
