@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <stdexcept>
 
 #include "core/detect/hand_geometry.h"
@@ -76,6 +77,12 @@ HandDetections HandTracker::process_rgb(const cv::Mat& rgb) {
     if (static_cast<int>(out.hands.size()) >= options_.max_hands) break;
     HandLandmarks hand = landmarker_->run(rgb, roi);
     if (!(hand.presence >= options_.min_tracking_confidence)) continue;
+    // A non-finite output (a broken model or input) is no hand, and must not
+    // become the next frame's region.
+    if (std::any_of(hand.landmarks.begin(), hand.landmarks.end(), [](const Point3& p) {
+          return !std::isfinite(p.x) || !std::isfinite(p.y) || !std::isfinite(p.z);
+        }))
+      continue;
     for (size_t i = 0; i < out.palm_rois.size(); ++i)
       if (same_rect(out.palm_rois[i], roi)) {
         hand.from_palm = true;

@@ -414,4 +414,21 @@ TEST_CASE("tracking: palm detection is skipped while enough hands are present") 
   auto r5 = tracker.process_rgb(rgb);
   CHECK(r5.palms.size() == 1);
   CHECK_THROWS_AS(tracker.process_rgb(cv::Mat()), std::invalid_argument);
+  CHECK_THROWS_AS(tracker.process(cv::Mat(10, 10, CV_8UC1)), std::invalid_argument);
+}
+
+TEST_CASE("tracking: a non-finite landmark output is no hand") {
+  struct NanLandmarker : FakeLandmarker {
+    det::HandLandmarks run(const cv::Mat& rgb, const det::NormRect& roi) override {
+      det::HandLandmarks h = FakeLandmarker::run(rgb, roi);
+      h.landmarks[7].x = std::nanf("");
+      return h;
+    }
+  };
+  auto palm = std::make_unique<FakePalm>();
+  palm->palms = {palm_at(0.3f, 0.5f, 0.9f)};
+  det::HandTracker tracker(std::move(palm), std::make_unique<NanLandmarker>());
+  const cv::Mat rgb(100, 100, CV_32FC3, cv::Scalar::all(0.5));
+  CHECK(tracker.process_rgb(rgb).hands.empty());
+  CHECK(tracker.tracked_hands() == 0);
 }
