@@ -16,10 +16,14 @@
 #include "core/detect/hand_tracker.h"
 #include "core/detect/image_crop.h"
 #include "core/detect/palm_decode.h"
+#include "tests/core/detect/fake_models.h"
 #include "tests/core/detect/oracle_json.h"
 
 namespace det = intershape::core::detect;
 using intershape::tests::read_oracle;
+using intershape::tests::FakeLandmarker;
+using intershape::tests::FakePalm;
+using intershape::tests::palm_at;
 
 namespace {
 constexpr float kPi = 3.14159265358979323846f;
@@ -321,44 +325,6 @@ TEST_CASE("localiser: one found hand's square holds the whole interacting pair i
   CHECK(both->side == doctest::Approx(1.6f * (x1 - x0)));
 }
 
-namespace {
-// Fake models: a scripted palm list and a landmark model that answers with a
-// fixed hand centred in the region it is given, with a scripted presence.
-struct FakePalm : det::PalmDetector {
-  std::vector<det::PalmDetection> palms;
-  int calls = 0;
-  float min_score = 0.5f;
-  std::vector<det::PalmDetection> detect(const cv::Mat&) override {
-    ++calls;
-    std::vector<det::PalmDetection> out;
-    for (const auto& p : palms)
-      if (p.score >= min_score) out.push_back(p);
-    return out;
-  }
-  void set_min_score(float s) override { min_score = s; }
-};
-struct FakeLandmarker : det::HandLandmarker {
-  std::deque<float> presence;  // one per call; 0.9 when empty
-  int calls = 0;
-  det::HandLandmarks run(const cv::Mat& rgb, const det::NormRect& roi) override {
-    ++calls;
-    det::HandLandmarks h;
-    h.roi = roi;
-    h.presence = presence.empty() ? 0.9f : presence.front();
-    if (!presence.empty()) presence.pop_front();
-    const float cx = roi.x_center * rgb.cols, cy = roi.y_center * rgb.rows;
-    for (int i = 0; i < det::kHandLandmarks; ++i)
-      h.landmarks[i] = {cx + (i % 5) * 4.f - 8.f, cy + 10.f - (i / 5) * 5.f, 0.f};
-    return h;
-  }
-};
-det::PalmDetection palm_at(float cx, float cy, float score) {
-  det::PalmDetection p = box(cx - 0.05f, cy - 0.05f, 0.1f, 0.1f, score);
-  p.keypoints[0] = {cx, cy + 0.04f};
-  p.keypoints[2] = {cx, cy - 0.04f};
-  return p;
-}
-}  // namespace
 
 TEST_CASE("tracking: palm detection is skipped while enough hands are present") {
   auto palm = std::make_unique<FakePalm>();
