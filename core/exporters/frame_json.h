@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/detect/detections.h"
 #include "core/types.h"
 
 namespace intershape::core::exporters {
@@ -23,10 +24,16 @@ struct FrameRecord {
   std::string source;                     // input file / camera name
   int image_width = 0, image_height = 0;  // the source frame's size, pixels
   CropRect crop;                          // what the network saw, frame pixels
+  std::string crop_source;                // who chose it: whole, detect, track, manual (or empty)
   NetworkOutput output;  // raw network outputs, mm; attention_detail is not exported here
   // x, y in input-image (frame) pixels, confidence; right hand's 21 first.
   std::array<std::array<float, 3>, kJoints> keypoints2d{};
   double preprocess_ms = 0.0;  // timings outside the network, reported with its own
+  // False in skeleton mode (no network loaded): only the detections exist, and
+  // the network's keys (right, left, trans, keypoints2d, heatmap_xyc) are not written.
+  bool network = true;
+  // MediaPipe's hands in this frame ("detections"); null when the detector did not run.
+  std::shared_ptr<const detect::HandDetections> detections;
 };
 
 // Builds the record of a published result.

@@ -58,7 +58,10 @@ std::string ExportFormats::to_string() const {
 
 SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
                                    std::array<std::vector<int32_t>, 2> faces)
-    : dir_(std::move(dir)), formats_(formats), faces_(faces), glb_(std::move(faces)) {
+    : dir_(std::move(dir)), formats_(formats), faces_(std::move(faces)) {
+  if (faces_[0].empty() && faces_[1].empty())
+    formats_.obj = formats_.ply = formats_.glb = formats_.attention = false;
+  if (formats_.glb) glb_.emplace(faces_);
   formats::ensure_directory(dir_);
 }
 
@@ -67,24 +70,26 @@ std::vector<std::string> SequenceExporter::add(const std::string& name, const Fr
                                                const cv::Mat& input_rgb) {
   std::vector<std::string> paths;
   auto append = [&](std::vector<std::string> p) { paths.insert(paths.end(), p.begin(), p.end()); };
-  if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", record.output, faces_));
-  if (formats_.ply) append(write_demo_meshes(dir_, name, "ply", record.output, faces_));
+  // Skeleton mode (no network): only JSON and NPZ have something to hold.
+  const bool meshes = record.network;
+  if (formats_.obj && meshes) append(write_demo_meshes(dir_, name, "obj", record.output, faces_));
+  if (formats_.ply && meshes) append(write_demo_meshes(dir_, name, "ply", record.output, faces_));
   if (formats_.json) {
     const std::string path = dir_ + "/" + name + ".json";
     formats::write_file_atomic(path, frame_to_json(record));
     paths.push_back(path);
   }
-  if (formats_.attention) append(write_attention(dir_, name, full_output, input_rgb));
-  if (formats_.glb) glb_.add(record.timestamp_s, record.output);
+  if (formats_.attention && meshes) append(write_attention(dir_, name, full_output, input_rgb));
+  if (formats_.glb && meshes) glb_->add(record.timestamp_s, record.output);
   if (formats_.npz) npz_.add(record);
   return paths;
 }
 
 std::vector<std::string> SequenceExporter::finish() {
   std::vector<std::string> paths;
-  if (formats_.glb && glb_.frame_count() > 0) {
+  if (formats_.glb && glb_->frame_count() > 0) {
     paths.push_back(dir_ + "/sequence.glb");
-    glb_.write(paths.back());
+    glb_->write(paths.back());
   }
   if (formats_.npz && npz_.frame_count() > 0) {
     paths.push_back(dir_ + "/sequence.npz");

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,7 +28,8 @@ struct ExportFormats {
 
 class SequenceExporter {
  public:
-  // Creates `dir` if missing (throws formats::ExportError).
+  // Creates `dir` if missing (throws formats::ExportError). Without `faces`
+  // (skeleton mode: no network loaded) only json and npz are written.
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces);
   // Writes this frame's files now; returns their paths. `input_rgb` (the
@@ -42,7 +44,7 @@ class SequenceExporter {
   std::string dir_;
   ExportFormats formats_;
   std::array<std::vector<int32_t>, 2> faces_;
-  GlbSequence glb_;
+  std::optional<GlbSequence> glb_;  // when glb is asked for and there are faces
   NpzSequence npz_;
 };
 
