@@ -105,10 +105,20 @@ InputKind classify_input(const std::string& path, bool rerun) {
   return is_image_file_name(path) ? InputKind::kImage : InputKind::kVideo;
 }
 
-InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, std::FILE* log) {
+InferSummary run_infer(HandEstimator* estimator, const InferOptions& options, std::FILE* log) {
   const InputKind kind = classify_input(options.input, options.rerun);
   if (options.output.empty()) throw UsageError("no output folder given");
-  SequenceExporter exporter(options.output, options.formats, estimator.faces());
+  if (!estimator && !options.finder)
+    throw UsageError("nothing to run: no network and no hand detector");
+  HandFinder* finder = options.finder;
+  if (finder) {
+    HandFinderSettings fs = finder->settings();
+    fs.still_images = kind == InputKind::kImage || kind == InputKind::kFolder;
+    finder->set_settings(fs);
+    finder->reset();
+  }
+  SequenceExporter exporter(options.output, options.formats,
+                            estimator ? estimator->faces() : std::array<std::vector<int32_t>, 2>{});
   InferSummary summary;
   EstimateOptions eo;
   eo.stage_details = options.formats.json;
@@ -126,15 +136,26 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     frame->captured_at = Clock::now();
     InferenceResult r;
     r.frame = frame;
-    r.crop = CropRect::whole_frame(bgr.cols, bgr.rows);
-    const auto t0 = Clock::now();
-    const cv::Mat input = make_network_input(bgr, r.crop);
-    const double pre_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-    r.output = estimator.estimate(input, eo);
-    r.keypoints_frame = keypoints_in_frame(r.output.xyc, r.crop);
+    LocaliseStep step;
+    step.crop = CropRect::whole_frame(bgr.cols, bgr.rows);
+    if (finder) step = finder->localise(bgr);
+    r.crop = step.crop;
+    cv::Mat input;
+    double pre_ms = 0.0;
+    if (estimator) {
+      const auto t0 = Clock::now();
+      input = make_network_input(bgr, r.crop);
+      pre_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+      r.output = estimator->estimate(input, eo);
+      r.keypoints_frame = keypoints_in_frame(r.output.xyc, r.crop);
+      if (finder) finder->update(r.keypoints_frame, bgr.cols, bgr.rows);
+    }
     r.finished_at = Clock::now();
     FrameRecord rec = make_frame_record(r, frame_source);
     rec.preprocess_ms = pre_ms;
+    rec.network = estimator != nullptr;
+    rec.detections = step.detections;
+    if (finder) rec.crop_source = crop_source_name(step.source);
     auto paths = exporter.add(name, rec, r.output, input);
     summary.written.insert(summary.written.end(), paths.begin(), paths.end());
     ++summary.processed;

@@ -15,6 +15,7 @@
 
 #include "core/exporters/sequence_exporter.h"
 #include "core/hand_estimator.h"
+#include "core/hand_finder.h"
 
 namespace intershape::core::exporters {
 
@@ -45,6 +46,10 @@ struct InferOptions {
   // Set (e.g. from a SIGINT handler) to stop after the current picture; the
   // sequence files are still written for the pictures done. Optional.
   const std::atomic<bool>* cancel = nullptr;
+  // MediaPipe's hands and the crop (--crop): images and folders are detected
+  // picture by picture, videos and sessions tracked. Null: the whole frame,
+  // as the reference demo, and no detections. Optional.
+  HandFinder* finder = nullptr;
 };
 
 struct InferSummary {
@@ -59,6 +64,12 @@ struct InferSummary {
 // Throws UsageError, ExportError (cannot write: the run stops there, files
 // written so far stay valid) and whatever the estimator throws (ModelError).
 // Unreadable inputs are warned about and counted, and the rest processed.
-InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, std::FILE* log);
+// `estimator` may be null (skeleton mode, no checkpoint): then `options.finder`
+// is required and the results hold MediaPipe's hands only (JSON, NPZ).
+InferSummary run_infer(HandEstimator* estimator, const InferOptions& options, std::FILE* log);
+inline InferSummary run_infer(HandEstimator& estimator, const InferOptions& options,
+                              std::FILE* log) {
+  return run_infer(&estimator, options, log);
+}
 
 }  // namespace intershape::core::exporters

@@ -13,9 +13,12 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/hand_options.h"
 #include "app/model_options.h"
 #include "core/formats/atomic_file.h"
 #include "app/batch_infer.h"
+#include "core/detect/hand_models.h"
+#include "core/detect/tflite_error.h"
 #include "core/hand_estimator.h"
 
 namespace intershape::app {
@@ -33,6 +36,7 @@ extern "C" void on_interrupt(int) {
 
 struct InferArgs {
   core::ModelConfig model;
+  HandOptions hands;
   std::string input, output, exports = "obj,json";
   bool rerun = false;
 };
@@ -43,8 +47,7 @@ int run(const InferArgs& a) {
     opt.formats = ex::ExportFormats::parse(a.exports);
     if (a.model.synthetic && a.model.mano_dir.empty())
       throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
-    if (!a.model.synthetic && a.model.checkpoint.empty())
-      throw ex::UsageError("--checkpoint FILE is required (or --synthetic)");
+
     if (a.model.precision == "fp16" && a.model.device == "cpu")
       throw ex::UsageError(
           "--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
@@ -69,12 +72,32 @@ int run(const InferArgs& a) {
   opt.progress = ::isatty(STDERR_FILENO) != 0;
 
 #if INTERSHAPE_WITH_TORCH
+  // Skeleton mode: no checkpoint, MediaPipe's hands only.
+  const bool skeleton = !a.model.synthetic && a.model.checkpoint.empty();
+  const bool need_hands = skeleton || a.hands.crop_mode() == core::CropMode::kDetect;
   try {
-    std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(a.model);
-    std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
+    std::unique_ptr<core::HandFinder> finder;
+    try {
+      core::HandFinderSettings fs;
+      fs.crop.mode = a.hands.crop_mode();
+      finder = std::make_unique<core::HandFinder>(load_hand_tracker(a.hands, a.model.device), fs);
+    } catch (const core::detect::HandModelError& e) {
+      if (need_hands) throw;
+      // --crop whole|track with a network: the results just lack the detections.
+      std::fprintf(stderr, "intershape infer: warning: no hand detections: %s\n", e.what());
+    }
+    std::unique_ptr<core::HandEstimator> estimator;
+    if (skeleton) {
+      std::fprintf(stderr,
+                   "intershape infer: no --checkpoint: skeletons from MediaPipe's hand models only\n");
+    } else {
+      estimator = core::create_estimator(a.model);
+      std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
+    }
+    opt.finder = finder.get();
     opt.cancel = &g_interrupted;
     ::signal(SIGINT, on_interrupt);
-    const ex::InferSummary s = ex::run_infer(*estimator, opt, stderr);
+    const ex::InferSummary s = ex::run_infer(estimator.get(), opt, stderr);
     std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n",
                  s.processed, s.failed, s.skipped, s.written.size(), a.output.c_str());
     if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
@@ -84,6 +107,12 @@ int run(const InferArgs& a) {
     return 2;
   } catch (const core::ModelError& e) {
     std::fprintf(stderr, "intershape infer: cannot load the model: %s\n", e.what());
+    return 1;
+  } catch (const core::detect::HandModelError& e) {
+    std::fprintf(stderr, "intershape infer: cannot load the hand models: %s\n", e.what());
+    return 1;
+  } catch (const core::detect::TfliteError& e) {
+    std::fprintf(stderr, "intershape infer: cannot load the hand models: %s\n", e.what());
     return 1;
   } catch (const core::formats::ExportError& e) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
@@ -106,8 +135,10 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<InferArgs>();
   CLI::App* cmd = app.add_subcommand("infer",
                                      "Run the network on an image, a folder of images, a video or "
-                                     "a recorded session and export results");
+                                     "a recorded session and export results (without --checkpoint: "
+                                     "MediaPipe's hand skeletons only)");
   add_model_options(*cmd, args->model);
+  add_hand_options(*cmd, args->hands);
   cmd->add_option("--input", args->input,
                   "Image, folder of images, video file, or recorded session folder")
       ->required();
