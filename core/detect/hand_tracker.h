@@ -64,9 +64,14 @@ class HandTracker {
 // Bench hook (`intershape bench`): palm detection and the landmark model timed
 // separately on `bgr`, `iterations` times after one warm-up, with the models
 // of `tracker`. Medians in milliseconds; landmarks per hand (0 when no hand).
+// The *_cpu_ms figures are the process's CPU time per call (all threads
+// together): on a busy shared machine they stay near the idle wall time when
+// one thread runs, where the wall times do not.
 struct HandBench {
   double palm_ms = 0.0;
   double landmarks_per_hand_ms = 0.0;
+  double palm_cpu_ms = 0.0;
+  double landmarks_per_hand_cpu_ms = 0.0;
   int hands = 0;
 };
 HandBench bench_hand_pipeline(PalmDetector& palm, HandLandmarker& landmarker, const cv::Mat& bgr,
