@@ -14,8 +14,8 @@
 
 #include "app/commands.h"
 #include "app/model_options.h"
-#include "core/export/atomic_file.h"
-#include "core/export/batch_infer.h"
+#include "core/formats/atomic_file.h"
+#include "app/batch_infer.h"
 #include "core/hand_estimator.h"
 
 namespace intershape::app {
@@ -58,8 +58,8 @@ int run(const InferArgs& a) {
   }
   try {
     // An output folder that cannot be made fails now, not after a model load of seconds.
-    ex::ensure_directory(a.output);
-  } catch (const ex::ExportError& e) {
+    core::formats::ensure_directory(a.output);
+  } catch (const core::formats::ExportError& e) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
     return 1;
   }
@@ -85,7 +85,7 @@ int run(const InferArgs& a) {
   } catch (const core::ModelError& e) {
     std::fprintf(stderr, "intershape infer: cannot load the model: %s\n", e.what());
     return 1;
-  } catch (const ex::ExportError& e) {
+  } catch (const core::formats::ExportError& e) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
     return 1;
   } catch (const std::exception& e) {

@@ -16,7 +16,7 @@
 #include <torch/torch.h>
 
 #include "app/commands.h"
-#include "mano/file_io.h"
+#include "core/formats/file_io.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
 
@@ -56,7 +56,7 @@ std::vector<float> numbers(const nlohmann::json& j, const std::string& where, si
 
 // {"right": {"pose": [48], "shape": [10]}, "left": {...}}; either side may be absent.
 std::array<std::unique_ptr<HandParams>, 2> read_params(const std::string& path) {
-  const std::string text = mano::read_file_text(path, kMaxParamsBytes);  // FileError names the file
+  const std::string text = core::formats::read_file_text(path, kMaxParamsBytes);  // FileError names the file
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);

@@ -7,8 +7,8 @@
 #if INTERSHAPE_HAVE_EXPORT
 #include <nlohmann/json.hpp>
 
-#include "core/export/session_reader.h"
-#include "core/export/session_recorder.h"
+#include "core/session/session_reader.h"
+#include "core/session/session_recorder.h"
 #endif
 
 namespace intershape::app {
@@ -26,7 +26,7 @@ class SessionSource final : public core::FrameSource {
  public:
   explicit SessionSource(const std::string& dir) : reader_(dir) {}
   bool read(cv::Mat& bgr) override {
-    core::exporters::SessionReader::Item item;
+    core::session::SessionReader::Item item;
     if (!reader_.next(item) || !item.frame) return false;
     bgr = item.frame->bgr;  // immutable, shared
     recorded_.reset();
@@ -50,14 +50,14 @@ class SessionSource final : public core::FrameSource {
   std::shared_ptr<const core::RecordedResult> recorded() const override { return recorded_; }
 
  private:
-  core::exporters::SessionReader reader_;
+  core::session::SessionReader reader_;
   std::shared_ptr<const core::RecordedResult> recorded_;
 };
 
 }  // namespace
 
 core::SourceSpec source_from_text(const std::string& text) {
-  if (!core::exporters::SessionReader::is_session(text)) return core::SourceSpec::parse(text);
+  if (!core::session::SessionReader::is_session(text)) return core::SourceSpec::parse(text);
   core::SourceSpec spec;
   spec.kind = core::SourceSpec::Kind::kCustom;
   spec.path = text;
@@ -69,7 +69,7 @@ core::SourceSpec source_from_text(const std::string& text) {
 }
 
 struct GuiRecorder::Impl {
-  std::unique_ptr<core::exporters::SessionRecorder> recorder;
+  std::unique_ptr<core::session::SessionRecorder> recorder;
   std::string start_error;
 };
 bool GuiRecorder::available() { return true; }
@@ -101,7 +101,7 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
   if (folder.empty()) return "Choose a folder to record into.";
   const core::CaptureStatus cs = engine.capture_status();
   const core::WorkerStatus ws = engine.worker_status();
-  core::exporters::SessionInfo info;
+  core::session::SessionInfo info;
   info.source = cs.source;
   info.model = ws.describe.empty() ? "none" : ws.describe;
   info.device = ws.describe;
@@ -109,7 +109,7 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
   if (info.settings.is_discarded()) info.settings = nlohmann::json::object();
   info.fps = cs.source_fps > 0 ? cs.source_fps : 30.0;
   try {
-    auto rec = std::make_unique<core::exporters::SessionRecorder>(folder, info);
+    auto rec = std::make_unique<core::session::SessionRecorder>(folder, info);
     rec->start();
     impl_->recorder = std::move(rec);
   } catch (const std::exception& e) {

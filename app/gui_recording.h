@@ -1,5 +1,5 @@
 #pragma once
-// Recording from the GUI into a session folder (core/export/session_recorder.h
+// Recording from the GUI into a session folder (core/session/session_recorder.h
 // when this build has the exporters; otherwise available() is false and the
 // panel says so). Main thread only.
 //

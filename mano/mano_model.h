@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "mano/array.h"
+#include "core/formats/array.h"
 
 namespace intershape::mano {
 
@@ -64,7 +64,7 @@ const std::vector<std::string>& mano_pickle_globals();
 ManoPair load_mano_dir(const std::string& dir);
 
 // Looks up a state-dict entry by its key (without the `module.` prefix).
-using ArrayLookup = std::function<std::optional<Array>(const std::string& key)>;
+using ArrayLookup = std::function<std::optional<core::formats::Array>(const std::string& key)>;
 
 // From checkpoint buffers under `prefix` ("mesh_reg.mano_layer.r." or ".l.").
 // Buffers there already carry the left-hand fix; it is not applied again.

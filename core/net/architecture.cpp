@@ -14,14 +14,14 @@ class Builder {
   std::vector<ParamSpec> specs;
 
   void weight(const std::string& key, Shape shape) {
-    specs.push_back({key, std::move(shape), mano::DType::kFloat32, ParamRole::kWeight});
+    specs.push_back({key, std::move(shape), core::formats::DType::kFloat32, ParamRole::kWeight});
   }
   void batch_norm(const std::string& p, int64_t c) {
     weight(p + ".weight", {c});
     weight(p + ".bias", {c});
     weight(p + ".running_mean", {c});
     weight(p + ".running_var", {c});
-    specs.push_back({p + ".num_batches_tracked", {}, mano::DType::kInt64, ParamRole::kCounter});
+    specs.push_back({p + ".num_batches_tracked", {}, core::formats::DType::kInt64, ParamRole::kCounter});
   }
   void linear(const std::string& p, int64_t in, int64_t out) {
     weight(p + ".weight", {out, in});
@@ -60,9 +60,9 @@ class Builder {
   void mano_layer(const std::string& p) {
     auto unused = [&](const std::string& name, Shape s) {
       specs.push_back(
-          {p + "." + name, std::move(s), mano::DType::kFloat32, ParamRole::kManoUnused});
+          {p + "." + name, std::move(s), core::formats::DType::kFloat32, ParamRole::kManoUnused});
     };
-    auto buffer = [&](const std::string& name, Shape s, mano::DType dt = mano::DType::kFloat32) {
+    auto buffer = [&](const std::string& name, Shape s, core::formats::DType dt = core::formats::DType::kFloat32) {
       specs.push_back({p + "." + name, std::move(s), dt, ParamRole::kManoBuffer});
     };
     unused("betas", {1, 10});
@@ -71,17 +71,17 @@ class Builder {
     weight(p + ".transl", {1, 3});  // the only layer parameter the forward pass uses
     unused("hand_pose", {1, 45});
     buffer("shapedirs", {778, 3, 10});
-    buffer("faces_tensor", {1540, 3}, mano::DType::kInt64);
+    buffer("faces_tensor", {1540, 3}, core::formats::DType::kInt64);
     buffer("v_template", {778, 3});
     buffer("J_regressor", {16, 778});
     buffer("posedirs", {135, 778 * 3});
-    buffer("parents", {16}, mano::DType::kInt64);
+    buffer("parents", {16}, core::formats::DType::kInt64);
     buffer("lbs_weights", {778, 16});
     buffer("hand_mean", {45});
     buffer("pose_mean", {48});
     buffer("beta2J", {16, 3, 10});
     buffer("template_J", {16, 3});
-    buffer("vertex_joint_selector.extra_joints_idxs", {5}, mano::DType::kInt64);
+    buffer("vertex_joint_selector.extra_joints_idxs", {5}, core::formats::DType::kInt64);
   }
 
   void mano_branch(const std::string& p, int64_t in) {
@@ -152,48 +152,11 @@ void list_section(std::ostringstream& out, const char* title,
   if (items.size() > kMaxListed) out << "\n    ... and " << (items.size() - kMaxListed) << " more";
 }
 
-const char* dtype_label(mano::DType d) {
-  switch (d) {
-    case mano::DType::kFloat32:
-      return "float32";
-    case mano::DType::kFloat64:
-      return "float64";
-    case mano::DType::kFloat16:
-      return "float16";
-    case mano::DType::kBFloat16:
-      return "bfloat16";
-    case mano::DType::kInt64:
-      return "int64";
-    case mano::DType::kInt32:
-      return "int32";
-    case mano::DType::kInt16:
-      return "int16";
-    case mano::DType::kInt8:
-      return "int8";
-    case mano::DType::kUInt8:
-      return "uint8";
-    case mano::DType::kBool:
-      return "bool";
-  }
-  return "?";
-}
-
-bool is_floating(mano::DType d) {
-  return d == mano::DType::kFloat32 || d == mano::DType::kFloat64 || d == mano::DType::kFloat16 ||
-         d == mano::DType::kBFloat16;
-}
-
 }  // namespace
 
 const std::vector<ParamSpec>& expected_state_dict() {
   static const std::vector<ParamSpec> specs = build();
   return specs;
-}
-
-std::string shape_string(const std::vector<int64_t>& shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 std::string check_state_dict(const std::vector<FoundTensor>& found, bool need_mano_buffers) {
@@ -205,20 +168,20 @@ std::string check_state_dict(const std::vector<FoundTensor>& found, bool need_ma
     seen.insert(f.key);
     auto it = expected.find(f.key);
     if (it == expected.end()) {
-      unexpected.push_back(f.key + " " + shape_string(f.shape));
-    } else if (it->second->role == ParamRole::kWeight && !is_floating(f.dtype)) {
-      wrong_shape.push_back(f.key + ": dtype " + dtype_label(f.dtype) + ", expected a float type");
+      unexpected.push_back(f.key + " " + formats::shape_string(f.shape));
+    } else if (it->second->role == ParamRole::kWeight && !formats::is_floating(f.dtype)) {
+      wrong_shape.push_back(f.key + ": dtype " + formats::dtype_name(f.dtype) + ", expected a float type");
     } else if (it->second->shape != f.shape) {
       // A wrongly shaped MANO buffer matters only when the buffers are used.
       if (it->second->role != ParamRole::kManoBuffer || need_mano_buffers)
-        wrong_shape.push_back(f.key + ": " + shape_string(f.shape) + ", expected " +
-                              shape_string(it->second->shape));
+        wrong_shape.push_back(f.key + ": " + formats::shape_string(f.shape) + ", expected " +
+                              formats::shape_string(it->second->shape));
     }
   }
   for (const ParamSpec& s : expected_state_dict()) {
     if (seen.count(s.key)) continue;
     if (s.role == ParamRole::kWeight || (s.role == ParamRole::kManoBuffer && need_mano_buffers))
-      missing.push_back(s.key + " " + shape_string(s.shape));
+      missing.push_back(s.key + " " + formats::shape_string(s.shape));
   }
   if (missing.empty() && unexpected.empty() && wrong_shape.empty()) return {};
   std::ostringstream out;

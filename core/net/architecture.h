@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "mano/array.h"
+#include "core/formats/array.h"
 
 namespace intershape::core::net {
 
@@ -22,7 +22,7 @@ enum class ParamRole {
 struct ParamSpec {
   std::string key;
   std::vector<int64_t> shape;
-  mano::DType dtype = mano::DType::kFloat32;
+  core::formats::DType dtype = core::formats::DType::kFloat32;
   ParamRole role = ParamRole::kWeight;
 };
 
@@ -33,7 +33,7 @@ const std::vector<ParamSpec>& expected_state_dict();
 struct FoundTensor {
   std::string key;  // `module.` already stripped
   std::vector<int64_t> shape;
-  mano::DType dtype = mano::DType::kFloat32;
+  core::formats::DType dtype = core::formats::DType::kFloat32;
 };
 
 // Compares what a file holds with expected_state_dict(). Missing kWeight keys,
@@ -43,6 +43,5 @@ struct FoundTensor {
 // with the count). Missing kCounter / kManoUnused keys are fine.
 std::string check_state_dict(const std::vector<FoundTensor>& found, bool need_mano_buffers);
 
-std::string shape_string(const std::vector<int64_t>& shape);  // "[2048, 256, 4, 4]"
 
 }  // namespace intershape::core::net

@@ -24,7 +24,7 @@
 
 #include "core/net/architecture.h"
 #include "core/net/weight_rule.h"
-#include "mano/checkpoint.h"
+#include "core/formats/checkpoint.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
 
@@ -78,13 +78,13 @@ class RuleSource final : public WeightSource {
 
 class CheckpointSource final : public WeightSource {
  public:
-  explicit CheckpointSource(const mano::Checkpoint& checkpoint) : checkpoint_(checkpoint) {}
+  explicit CheckpointSource(const core::formats::Checkpoint& checkpoint) : checkpoint_(checkpoint) {}
   at::Tensor take(const std::string& key) override {
     const ParamSpec& spec = spec_of(key);
-    const mano::TensorInfo* info = checkpoint_.find(key);
+    const core::formats::TensorInfo* info = checkpoint_.find(key);
     if (!info)
       throw ModelError(checkpoint_.path() + ": missing " + key);  // checked before; defensive
-    if (info->dtype == mano::DType::kFloat32) {
+    if (info->dtype == core::formats::DType::kFloat32) {
       // Straight into the destination: no intermediate copy of the data.
       at::Tensor t = at::empty(spec.shape, at::kFloat);
       checkpoint_.read_into(*info, t.data_ptr(), t.nbytes());
@@ -95,7 +95,7 @@ class CheckpointSource final : public WeightSource {
   }
 
  private:
-  const mano::Checkpoint& checkpoint_;
+  const core::formats::Checkpoint& checkpoint_;
 };
 
 // ---------------------------------------------------------------------------
@@ -673,7 +673,7 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
   const std::string weights_name = config.synthetic ? "synthetic weights" : config.checkpoint;
 
   try {
-    std::unique_ptr<mano::Checkpoint> checkpoint;
+    std::unique_ptr<core::formats::Checkpoint> checkpoint;
     std::unique_ptr<WeightSource> source;
     if (config.synthetic) {
       if (config.mano_dir.empty())
@@ -687,12 +687,12 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
       if (!std::filesystem::is_regular_file(config.checkpoint, ec))
         throw ModelError("checkpoint not found or not a file: " + config.checkpoint);
       try {
-        checkpoint = mano::Checkpoint::open(config.checkpoint);
-      } catch (const mano::CheckpointError& e) {
+        checkpoint = core::formats::Checkpoint::open(config.checkpoint);
+      } catch (const core::formats::CheckpointError& e) {
         throw ModelError(e.what());
       }
       std::vector<FoundTensor> found;
-      for (const mano::TensorInfo& t : checkpoint->tensors())
+      for (const core::formats::TensorInfo& t : checkpoint->tensors())
         found.push_back({t.key, t.shape, t.dtype});
       const std::string problems = check_state_dict(found, config.mano_dir.empty());
       if (!problems.empty()) throw ModelError(config.checkpoint + ": " + problems);
@@ -703,9 +703,9 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
     if (!config.mano_dir.empty()) {
       pair = mano::load_mano_dir(config.mano_dir);
     } else {
-      const mano::Checkpoint& ck = *checkpoint;
-      mano::ArrayLookup lookup = [&ck](const std::string& key) -> std::optional<mano::Array> {
-        const mano::TensorInfo* info = ck.find(key);
+      const core::formats::Checkpoint& ck = *checkpoint;
+      mano::ArrayLookup lookup = [&ck](const std::string& key) -> std::optional<core::formats::Array> {
+        const core::formats::TensorInfo* info = ck.find(key);
         if (!info) return std::nullopt;
         return ck.read(*info);
       };
@@ -730,7 +730,7 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
     impl->mano[1] = std::make_unique<mano::ManoLayer>(pair.left, device.device);
   } catch (const ModelError&) {
     throw;
-  } catch (const mano::CheckpointError& e) {
+  } catch (const core::formats::CheckpointError& e) {
     throw ModelError(e.what());
   } catch (const mano::ManoError& e) {
     throw ModelError(std::string("MANO model: ") + e.what());

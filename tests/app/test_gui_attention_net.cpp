@@ -27,7 +27,7 @@
 
 #include "app/gui.h"
 #include "tests/app/turbo.h"
-#include "tests/export/test_util.h"
+#include "tests/test_util.h"
 #include "tests/npy.h"
 
 namespace {

@@ -13,7 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "tests/export/test_util.h"
+#include "tests/test_util.h"
 
 using intershape::test::TempDir;
 namespace fs = std::filesystem;

@@ -6,11 +6,12 @@
 #include <cstdint>
 #include <string>
 
-#include "mano/checkpoint.h"
+#include "core/formats/checkpoint.h"
 #include "mano/mano_model.h"
-#include "mano/numpy_pickle.h"
-#include "mano/pickle.h"
+#include "core/formats/numpy_pickle.h"
+#include "core/formats/pickle.h"
 
+using namespace intershape::core::formats;
 using namespace intershape::mano;
 
 namespace {

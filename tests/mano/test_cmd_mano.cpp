@@ -16,6 +16,7 @@
 #include "tests/npy.h"
 
 using namespace intershape::mano;
+using namespace intershape::core::formats;
 namespace fs = std::filesystem;
 
 namespace {

@@ -6,10 +6,11 @@
 #include <vector>
 
 #include "mano/mano_model.h"
-#include "mano/pickle.h"
+#include "core/formats/pickle.h"
 #include "tests/npy.h"
 
 using namespace intershape::mano;
+using namespace intershape::core::formats;
 
 namespace {
 

@@ -36,7 +36,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "tests/export/test_util.h"
+#include "tests/test_util.h"
 #include "tests/npy.h"
 
 namespace fs = std::filesystem;

@@ -110,7 +110,7 @@ TEST_CASE(
     CHECK(specs[i].key == key);
     CHECK(specs[i].shape == entries[i]["shape"].get<std::vector<int64_t>>());
     const std::string dtype = entries[i]["dtype"].get<std::string>();
-    CHECK((specs[i].dtype == intershape::mano::DType::kInt64) == (dtype == "int64"));
+    CHECK((specs[i].dtype == intershape::core::formats::DType::kInt64) == (dtype == "int64"));
     // Every rule tensor the network uses is a kWeight; MANO buffers are not.
     const std::string source = entries[i]["source"].get<std::string>();
     if (source == "mano") CHECK(specs[i].role == ParamRole::kManoBuffer);
@@ -141,7 +141,7 @@ TEST_CASE("a missing key, a wrong shape and an extra key are listed together") {
   found.erase(found.begin() + 2);  // mesh_reg.base_net.bn1.bias
   for (FoundTensor& f : found)
     if (f.key == "heatmap_predictor.pose_net.hand_fc.2.weight") f.shape = {3, 512};
-  found.push_back({"mesh_reg.extra_head.weight", {7, 7}, intershape::mano::DType::kFloat32});
+  found.push_back({"mesh_reg.extra_head.weight", {7, 7}, intershape::core::formats::DType::kFloat32});
   const std::string message = check_state_dict(found, true);
   CHECK(message.find("1 missing, 1 unexpected, 1 wrongly shaped") != std::string::npos);
   CHECK(message.find("mesh_reg.base_net.bn1.bias [64]") != std::string::npos);
@@ -162,7 +162,7 @@ TEST_CASE("MANO buffers are required only when they are used") {
 
 TEST_CASE("a weight stored as an integer tensor is rejected") {
   std::vector<FoundTensor> found = all_expected();
-  found[0].dtype = intershape::mano::DType::kInt64;
+  found[0].dtype = intershape::core::formats::DType::kInt64;
   const std::string message = check_state_dict(found, true);
   CHECK(message.find("mesh_reg.base_net.conv1.weight: dtype int64") != std::string::npos);
 }

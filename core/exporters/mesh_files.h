@@ -1,0 +1,31 @@
+#pragma once
+// Wavefront OBJ and binary PLY meshes with area-weighted vertex normals, and
+// the reference demo's per-frame set (NAME_right / NAME_left /
+// NAME_interacting, normalised demo coordinates: see core/postprocess.h).
+// Written atomically; throw formats::ExportError. Any thread.
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/postprocess.h"
+#include "core/types.h"
+
+namespace intershape::core::exporters {
+
+// Text: "v x y z" (9 significant digits), "vn nx ny nz", "f a//a b//b c//c" (1-based).
+std::string obj_text(const Mesh& mesh, const std::vector<float>& normals);
+// binary_little_endian 1.0: vertex {float x, y, z, nx, ny, nz}, face {uchar n, int idx[n]}.
+std::string ply_bytes(const Mesh& mesh, const std::vector<float>& normals);
+
+void write_obj(const std::string& path, const Mesh& mesh);  // normals computed here
+void write_ply(const std::string& path, const Mesh& mesh);
+
+// Writes DIR/NAME_right.EXT, DIR/NAME_left.EXT, DIR/NAME_interacting.EXT for
+// ext "obj" or "ply". Returns the paths written.
+std::vector<std::string> write_demo_meshes(const std::string& dir, const std::string& name,
+                                           const std::string& ext, const NetworkOutput& out,
+                                           const std::array<std::vector<int32_t>, 2>& faces);
+
+}  // namespace intershape::core::exporters
