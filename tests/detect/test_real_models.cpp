@@ -7,10 +7,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
@@ -81,7 +81,8 @@ TEST_CASE("truncated and bit-flipped models are refused with the file named") {
   const fs::path src = fs::path(find_hand_models("")) / kPalmDetectionFull.name;
   std::ifstream in(src, std::ios::binary);
   const std::vector<char> bytes(std::istreambuf_iterator<char>(in), {});
-  const fs::path tmp = fs::temp_directory_path() / ("intershape_damaged_" + std::to_string(::getpid()) + ".tflite");
+  const fs::path tmp =
+      fs::temp_directory_path() / ("intershape_damaged_" + std::to_string(::getpid()) + ".tflite");
   auto write = [&](const std::vector<char>& b) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(b.data(), static_cast<std::streamsize>(b.size()));
@@ -140,8 +141,10 @@ TEST_CASE("on a real photo both models agree with MediaPipe's own output") {
   const double score = 1.0 / (1.0 + std::exp(-scores[best].item<double>()));
   const nlohmann::json& want = oracle["palm"]["palm_detections"][0];
   CHECK(std::abs(score - want["score"][0].get<double>()) < 0.02);
-  CHECK(std::abs(box[0].item<double>() / 192 + ax - want["rect"]["x_center"].get<double>()) < 0.015);
-  CHECK(std::abs(box[1].item<double>() / 192 + ay - want["rect"]["y_center"].get<double>()) < 0.015);
+  CHECK(std::abs(box[0].item<double>() / 192 + ax - want["rect"]["x_center"].get<double>()) <
+        0.015);
+  CHECK(std::abs(box[1].item<double>() / 192 + ay - want["rect"]["y_center"].get<double>()) <
+        0.015);
   CHECK(std::abs(box[2].item<double>() / 192 - want["rect"]["width"].get<double>()) < 0.015);
 
   // Landmarks on MediaPipe's rotated region, mapped back to image pixels.
@@ -161,7 +164,8 @@ TEST_CASE("on a real photo both models agree with MediaPipe's own output") {
     const double u = o[0][0][3 * j].item<double>(), v = o[0][0][3 * j + 1].item<double>();
     const double x = m.at<double>(0, 0) * u + m.at<double>(0, 1) * v + m.at<double>(0, 2);
     const double y = m.at<double>(1, 0) * u + m.at<double>(1, 1) * v + m.at<double>(1, 2);
-    const double d = std::hypot(x - hand["landmarks"][j][0].get<double>() * 256, y - hand["landmarks"][j][1].get<double>() * 256);
+    const double d = std::hypot(x - hand["landmarks"][j][0].get<double>() * 256,
+                                y - hand["landmarks"][j][1].get<double>() * 256);
     sum += d;
     worst = std::max(worst, d);
   }
