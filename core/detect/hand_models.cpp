@@ -32,7 +32,8 @@ fs::path executable_dir() {
 
 bool has_both(const fs::path& dir) {
   std::error_code ec;
-  return fs::is_regular_file(dir / kPalmDetectionFull.name, ec) && fs::is_regular_file(dir / kHandLandmarkFull.name, ec);
+  return fs::is_regular_file(dir / kPalmDetectionFull.name, ec) &&
+         fs::is_regular_file(dir / kHandLandmarkFull.name, ec);
 }
 
 }  // namespace
@@ -65,16 +66,17 @@ std::string sha256_file(const std::string& path) {
 std::string verified_hand_model_path(const std::string& dir, const HandModelFile& file) {
   const std::string path = (fs::path(dir) / file.name).string();
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) throw HandModelError(path + ": hand model missing" + fetch_hint());
+  if (!fs::is_regular_file(path, ec))
+    throw HandModelError(path + ": hand model missing" + fetch_hint());
   const uintmax_t size = fs::file_size(path, ec);
   if (ec) throw HandModelError(path + ": cannot read the hand model" + fetch_hint());
   if (size != file.size)
-    throw HandModelError(path + ": hand model altered (" + std::to_string(size) + " bytes, expected " +
-                         std::to_string(file.size) + ")" + fetch_hint());
+    throw HandModelError(path + ": hand model altered (" + std::to_string(size) +
+                         " bytes, expected " + std::to_string(file.size) + ")" + fetch_hint());
   const std::string sha = sha256_file(path);
   if (sha != file.sha256)
-    throw HandModelError(path + ": hand model altered (sha256 " + sha + ", expected " + file.sha256 + ")" +
-                         fetch_hint());
+    throw HandModelError(path + ": hand model altered (sha256 " + sha + ", expected " +
+                         file.sha256 + ")" + fetch_hint());
   return path;
 }
 
@@ -101,8 +103,9 @@ std::string find_hand_models(const std::string& option_dir) {
     if (dir.empty()) {
       std::string where;
       for (const fs::path& c : candidates) where += (where.empty() ? "" : ", ") + c.string();
-      throw HandModelError(std::string("hand models ") + kPalmDetectionFull.name + " and " + kHandLandmarkFull.name +
-                           " not found (looked in " + where + ")" + fetch_hint());
+      throw HandModelError(std::string("hand models ") + kPalmDetectionFull.name + " and " +
+                           kHandLandmarkFull.name + " not found (looked in " + where + ")" +
+                           fetch_hint());
     }
   }
   verified_hand_model_path(dir.string(), kPalmDetectionFull);

@@ -41,7 +41,8 @@ std::string shape_str(at::IntArrayRef s) {
 
 // TF's SAME padding: the output is ceil(in / stride) and the missing rows go
 // after the input when the total is odd (asymmetric, unlike PyTorch's).
-std::pair<int64_t, int64_t> same_padding(int64_t in, int64_t kernel, int64_t stride, int64_t dilation) {
+std::pair<int64_t, int64_t> same_padding(int64_t in, int64_t kernel, int64_t stride,
+                                         int64_t dilation) {
   const int64_t out = (in + stride - 1) / stride;
   const int64_t effective = (kernel - 1) * dilation + 1;
   const int64_t total = std::max<int64_t>((out - 1) * stride + effective - in, 0);
@@ -50,8 +51,8 @@ std::pair<int64_t, int64_t> same_padding(int64_t in, int64_t kernel, int64_t str
 
 struct Step {
   TfliteOp op = TfliteOp::kAdd;
-  std::string where;               // "operator 12 (CONV_2D)" for messages
-  std::vector<int> in;             // tensor indices read at run time (-1: constant operand in consts)
+  std::string where;    // "operator 12 (CONV_2D)" for messages
+  std::vector<int> in;  // tensor indices read at run time (-1: constant operand in consts)
   std::vector<at::Tensor> consts;  // constant operands in internal layout, same positions as `in`
   int out = -1;
   std::vector<int64_t> out_shape;  // the file's (logical) output shape
@@ -76,10 +77,17 @@ struct Step {
 
 void apply_activation(at::Tensor& t, TfliteActivation a) {
   switch (a) {
-    case TfliteActivation::kNone: break;
-    case TfliteActivation::kRelu: t.relu_(); break;
-    case TfliteActivation::kReluN1To1: t.clamp_(-1.0, 1.0); break;
-    case TfliteActivation::kRelu6: t.clamp_(0.0, 6.0); break;
+    case TfliteActivation::kNone:
+      break;
+    case TfliteActivation::kRelu:
+      t.relu_();
+      break;
+    case TfliteActivation::kReluN1To1:
+      t.clamp_(-1.0, 1.0);
+      break;
+    case TfliteActivation::kRelu6:
+      t.clamp_(0.0, 6.0);
+      break;
   }
 }
 
@@ -105,7 +113,8 @@ namespace {
 
 class Builder {
  public:
-  Builder(const TfliteModel& model, TfliteGraph::Impl& g) : m_(model), g_(g), folded_(model.tensors.size()) {}
+  Builder(const TfliteModel& model, TfliteGraph::Impl& g)
+      : m_(model), g_(g), folded_(model.tensors.size()) {}
 
   void build() {
     for (size_t k = 0; k < m_.operators.size(); ++k) add(k, m_.operators[k]);
@@ -116,7 +125,9 @@ class Builder {
   TfliteGraph::Impl& g_;
   std::vector<at::Tensor> folded_;  // DEQUANTIZE outputs of constants (logical, float32, CPU)
 
-  [[noreturn]] void fail(const Step& s, const std::string& what) const { g_.fail(s.where + ": " + what); }
+  [[noreturn]] void fail(const Step& s, const std::string& what) const {
+    g_.fail(s.where + ": " + what);
+  }
 
   const TfliteTensor& tensor(int i) const { return m_.tensors[static_cast<size_t>(i)]; }
   bool is_const(int i) const { return tensor(i).is_constant() || folded_[i].defined(); }
@@ -144,12 +155,14 @@ class Builder {
     return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
   }
 
-  const std::vector<int64_t>& shape(int i) const { return m_.tensors[static_cast<size_t>(i)].shape; }
+  const std::vector<int64_t>& shape(int i) const {
+    return m_.tensors[static_cast<size_t>(i)].shape;
+  }
 
   void require_rank(const Step& s, int i, size_t rank) const {
     if (shape(i).size() != rank)
-      fail(s, "'" + tensor(i).name + "' has rank " + std::to_string(shape(i).size()) + ", expected " +
-                  std::to_string(rank));
+      fail(s, "'" + tensor(i).name + "' has rank " + std::to_string(shape(i).size()) +
+                  ", expected " + std::to_string(rank));
   }
 
   // A data input: a run-time tensor, or a constant prepared in internal layout
@@ -157,7 +170,8 @@ class Builder {
   void data_input(Step& s, int i, size_t rank) {
     if (is_const(i)) {
       at::Tensor c = constant(i);
-      if (static_cast<size_t>(c.dim()) > rank) fail(s, "constant '" + tensor(i).name + "' has too many dims");
+      if (static_cast<size_t>(c.dim()) > rank)
+        fail(s, "constant '" + tensor(i).name + "' has too many dims");
       std::vector<int64_t> sh(rank - c.dim(), 1);
       sh.insert(sh.end(), c.sizes().begin(), c.sizes().end());
       s.in.push_back(-1);
@@ -171,9 +185,12 @@ class Builder {
   void set_padding(Step& s, int input, bool same, bool neg_inf) {
     s.padding = {0, 0};
     if (!same) return;
-    const auto [top, bottom] = same_padding(shape(input)[1], s.kernel[0], s.stride[0], s.dilation[0]);
-    const auto [left, right] = same_padding(shape(input)[2], s.kernel[1], s.stride[1], s.dilation[1]);
-    const bool symmetric = top == bottom && left == right && (!neg_inf || (top <= s.kernel[0] / 2 && left <= s.kernel[1] / 2));
+    const auto [top, bottom] =
+        same_padding(shape(input)[1], s.kernel[0], s.stride[0], s.dilation[0]);
+    const auto [left, right] =
+        same_padding(shape(input)[2], s.kernel[1], s.stride[1], s.dilation[1]);
+    const bool symmetric = top == bottom && left == right &&
+                           (!neg_inf || (top <= s.kernel[0] / 2 && left <= s.kernel[1] / 2));
     if (symmetric) {
       s.padding = {top, left};
     } else {
@@ -208,19 +225,23 @@ class Builder {
         const int64_t in_c = shape(o.inputs[0])[3];
         if (depthwise) {
           // 1HWC (C = in_c * multiplier) -> [C, 1, H, W], one group per input channel.
-          if (w.size(0) != 1 || w.size(3) != in_c * o.depth_multiplier) fail(s, "weights " + shape_str(w.sizes()) + " do not fit the input");
+          if (w.size(0) != 1 || w.size(3) != in_c * o.depth_multiplier)
+            fail(s, "weights " + shape_str(w.sizes()) + " do not fit the input");
           s.weight = on_device(w.permute({3, 0, 1, 2}));
           s.groups = in_c;
         } else {
           // OHWI -> OIHW.
-          if (w.size(3) != in_c) fail(s, "weights " + shape_str(w.sizes()) + " do not fit the input");
+          if (w.size(3) != in_c)
+            fail(s, "weights " + shape_str(w.sizes()) + " do not fit the input");
           s.weight = on_device(w.permute({0, 3, 1, 2}));
         }
         const int64_t out_c = s.weight.size(0);
         if (o.inputs.size() > 2 && o.inputs[2] >= 0) {
           if (!is_const(o.inputs[2])) fail(s, "bias must be constant");
           const at::Tensor b = constant(o.inputs[2]);
-          if (b.numel() != out_c) fail(s, "bias has " + std::to_string(b.numel()) + " values, expected " + std::to_string(out_c));
+          if (b.numel() != out_c)
+            fail(s, "bias has " + std::to_string(b.numel()) + " values, expected " +
+                        std::to_string(out_c));
           s.bias = on_device(b.reshape({out_c}));
         }
         s.kernel = {s.weight.size(2), s.weight.size(3)};
@@ -247,7 +268,8 @@ class Builder {
         if (static_cast<size_t>(alpha.dim()) > rank) fail(s, "alpha has too many dims");
         // Per channel: alpha's only non-1 dim is the last (NHWC channels).
         bool per_channel = rank == 4 && alpha.dim() >= 1 && alpha.size(-1) == shape(o.inputs[0])[3];
-        for (int64_t d = 0; d + 1 < alpha.dim(); ++d) per_channel = per_channel && alpha.size(d) == 1;
+        for (int64_t d = 0; d + 1 < alpha.dim(); ++d)
+          per_channel = per_channel && alpha.size(d) == 1;
         s.in.push_back(o.inputs[0]);
         if (per_channel) {
           s.prelu_per_channel = true;
@@ -272,7 +294,8 @@ class Builder {
       }
       case TfliteOp::kConcatenation: {
         int64_t axis = o.axis < 0 ? o.axis + static_cast<int64_t>(out_rank) : o.axis;
-        if (axis < 0 || axis >= static_cast<int64_t>(out_rank)) fail(s, "axis " + std::to_string(o.axis) + " out of range");
+        if (axis < 0 || axis >= static_cast<int64_t>(out_rank))
+          fail(s, "axis " + std::to_string(o.axis) + " out of range");
         for (int i : o.inputs) {
           if (shape(i).size() != out_rank) fail(s, "inputs of different ranks");
           data_input(s, i, out_rank);
@@ -285,14 +308,19 @@ class Builder {
         int64_t n_in = 1, n_out = 1;
         for (int64_t d : shape(o.inputs[0])) n_in *= d;
         for (int64_t d : s.out_shape) n_out *= d;
-        if (n_in != n_out) fail(s, "cannot reshape " + shape_str(shape(o.inputs[0])) + " to " + shape_str(s.out_shape));
+        if (n_in != n_out)
+          fail(s,
+               "cannot reshape " + shape_str(shape(o.inputs[0])) + " to " + shape_str(s.out_shape));
         if (o.inputs.size() > 1) {
           // The requested shape (one -1 allowed) must agree with the output's.
           std::vector<int64_t> want = ints(s, o.inputs[1]);
-          if (want.size() != out_rank) fail(s, "new shape " + shape_str(want) + " differs from the output's " + shape_str(s.out_shape));
+          if (want.size() != out_rank)
+            fail(s, "new shape " + shape_str(want) + " differs from the output's " +
+                        shape_str(s.out_shape));
           for (size_t d = 0; d < want.size(); ++d)
             if (want[d] != -1 && want[d] != s.out_shape[d])
-              fail(s, "new shape " + shape_str(want) + " differs from the output's " + shape_str(s.out_shape));
+              fail(s, "new shape " + shape_str(want) + " differs from the output's " +
+                          shape_str(s.out_shape));
         }
         s.in.push_back(o.inputs[0]);
         break;
@@ -318,17 +346,22 @@ class Builder {
         require_rank(s, o.inputs[0], 4);
         if (is_const(o.inputs[0])) fail(s, "a constant input is not supported");
         const std::vector<int64_t> size = ints(s, o.inputs[1]);
-        if (size.size() != 2 || out_rank != 4 || size[0] != s.out_shape[1] || size[1] != s.out_shape[2])
-          fail(s, "size " + shape_str(size) + " differs from the output shape " + shape_str(s.out_shape));
-        if (o.align_corners && o.half_pixel_centers) fail(s, "align_corners and half_pixel_centers together");
+        if (size.size() != 2 || out_rank != 4 || size[0] != s.out_shape[1] ||
+            size[1] != s.out_shape[2])
+          fail(s, "size " + shape_str(size) + " differs from the output shape " +
+                      shape_str(s.out_shape));
+        if (o.align_corners && o.half_pixel_centers)
+          fail(s, "align_corners and half_pixel_centers together");
         // TFLite's float kernel: source coordinate, floor/ceil clamped, lerp.
         auto axis = [&](int64_t in, int64_t out, at::Tensor& lo, at::Tensor& hi, at::Tensor& w) {
-          const float scale = (o.align_corners && out > 1) ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
-                                                           : static_cast<float>(in) / static_cast<float>(out);
+          const float scale = (o.align_corners && out > 1)
+                                  ? static_cast<float>(in - 1) / static_cast<float>(out - 1)
+                                  : static_cast<float>(in) / static_cast<float>(out);
           std::vector<int64_t> l(out), h(out);
           std::vector<float> f(out);
           for (int64_t i = 0; i < out; ++i) {
-            const float src = o.half_pixel_centers ? (static_cast<float>(i) + 0.5f) * scale - 0.5f : static_cast<float>(i) * scale;
+            const float src = o.half_pixel_centers ? (static_cast<float>(i) + 0.5f) * scale - 0.5f
+                                                   : static_cast<float>(i) * scale;
             const float fl = std::floor(src);
             l[i] = std::min<int64_t>(std::max<int64_t>(static_cast<int64_t>(fl), 0), in - 1);
             h[i] = std::min<int64_t>(static_cast<int64_t>(std::ceil(src)), in - 1);
@@ -356,12 +389,16 @@ class Builder {
         s.fc_k = w.size(1);
         int64_t n_in = 1;
         for (int64_t d : shape(o.inputs[0])) n_in *= d;
-        if (s.fc_k == 0 || n_in % s.fc_k != 0) fail(s, "input " + shape_str(shape(o.inputs[0])) + " does not fit weights " + shape_str(w.sizes()));
+        if (s.fc_k == 0 || n_in % s.fc_k != 0)
+          fail(s, "input " + shape_str(shape(o.inputs[0])) + " does not fit weights " +
+                      shape_str(w.sizes()));
         s.weight = on_device(w);
         if (o.inputs.size() > 2 && o.inputs[2] >= 0) {
           if (!is_const(o.inputs[2])) fail(s, "bias must be constant");
           const at::Tensor b = constant(o.inputs[2]);
-          if (b.numel() != w.size(0)) fail(s, "bias has " + std::to_string(b.numel()) + " values, expected " + std::to_string(w.size(0)));
+          if (b.numel() != w.size(0))
+            fail(s, "bias has " + std::to_string(b.numel()) + " values, expected " +
+                        std::to_string(w.size(0)));
           s.bias = on_device(b.reshape({-1}));
         }
         s.in.push_back(o.inputs[0]);
@@ -390,12 +427,15 @@ class Builder {
 
 }  // namespace
 
-std::vector<at::Tensor> TfliteGraph::Impl::execute(const std::vector<at::Tensor>& inputs, bool check_shapes) const {
+std::vector<at::Tensor> TfliteGraph::Impl::execute(const std::vector<at::Tensor>& inputs,
+                                                   bool check_shapes) const {
   std::vector<at::Tensor> v(n_tensors);
   for (size_t i = 0; i < inputs.size(); ++i) v[input_tensors[i]] = to_internal(inputs[i]);
   for (size_t k = 0; k < steps.size(); ++k) {
     const Step& s = steps[k];
-    auto arg = [&](size_t j) -> const at::Tensor& { return s.in[j] >= 0 ? v[s.in[j]] : s.consts[j]; };
+    auto arg = [&](size_t j) -> const at::Tensor& {
+      return s.in[j] >= 0 ? v[s.in[j]] : s.consts[j];
+    };
     at::Tensor y;
     try {
       switch (s.op) {
@@ -408,7 +448,8 @@ std::vector<at::Tensor> TfliteGraph::Impl::execute(const std::vector<at::Tensor>
         }
         case TfliteOp::kMaxPool2d: {
           at::Tensor x = arg(0);
-          if (!s.pad_before.empty()) x = at::constant_pad_nd(x, s.pad_before, -std::numeric_limits<double>::infinity());
+          if (!s.pad_before.empty())
+            x = at::constant_pad_nd(x, s.pad_before, -std::numeric_limits<double>::infinity());
           y = at::max_pool2d(x, s.kernel, s.stride, s.padding);
           break;
         }
@@ -418,16 +459,24 @@ std::vector<at::Tensor> TfliteGraph::Impl::execute(const std::vector<at::Tensor>
           else
             y = at::where(arg(0) >= 0, arg(0), arg(0) * s.weight);
           break;
-        case TfliteOp::kAdd: y = at::add(arg(0), arg(1)); break;
-        case TfliteOp::kLogistic: y = at::sigmoid(arg(0)); break;
+        case TfliteOp::kAdd:
+          y = at::add(arg(0), arg(1));
+          break;
+        case TfliteOp::kLogistic:
+          y = at::sigmoid(arg(0));
+          break;
         case TfliteOp::kConcatenation: {
           std::vector<at::Tensor> parts;
           for (size_t j = 0; j < s.in.size(); ++j) parts.push_back(arg(j));
           y = at::cat(parts, s.dim);
           break;
         }
-        case TfliteOp::kReshape: y = to_internal(to_logical(arg(0)).reshape(s.out_shape)); break;
-        case TfliteOp::kPad: y = at::constant_pad_nd(arg(0), s.pad_before, 0.0); break;
+        case TfliteOp::kReshape:
+          y = to_internal(to_logical(arg(0)).reshape(s.out_shape));
+          break;
+        case TfliteOp::kPad:
+          y = at::constant_pad_nd(arg(0), s.pad_before, 0.0);
+          break;
         case TfliteOp::kResizeBilinear: {
           const at::Tensor& x = arg(0);
           at::Tensor top = x.index_select(2, s.y0);
@@ -446,7 +495,8 @@ std::vector<at::Tensor> TfliteGraph::Impl::execute(const std::vector<at::Tensor>
           y = at::mean(arg(0), s.dims, /*keepdim=*/true);
           if (!s.keep_dims) y = to_internal(to_logical(y).reshape(s.out_shape));
           break;
-        case TfliteOp::kDequantize: break;  // folded at load
+        case TfliteOp::kDequantize:
+          break;  // folded at load
       }
       apply_activation(y, s.act);
     } catch (const TfliteError&) {
@@ -457,7 +507,8 @@ std::vector<at::Tensor> TfliteGraph::Impl::execute(const std::vector<at::Tensor>
       fail(s.where + ": " + msg);
     }
     if (check_shapes && !to_logical(y).sizes().equals(s.out_shape))
-      fail(s.where + ": computes " + shape_str(to_logical(y).sizes()) + ", the file says " + shape_str(s.out_shape));
+      fail(s.where + ": computes " + shape_str(to_logical(y).sizes()) + ", the file says " +
+           shape_str(s.out_shape));
     v[s.out] = std::move(y);
     for (int t : release[k]) v[t].reset();
   }
@@ -479,8 +530,10 @@ std::unique_ptr<TfliteGraph> TfliteGraph::load(const std::string& path, const st
     throw TfliteError(path + ": unknown device '" + device + "' (expected cpu, cuda or cuda:N)");
   }
   if (!g->device.is_cpu() && !g->device.is_cuda())
-    throw TfliteError(path + ": unsupported device '" + device + "' (expected cpu, cuda or cuda:N)");
-  if (g->device.is_cuda() && !at::hasCUDA()) throw TfliteError(path + ": device '" + device + "': CUDA is not available");
+    throw TfliteError(path + ": unsupported device '" + device +
+                      "' (expected cpu, cuda or cuda:N)");
+  if (g->device.is_cuda() && !at::hasCUDA())
+    throw TfliteError(path + ": device '" + device + "': CUDA is not available");
 
   const TfliteModel model = read_tflite_file(path);
   g->n_tensors = model.tensors.size();
@@ -534,13 +587,16 @@ std::vector<at::Tensor> TfliteGraph::run(const std::vector<at::Tensor>& inputs) 
   c10::NoGradGuard no_grad;
   const Impl& g = *impl_;
   if (inputs.size() != g.inputs_info.size())
-    g.fail("run() got " + std::to_string(inputs.size()) + " inputs, the model has " + std::to_string(g.inputs_info.size()));
+    g.fail("run() got " + std::to_string(inputs.size()) + " inputs, the model has " +
+           std::to_string(g.inputs_info.size()));
   std::vector<at::Tensor> on_device;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const at::Tensor& x = inputs[i];
     if (!x.defined() || x.scalar_type() != at::kFloat || !x.sizes().equals(g.inputs_info[i].shape))
-      g.fail("input '" + g.inputs_info[i].name + "' must be float32 " + shape_str(g.inputs_info[i].shape) + ", got " +
-             (x.defined() ? std::string(c10::toString(x.scalar_type())) + " " + shape_str(x.sizes()) : "nothing"));
+      g.fail("input '" + g.inputs_info[i].name + "' must be float32 " +
+             shape_str(g.inputs_info[i].shape) + ", got " +
+             (x.defined() ? std::string(c10::toString(x.scalar_type())) + " " + shape_str(x.sizes())
+                          : "nothing"));
     on_device.push_back(x.to(g.device).contiguous());
   }
   return g.execute(on_device, /*check_shapes=*/false);

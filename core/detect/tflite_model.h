@@ -47,7 +47,7 @@ struct TfliteTensor {
   std::string name;
   std::vector<int64_t> shape;  // as stored (NHWC for images)
   TfliteType type = TfliteType::kFloat32;
-  std::vector<uint8_t> data;   // constant data (little-endian), empty for activations
+  std::vector<uint8_t> data;  // constant data (little-endian), empty for activations
   bool is_constant() const { return !data.empty(); }
   int64_t numel() const;
 };
@@ -63,9 +63,9 @@ struct TfliteOperator {
   int depth_multiplier = 1;
   int filter_w = 1, filter_h = 1;  // MAX_POOL_2D
   TfliteActivation activation = TfliteActivation::kNone;
-  int axis = 0;                    // CONCATENATION
+  int axis = 0;                                            // CONCATENATION
   bool align_corners = false, half_pixel_centers = false;  // RESIZE_BILINEAR
-  bool keep_dims = false;          // MEAN, FULLY_CONNECTED (keep_num_dims)
+  bool keep_dims = false;                                  // MEAN, FULLY_CONNECTED (keep_num_dims)
 };
 
 struct TfliteModel {

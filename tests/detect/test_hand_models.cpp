@@ -3,8 +3,8 @@
 // naming the file and the command that fetches the models.
 #include <doctest/doctest.h>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 #include <fstream>
 #include <iterator>
@@ -28,7 +28,8 @@ std::string error_of(const std::string& dir) {
 }
 
 struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("intershape_hand_models_" + std::to_string(::getpid()));
+  fs::path path =
+      fs::temp_directory_path() / ("intershape_hand_models_" + std::to_string(::getpid()));
   TempDir() { fs::create_directories(path); }
   ~TempDir() { fs::remove_all(path); }
 };
@@ -70,7 +71,8 @@ TEST_CASE("a truncated or altered model is refused, naming the file") {
   std::vector<char> bytes(std::istreambuf_iterator<char>(in), {});
   REQUIRE(bytes.size() == kPalmDetectionFull.size);
   TempDir tmp;
-  fs::copy_file(fs::path(find_hand_models("")) / kHandLandmarkFull.name, tmp.path / kHandLandmarkFull.name);
+  fs::copy_file(fs::path(find_hand_models("")) / kHandLandmarkFull.name,
+                tmp.path / kHandLandmarkFull.name);
 
   std::vector<char> cut(bytes.begin(), bytes.begin() + bytes.size() / 2);
   copy_bytes(cut, tmp.path / kPalmDetectionFull.name);

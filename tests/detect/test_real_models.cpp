@@ -3,9 +3,14 @@
 // damaged copies are refused with the file named, not a crash.
 #include <ATen/ATen.h>
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
-#include <filesystem>
 #include <unistd.h>
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
 
 #include <fstream>
 #include <iterator>
@@ -76,7 +81,8 @@ TEST_CASE("truncated and bit-flipped models are refused with the file named") {
   const fs::path src = fs::path(find_hand_models("")) / kPalmDetectionFull.name;
   std::ifstream in(src, std::ios::binary);
   const std::vector<char> bytes(std::istreambuf_iterator<char>(in), {});
-  const fs::path tmp = fs::temp_directory_path() / ("intershape_damaged_" + std::to_string(::getpid()) + ".tflite");
+  const fs::path tmp =
+      fs::temp_directory_path() / ("intershape_damaged_" + std::to_string(::getpid()) + ".tflite");
   auto write = [&](const std::vector<char>& b) {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out.write(b.data(), static_cast<std::streamsize>(b.size()));
@@ -98,4 +104,75 @@ TEST_CASE("truncated and bit-flipped models are refused with the file named") {
   }
   fs::remove(tmp);
   CHECK(load_error(tmp).find("cannot open") != std::string::npos);
+}
+
+// The two models on a real photo, against MediaPipe's own output on it
+// (tests/data/detect/README.md): the palm detector's best anchor, decoded
+// with MediaPipe's SSD anchors, and the landmark model on the region MediaPipe
+// cropped. MediaPipe's palm input is [0, 1] RGB, letterboxed to 192×192; the
+// landmark input [0, 1] RGB. Crop sampling differs from MediaPipe's GL path by a
+// fraction of a pixel, so the landmark bound is looser than the pipeline's.
+TEST_CASE("on a real photo both models agree with MediaPipe's own output") {
+  const std::string data = INTERSHAPE_TEST_DATA "/detect/";
+  std::ifstream in(data + "image26408_oracle.json");
+  REQUIRE(in.good());
+  const nlohmann::json oracle = nlohmann::json::parse(in)["image"];
+  cv::Mat bgr = cv::imread(data + "image26408.jpg", cv::IMREAD_COLOR);
+  REQUIRE(!bgr.empty());
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  REQUIRE(rgb.cols == 256);
+  REQUIRE(rgb.rows == 256);
+  const std::string dir = find_hand_models("");
+
+  // Palm detection: the square photo scaled to 192×192.
+  auto palm = TfliteGraph::load(verified_hand_model_path(dir, kPalmDetectionFull), "cpu");
+  cv::Mat small, f;
+  cv::resize(rgb, small, cv::Size(192, 192), 0, 0, cv::INTER_LINEAR);
+  small.convertTo(f, CV_32FC3, 1.0 / 255.0);
+  const auto out = palm->run({at::from_blob(f.data, {1, 192, 192, 3}, at::kFloat).clone()});
+  const at::Tensor scores = out[1].view({-1});
+  const int64_t best = scores.argmax().item<int64_t>();
+  // SSD anchors: 24×24 cells × 2, then 12×12 cells × 6 (strides 8, 16, 16, 16).
+  const int64_t cells = best < 1152 ? 24 : 12;
+  const int64_t cell = best < 1152 ? best / 2 : (best - 1152) / 6;
+  const double ax = (cell % cells + 0.5) / cells, ay = (cell / cells + 0.5) / cells;
+  const at::Tensor box = out[0][0][best];
+  const double score = 1.0 / (1.0 + std::exp(-scores[best].item<double>()));
+  const nlohmann::json& want = oracle["palm"]["palm_detections"][0];
+  CHECK(std::abs(score - want["score"][0].get<double>()) < 0.02);
+  CHECK(std::abs(box[0].item<double>() / 192 + ax - want["rect"]["x_center"].get<double>()) <
+        0.015);
+  CHECK(std::abs(box[1].item<double>() / 192 + ay - want["rect"]["y_center"].get<double>()) <
+        0.015);
+  CHECK(std::abs(box[2].item<double>() / 192 - want["rect"]["width"].get<double>()) < 0.015);
+
+  // Landmarks on MediaPipe's rotated region, mapped back to image pixels.
+  auto lm = TfliteGraph::load(verified_hand_model_path(dir, kHandLandmarkFull), "cpu");
+  const nlohmann::json& rect = oracle["palm"]["hand_rects_from_palm_detections"][0];
+  const double cx = rect["x_center"].get<double>() * 256, cy = rect["y_center"].get<double>() * 256;
+  const double side = rect["width"].get<double>() * 256, rot = rect["rotation"].get<double>();
+  const double c = std::cos(rot) * side / 224, s = std::sin(rot) * side / 224;
+  cv::Mat m = (cv::Mat_<double>(2, 3) << c, -s, cx - (c - s) * 112, s, c, cy - (s + c) * 112);
+  cv::Mat crop, cf;
+  cv::warpAffine(rgb, crop, m, cv::Size(224, 224), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP);
+  crop.convertTo(cf, CV_32FC3, 1.0 / 255.0);
+  const auto o = lm->run({at::from_blob(cf.data, {1, 224, 224, 3}, at::kFloat).clone()});
+  const nlohmann::json& hand = oracle["hands"][0];
+  double sum = 0, worst = 0;
+  for (int j = 0; j < 21; ++j) {
+    const double u = o[0][0][3 * j].item<double>(), v = o[0][0][3 * j + 1].item<double>();
+    const double x = m.at<double>(0, 0) * u + m.at<double>(0, 1) * v + m.at<double>(0, 2);
+    const double y = m.at<double>(1, 0) * u + m.at<double>(1, 1) * v + m.at<double>(1, 2);
+    const double d = std::hypot(x - hand["landmarks"][j][0].get<double>() * 256,
+                                y - hand["landmarks"][j][1].get<double>() * 256);
+    sum += d;
+    worst = std::max(worst, d);
+  }
+  CHECK(sum / 21 < 2.0);
+  CHECK(worst < 4.0);
+  CHECK(o[1].item<double>() > 0.9);  // presence
+  // The handedness output is the probability of MediaPipe's "Left" label.
+  REQUIRE(hand["handedness"]["label"] == "Right");
+  CHECK(std::abs((1.0 - o[2].item<double>()) - hand["handedness"]["score"].get<double>()) < 0.02);
 }

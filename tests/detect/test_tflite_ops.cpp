@@ -19,7 +19,9 @@ const std::string kDir = INTERSHAPE_DETECT_OP_MODELS;
 
 nlohmann::json manifest() {
   std::ifstream in(kDir + "/manifest.json");
-  REQUIRE_MESSAGE(in.good(), "missing " << kDir << "/manifest.json (run through ctest: fixture detect_op_models)");
+  REQUIRE_MESSAGE(in.good(), "missing "
+                                 << kDir
+                                 << "/manifest.json (run through ctest: fixture detect_op_models)");
   return nlohmann::json::parse(in);
 }
 
@@ -27,7 +29,8 @@ at::Tensor read_bin(const nlohmann::json& entry) {
   const std::vector<int64_t> shape = entry["shape"].get<std::vector<int64_t>>();
   at::Tensor t = at::empty(shape, at::kFloat);
   std::ifstream in(kDir + "/" + entry["file"].get<std::string>(), std::ios::binary);
-  in.read(reinterpret_cast<char*>(t.data_ptr<float>()), static_cast<std::streamsize>(t.numel() * 4));
+  in.read(reinterpret_cast<char*>(t.data_ptr<float>()),
+          static_cast<std::streamsize>(t.numel() * 4));
   REQUIRE(in.good());
   return t;
 }

@@ -20,7 +20,8 @@ const std::string kDir = INTERSHAPE_DETECT_OP_MODELS;
 
 std::vector<uint8_t> read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  REQUIRE_MESSAGE(in.good(), "missing " << path << " (run through ctest: fixture detect_op_models)");
+  REQUIRE_MESSAGE(in.good(),
+                  "missing " << path << " (run through ctest: fixture detect_op_models)");
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
 }
 

@@ -16,11 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     volatile size_t n = m.description.size();
     for (const TfliteOperator& o : m.operators) {
       for (int t : o.inputs)
-        if (t >= 0) n += m.tensors.at(static_cast<size_t>(t)).data.size() + tflite_op_name(o.op).size();
+        if (t >= 0)
+          n += m.tensors.at(static_cast<size_t>(t)).data.size() + tflite_op_name(o.op).size();
       for (int t : o.outputs) n += m.tensors.at(static_cast<size_t>(t)).shape.size();
     }
     for (const TfliteTensor& t : m.tensors)
-      if (t.is_constant() && t.data.size() != static_cast<size_t>(t.numel()) * (t.type == TfliteType::kFloat16 ? 2 : 4))
+      if (t.is_constant() && t.data.size() != static_cast<size_t>(t.numel()) *
+                                                  (t.type == TfliteType::kFloat16 ? 2 : 4))
         __builtin_trap();
     (void)n;
   } catch (const TfliteError&) {
