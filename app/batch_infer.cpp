@@ -140,6 +140,9 @@ InferSummary run_infer(HandEstimator* estimator, const InferOptions& options, st
     step.crop = CropRect::whole_frame(bgr.cols, bgr.rows);
     if (finder) step = finder->localise(bgr);
     r.crop = step.crop;
+    r.crop_source = step.source;
+    r.detections = step.detections;
+    r.has_network = estimator != nullptr;
     cv::Mat input;
     double pre_ms = 0.0;
     if (estimator) {
@@ -153,9 +156,7 @@ InferSummary run_infer(HandEstimator* estimator, const InferOptions& options, st
     r.finished_at = Clock::now();
     FrameRecord rec = make_frame_record(r, frame_source);
     rec.preprocess_ms = pre_ms;
-    rec.network = estimator != nullptr;
-    rec.detections = step.detections;
-    if (finder) rec.crop_source = crop_source_name(step.source);
+
     auto paths = exporter.add(name, rec, r.output, input);
     summary.written.insert(summary.written.end(), paths.begin(), paths.end());
     ++summary.processed;

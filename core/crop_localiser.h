@@ -28,9 +28,7 @@ enum class CropMode { kWhole, kTrack, kDetect };
 const char* crop_mode_name(CropMode m);                          // "whole", "track", "detect"
 std::optional<CropMode> parse_crop_mode(const std::string& name);  // nullopt if unknown
 
-// Which localiser chose a crop (shown in the GUI, written to the results).
-enum class CropSource { kWhole, kDetect, kTrack, kManual };
-const char* crop_source_name(CropSource s);  // "whole", "detect", "track", "manual"
+// CropSource (who chose a crop) is in core/types.h.
 
 struct CropLocaliserSettings {
   CropMode mode = CropMode::kDetect;

@@ -13,6 +13,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "core/detect/detections.h"
+
 namespace intershape::core {
 
 using Clock = std::chrono::steady_clock;
@@ -54,6 +56,10 @@ struct CropRect {
     return {0.f, 0.f, static_cast<float>(width > height ? width : height)};
   }
 };
+
+// Which localiser chose a crop (--crop; shown in the GUI, written to results).
+enum class CropSource { kWhole, kDetect, kTrack, kManual };
+const char* crop_source_name(CropSource s);  // "whole", "detect", "track", "manual"
 
 // MANO parameters of one hand at one stage.
 struct HandParams {
@@ -121,6 +127,12 @@ struct InferenceResult {
   // Keypoints in frame pixels: x, y, confidence (42 rows, right hand first).
   std::array<std::array<float, 3>, kJoints> keypoints_frame{};
   Clock::time_point finished_at{};
+  // False in skeleton mode (no network loaded): `output` and `keypoints_frame`
+  // are empty, the hands are in `detections`.
+  bool has_network = true;
+  CropSource crop_source = CropSource::kWhole;
+  // MediaPipe's hands in this frame; null when the detector did not run.
+  std::shared_ptr<const detect::HandDetections> detections;
 };
 
 }  // namespace intershape::core

@@ -160,6 +160,9 @@ FrameRecord make_frame_record(const InferenceResult& result, const std::string& 
   r.output = result.output;
   r.output.attention_detail.reset();
   r.keypoints2d = result.keypoints_frame;
+  r.network = result.has_network;
+  r.detections = result.detections;
+  r.crop_source = crop_source_name(result.crop_source);
   return r;
 }
 

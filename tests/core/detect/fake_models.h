@@ -32,13 +32,18 @@ struct FakePalm : det::PalmDetector {
 struct FakeLandmarker : det::HandLandmarker {
   std::deque<float> presence;  // one per call; 0.9 when empty
   int calls = 0;
+  // Set: the hand stays at this pixel whatever the region (a real hand that
+  // does not move); else it follows the region's centre.
+  bool fixed = false;
+  float fixed_x = 0.f, fixed_y = 0.f;
   det::HandLandmarks run(const cv::Mat& rgb, const det::NormRect& roi) override {
     ++calls;
     det::HandLandmarks h;
     h.roi = roi;
     h.presence = presence.empty() ? 0.9f : presence.front();
     if (!presence.empty()) presence.pop_front();
-    const float cx = roi.x_center * rgb.cols, cy = roi.y_center * rgb.rows;
+    const float cx = fixed ? fixed_x : roi.x_center * rgb.cols;
+    const float cy = fixed ? fixed_y : roi.y_center * rgb.rows;
     for (int i = 0; i < det::kHandLandmarks; ++i)
       h.landmarks[i] = {cx + (i % 5) * 4.f - 8.f, cy + 10.f - (i / 5) * 5.f, 0.f};
     return h;
