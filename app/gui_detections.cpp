@@ -56,8 +56,12 @@ std::vector<render::LineVertex> world_skeleton_lines(const det::HandDetections& 
   std::vector<render::LineVertex> out;
   for (const auto& h : d.hands) {
     const glm::vec3 col = side_color(h, right_color, left_color);
-    // The person's right hand on the image's left, as the camera sees it.
-    const float dx = h.handedness == det::Handedness::kRight ? -0.12f : 0.12f;
+    // Placed left to right as in the picture (world landmarks have no
+    // position of their own: each hand's origin is its own centre).
+    float cx = 0.f;
+    for (const auto& p : h.landmarks) cx += p.x;
+    cx /= det::kHandLandmarks;
+    const float dx = d.image_width > 0 ? 0.3f * (cx / d.image_width - 0.5f) : 0.f;
     const glm::vec3 wrist(h.world_landmarks[0].x, h.world_landmarks[0].y, h.world_landmarks[0].z);
     for (const auto& e : det::kHandConnections)
       for (int k : e) {

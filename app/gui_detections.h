@@ -27,8 +27,8 @@ void detection_overlay(const core::detect::HandDetections& d, const DetectionOve
                        std::vector<render::LineVertex>& points);
 
 // World landmarks as GL_LINES in metres (x right, y down, z away, as the
-// model gives them), each hand's wrist moved to `offset` +/- 0.12 m in x so
-// two hands do not overlap.
+// model gives them), each hand's wrist placed along x as the hand is in the
+// picture (0.3 m across the frame's width) so two hands do not overlap.
 std::vector<render::LineVertex> world_skeleton_lines(const core::detect::HandDetections& d,
                                                      const glm::vec3& right_color,
                                                      const glm::vec3& left_color);
