@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "app/commands.h"
+#include "app/exit_codes.h"
 #include "app/model_options.h"
 #include "core/hand_estimator.h"
 #include "core/preprocess.h"
@@ -53,13 +54,13 @@ double peak_rss_mb() {
 
 int run_bench(const BenchOptions& o) {
   if (o.model.synthetic == !o.model.checkpoint.empty())
-    throw std::runtime_error("bench: give exactly one of --checkpoint FILE or --synthetic");
+    throw UsageError("give exactly one of --checkpoint FILE or --synthetic");
   if (o.model.synthetic && o.model.mano_dir.empty())
-    throw std::runtime_error(
-        "bench: --synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
+    throw UsageError(
+        "--synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
         "in a source tree: tests/data/mano)");
-  if (o.iterations < 1) throw std::runtime_error("bench: --iterations must be at least 1");
-  if (o.warmup < 0) throw std::runtime_error("bench: --warmup must be >= 0");
+  if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
+  if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
 
   const auto load_start = std::chrono::steady_clock::now();
   std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);

@@ -147,42 +147,24 @@ void read_params(const json& obj, HandParams& p, const std::string& name,
 
 }  // namespace
 
-FrameRecord make_frame_record(const InferenceResult& result, const std::string& source) {
-  FrameRecord r;
-  if (result.frame) {
-    r.frame = result.frame->index;
-    r.timestamp_s = result.frame->timestamp_s;
-    r.image_width = result.frame->bgr.cols;
-    r.image_height = result.frame->bgr.rows;
-  }
-  r.source = source;
-  r.crop = result.crop;
-  r.output = result.output;
-  r.output.attention_detail.reset();
-  r.keypoints2d = result.keypoints_frame;
-  r.network = result.has_network;
-  r.detections = result.detections;
-  r.crop_source = crop_source_name(result.crop_source);
-  return r;
-}
-
-std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
+std::string frame_to_json(const FrameResult& rec, const JsonOptions& options) {
   Emitter e;
   e.out.reserve(64 * 1024);
   const NetworkOutput& o = rec.output;
+  const Frame& f = *rec.frame;
   e.open('{');
   e.key("version");
   e.i(kFrameJsonVersion);
   e.key("frame");
-  e.i(rec.frame);
+  e.i(f.index);
   e.key("timestamp");
-  e.d(rec.timestamp_s);
+  e.d(f.timestamp_s);
   e.key("source");
-  e.str(rec.source);
+  e.str(f.source);
   e.key("image_size");
   e.open('[');
-  e.i(rec.image_width);
-  e.i(rec.image_height);
+  e.i(f.bgr.empty() ? f.width : f.bgr.cols);
+  e.i(f.bgr.empty() ? f.height : f.bgr.rows);
   e.close(']');
   e.key("crop");
   e.open('{');
@@ -192,16 +174,14 @@ std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
   e.f(rec.crop.y0);
   e.key("side");
   e.f(rec.crop.side);
-  if (!rec.crop_source.empty()) {
-    e.key("source");
-    e.str(rec.crop_source);
-  }
+  e.key("source");
+  e.str(crop_source_name(rec.crop_source));
   e.close('}');
   if (rec.detections) {
     e.key("detections");
     e.raw(detect::detections_to_json(*rec.detections));
   }
-  if (!rec.network) {
+  if (!rec.has_network) {
     e.key("timings_ms");
     e.open('{');
     e.key("preprocess");
@@ -235,7 +215,7 @@ std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
   e.key("trans");
   e.floats(o.trans.data(), o.trans.size());
   e.key("keypoints2d");
-  e.rows(rec.keypoints2d[0].data(), kJoints, 3);
+  e.rows(rec.keypoints_frame[0].data(), kJoints, 3);
   e.key("heatmap_xyc");
   e.rows(o.xyc[0].data(), kJoints, 3);
   if (options.attention && !o.attention.empty()) {
@@ -300,7 +280,7 @@ std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
   return std::move(e.out);
 }
 
-FrameRecord frame_from_json(std::string_view text, const std::string& name) {
+FrameResult frame_from_json(std::string_view text, const std::string& name) {
   json j;
   try {
     j = json::parse(text.begin(), text.end());
@@ -308,37 +288,43 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
     bad(name, std::string("not valid JSON (") + ex.what() + ")");
   }
   if (!j.is_object()) bad(name, "not a JSON object");
-  FrameRecord r;
+  FrameResult r;
+  auto frame = std::make_shared<Frame>();  // where it came from; no picture
   try {
     if (j.contains("version") && j["version"].get<int>() > kFrameJsonVersion)
       bad(name, "written by a newer version (" + std::to_string(j["version"].get<int>()) + ")");
-    r.frame = member(j, "frame", name, "").get<int64_t>();
-    r.timestamp_s = member(j, "timestamp", name, "").get<double>();
-    r.source = member(j, "source", name, "").get<std::string>();
+    frame->index = member(j, "frame", name, "").get<int64_t>();
+    frame->timestamp_s = member(j, "timestamp", name, "").get<double>();
+    frame->source = member(j, "source", name, "").get<std::string>();
     if (j.contains("image_size")) {
-      r.image_width = j["image_size"].at(0).get<int>();
-      r.image_height = j["image_size"].at(1).get<int>();
+      frame->width = j["image_size"].at(0).get<int>();
+      frame->height = j["image_size"].at(1).get<int>();
     }
     const json& crop = member(j, "crop", name, "");
     r.crop.x0 = to_float(member(crop, "x0", name, "crop"), name, "crop.x0");
     r.crop.y0 = to_float(member(crop, "y0", name, "crop"), name, "crop.y0");
     r.crop.side = to_float(member(crop, "side", name, "crop"), name, "crop.side");
-    if (crop.contains("source") && crop["source"].is_string())
-      r.crop_source = crop["source"].get<std::string>();
+    if (crop.contains("source") && crop["source"].is_string()) {
+      const std::string src = crop["source"].get<std::string>();
+      for (CropSource c : {CropSource::kWhole, CropSource::kDetect, CropSource::kTrack,
+                           CropSource::kManual})
+        if (src == crop_source_name(c)) r.crop_source = c;
+    }
     if (j.contains("detections")) {
       try {
         r.detections = std::make_shared<const detect::HandDetections>(detect::detections_from_json(
-            j["detections"], r.image_width, r.image_height, name));
+            j["detections"], frame->width, frame->height, name));
       } catch (const std::runtime_error& ex) {
         throw formats::ExportError(ex.what());
       }
     }
     // Skeleton mode (no network): detections only.
-    r.network = j.contains("right") || j.contains("left") || j.contains("keypoints2d");
-    if (!r.network) {
+    r.has_network = j.contains("right") || j.contains("left") || j.contains("keypoints2d");
+    if (!r.has_network) {
       if (j.contains("timings_ms") && j["timings_ms"].contains("preprocess") &&
           j["timings_ms"]["preprocess"].is_number())
         r.preprocess_ms = j["timings_ms"]["preprocess"].get<double>();
+      r.frame = std::move(frame);
       return r;
     }
     NetworkOutput& o = r.output;
@@ -363,7 +349,7 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
         read_rows(member(j, "heatmap_xyc", name, ""), kJoints, 3, name, "heatmap_xyc");
     for (int k = 0; k < kJoints; ++k)
       for (int c = 0; c < 3; ++c) {
-        r.keypoints2d[k][c] = kp[3 * k + c];
+        r.keypoints_frame[k][c] = kp[3 * k + c];
         o.xyc[k][c] = xyc[3 * k + c];
       }
     if (j.contains("attention")) {
@@ -404,6 +390,7 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
   } catch (const json::exception& ex) {
     bad(name, std::string("unexpected value (") + ex.what() + ")");
   }
+  r.frame = std::move(frame);
   return r;
 }
 

@@ -5,25 +5,25 @@
 
 namespace intershape::core::exporters {
 
-void NpzSequence::add(const FrameRecord& r) {
-  if (!frame_index_.empty() && r.network != (network_frames_ > 0))
-    throw formats::ExportError("npz: frame " + std::to_string(r.frame) +
-                               (r.network ? " has" : " lacks") +
+void NpzSequence::add(const FrameResult& r) {
+  if (!frame_index_.empty() && r.has_network != (network_frames_ > 0))
+    throw formats::ExportError("npz: frame " + std::to_string(r.frame->index) +
+                               (r.has_network ? " has" : " lacks") +
                                " the network's output, unlike the frames before it");
-  for (int h = 0; h < 2 && r.network; ++h) {
+  for (int h = 0; h < 2 && r.has_network; ++h) {
     const HandOutput& hand = r.output.hands[h];
     if (hand.verts3d.size() != size_t(kVertsPerHand) * 3 ||
         hand.joints3d.size() != size_t(kJointsPerHand) * 3)
-      throw formats::ExportError("npz: frame " + std::to_string(r.frame) + " has " +
+      throw formats::ExportError("npz: frame " + std::to_string(r.frame->index) + " has " +
                         std::to_string(hand.verts3d.size()) + " vertex and " +
                         std::to_string(hand.joints3d.size()) + " joint values for the " +
                         hand_name(static_cast<Hand>(h)) + " hand, expected 778x3 and 21x3");
   }
   detections_.add(r.detections ? *r.detections : detect::HandDetections{});
   any_detections_ = any_detections_ || r.detections != nullptr;
-  frame_index_.push_back(r.frame);
-  timestamp_.push_back(r.timestamp_s);
-  if (!r.network) return;
+  frame_index_.push_back(r.frame->index);
+  timestamp_.push_back(r.frame->timestamp_s);
+  if (!r.has_network) return;
   ++network_frames_;
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = r.output.hands[h];
@@ -37,7 +37,7 @@ void NpzSequence::add(const FrameRecord& r) {
   trans_.insert(trans_.end(), r.output.trans.begin(), r.output.trans.end());
   for (int k = 0; k < kJoints; ++k)
     for (int c = 0; c < 3; ++c) {
-      keypoints2d_.push_back(r.keypoints2d[k][c]);
+      keypoints2d_.push_back(r.keypoints_frame[k][c]);
       heatmap_xyc_.push_back(r.output.xyc[k][c]);
     }
 }

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "core/pipeline.h"
+#include "core/sources.h"
 #include "tests/core/detect/fake_models.h"
 #include "tests/core/fake_estimator.h"
 #include "tests/core/test_video.h"
@@ -46,7 +47,7 @@ TEST_CASE("skeleton mode: no network, every frame's result holds MediaPipe's han
   REQUIRE(write_test_video(video, 6));
   Engine engine(fake_factory(), fake_detector());
   engine.capture().set_pacing(Pacing::kEveryFrame);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, /*load_model=*/false);
+  engine.start(classify_source(video), ModelConfig{}, /*load_model=*/false);
   for (int i = 0; i < 6; ++i) {
     ResultPtr r = next_result(engine);
     CHECK(r->frame->index == i);
@@ -69,7 +70,7 @@ TEST_CASE("with the network: the first crop comes from the detector, then tracki
   REQUIRE(write_test_video(video, 5));
   Engine engine(fake_factory(), fake_detector());
   engine.capture().set_pacing(Pacing::kEveryFrame);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   ResultPtr r = next_result(engine);
   CHECK(r->has_network);
   CHECK(r->crop_source == CropSource::kDetect);
@@ -99,7 +100,7 @@ TEST_CASE("a detector that cannot load is a status; the network still runs") {
     throw std::runtime_error("assets/models/palm_detection_full.tflite: missing");
   });
   engine.capture().set_pacing(Pacing::kEveryFrame);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   ResultPtr r = next_result(engine);
   CHECK(r->has_network);
   CHECK_FALSE(r->detections);

@@ -47,23 +47,27 @@ std::shared_ptr<const det::HandDetections> two_hands(float dx) {
   return d;
 }
 
-FrameRecord skeleton_record(int k) {
-  FrameRecord r;
-  r.frame = k;
-  r.timestamp_s = k / 30.0;
-  r.source = "cam";
-  r.image_width = 640;
-  r.image_height = 480;
-  r.crop = CropRect::whole_frame(640, 480);
-  r.crop_source = "detect";
-  r.network = false;
-  r.detections = two_hands(static_cast<float>(k));
+FrameResultPtr skeleton_record(int k, bool network = false) {
+  auto r = std::make_shared<FrameResult>();
+  auto f = std::make_shared<Frame>();
+  f->index = k;
+  f->timestamp_s = k / 30.0;
+  f->source = "cam";
+  f->name = "img";
+  f->width = 640;
+  f->height = 480;
+  r->frame = f;
+  r->crop = CropRect::whole_frame(640, 480);
+  r->crop_source = CropSource::kDetect;
+  r->has_network = network;
+  r->detections = two_hands(static_cast<float>(k));
   return r;
 }
 }  // namespace
 
 TEST_CASE("skeleton mode JSON: detections only, read back") {
-  const FrameRecord r = skeleton_record(3);
+  const FrameResultPtr rp = skeleton_record(3);
+  const FrameResult& r = *rp;
   const std::string text = frame_to_json(r);
   const auto j = nlohmann::json::parse(text);
   CHECK_FALSE(j.contains("right"));
@@ -73,9 +77,10 @@ TEST_CASE("skeleton mode JSON: detections only, read back") {
   CHECK(j["crop"]["source"] == "detect");
   CHECK(j["timings_ms"]["palm_detection"].get<double>() == doctest::Approx(7.5));
   CHECK(j["timings_ms"]["hand_landmarks"].get<double>() == doctest::Approx(12.25));
-  const FrameRecord back = frame_from_json(text, "frame_000003.json");
-  CHECK_FALSE(back.network);
-  CHECK(back.crop_source == "detect");
+  const FrameResult back = frame_from_json(text, "frame_000003.json");
+  CHECK_FALSE(back.has_network);
+  CHECK(back.crop_source == CropSource::kDetect);
+  CHECK(back.frame->index == 3);
   REQUIRE(back.detections);
   REQUIRE(back.detections->hands.size() == 2);
   CHECK(back.detections->hands[0].landmarks[20].x == r.detections->hands[0].landmarks[20].x);
@@ -90,7 +95,7 @@ TEST_CASE("skeleton mode JSON: detections only, read back") {
 
 TEST_CASE("skeleton mode NPZ: det_* arrays with a count, no network arrays") {
   NpzSequence seq;
-  for (int k = 0; k < 3; ++k) seq.add(skeleton_record(k));
+  for (int k = 0; k < 3; ++k) seq.add(*skeleton_record(k));
   TempDir dir;
   seq.write(dir / "sequence.npz");
   const auto j = load_npz_with_numpy(dir / "sequence.npz");
@@ -104,15 +109,13 @@ TEST_CASE("skeleton mode NPZ: det_* arrays with a count, no network arrays") {
   CHECK(j["det_palm_box"]["shape"] == nlohmann::json::array({3, 2, 4}));
   CHECK(j["frame_index"]["data"] == nlohmann::json::array({0, 1, 2}));
   // Mixing frames with and without the network is refused.
-  FrameRecord net = skeleton_record(3);
-  net.network = true;
-  CHECK_THROWS_AS(seq.add(net), intershape::core::formats::ExportError);
+  CHECK_THROWS_AS(seq.add(*skeleton_record(3, true)), intershape::core::formats::ExportError);
 }
 
 TEST_CASE("skeleton mode: the sequence exporter writes JSON and NPZ, no meshes") {
   TempDir dir;
   SequenceExporter ex(dir.path(), ExportFormats::parse("obj,json,npz,glb"), {});
-  const auto paths = ex.add("img", skeleton_record(0), NetworkOutput{}, cv::Mat());
+  const auto paths = ex.add(skeleton_record(0));
   REQUIRE(paths.size() == 1);
   CHECK(paths[0] == dir / "img.json");
   const auto fin = ex.finish();
