@@ -199,6 +199,100 @@ class Builder {
     }
   }
 
+  // The output shape each op computes, from its inputs and prepared weights,
+  // compared with the file's before anything runs: a file cannot make the
+  // first run allocate more than the shapes it declares (which the reader
+  // bounds), and a wrong shape is named here with its op.
+  void check_output_shape(const Step& s, const TfliteOperator& o) const {
+    const std::vector<int64_t>& in = shape(o.inputs[0]);
+    std::vector<int64_t> want;
+    auto spatial = [&](int64_t size, int64_t kernel, int64_t stride, int64_t dilation) -> int64_t {
+      if (o.padding == TflitePadding::kSame) return (size + stride - 1) / stride;
+      const int64_t effective = (kernel - 1) * dilation + 1;
+      return size >= effective ? (size - effective) / stride + 1 : 0;
+    };
+    switch (o.op) {
+      case TfliteOp::kConv2d:
+      case TfliteOp::kDepthwiseConv2d:
+      case TfliteOp::kMaxPool2d:
+        want = {in[0], spatial(in[1], s.kernel[0], s.stride[0], s.dilation[0]),
+                spatial(in[2], s.kernel[1], s.stride[1], s.dilation[1]),
+                o.op == TfliteOp::kMaxPool2d ? in[3] : s.weight.size(0)};
+        break;
+      case TfliteOp::kPrelu:
+      case TfliteOp::kLogistic:
+        want = in;
+        break;
+      case TfliteOp::kAdd: {
+        // numpy broadcasting of the two input shapes.
+        const std::vector<int64_t>& a = in;
+        const std::vector<int64_t>& b = shape(o.inputs[1]);
+        const size_t rank = std::max(a.size(), b.size());
+        want.assign(rank, 1);
+        for (size_t d = 0; d < rank; ++d) {
+          const int64_t x = d < rank - a.size() ? 1 : a[d - (rank - a.size())];
+          const int64_t y = d < rank - b.size() ? 1 : b[d - (rank - b.size())];
+          if (x != y && x != 1 && y != 1)
+            fail(s, "cannot broadcast " + shape_str(a) + " with " + shape_str(b));
+          want[d] = x == 1 ? y : x;
+        }
+        break;
+      }
+      case TfliteOp::kConcatenation: {
+        const int64_t rank = static_cast<int64_t>(in.size());
+        const int64_t axis = o.axis < 0 ? o.axis + rank : o.axis;
+        want = in;
+        for (size_t j = 1; j < o.inputs.size(); ++j) {
+          const std::vector<int64_t>& other = shape(o.inputs[j]);
+          for (int64_t d = 0; d < rank; ++d)
+            if (d != axis && other[d] != in[d])
+              fail(s, "inputs " + shape_str(in) + " and " + shape_str(other) + " differ");
+          want[axis] += other[axis];
+        }
+        break;
+      }
+      case TfliteOp::kPad: {
+        const std::vector<int64_t> p = ints(s, o.inputs[1]);
+        want = in;
+        for (size_t d = 0; d < in.size(); ++d) want[d] += p[2 * d] + p[2 * d + 1];
+        break;
+      }
+      case TfliteOp::kResizeBilinear: {
+        const std::vector<int64_t> size = ints(s, o.inputs[1]);
+        want = {in[0], size[0], size[1], in[3]};
+        break;
+      }
+      case TfliteOp::kFullyConnected: {
+        int64_t n_in = 1;
+        for (int64_t d : in) n_in *= d;
+        if (o.keep_dims) {
+          want = in;
+          want.back() = s.weight.size(0);
+        } else {
+          want = {n_in / s.fc_k, s.weight.size(0)};
+        }
+        break;
+      }
+      case TfliteOp::kMean: {
+        const int64_t rank = static_cast<int64_t>(in.size());
+        std::vector<char> reduced(rank, 0);
+        for (int64_t a : ints(s, o.inputs[1])) reduced[a < 0 ? a + rank : a] = 1;
+        for (int64_t d = 0; d < rank; ++d) {
+          if (!reduced[d])
+            want.push_back(in[d]);
+          else if (o.keep_dims)
+            want.push_back(1);
+        }
+        break;
+      }
+      case TfliteOp::kReshape:  // element counts compared when prepared
+      case TfliteOp::kDequantize:
+        return;
+    }
+    if (want != s.out_shape)
+      fail(s, "computes " + shape_str(want) + ", the file says " + shape_str(s.out_shape));
+  }
+
   void add(size_t k, const TfliteOperator& o) {
     Step s;
     s.op = o.op;
@@ -421,6 +515,7 @@ class Builder {
         break;
       }
     }
+    check_output_shape(s, o);
     g_.steps.push_back(std::move(s));
   }
 };

@@ -19,7 +19,7 @@ namespace {
 // Bounds that no model of ours comes near; they keep a hostile file from
 // asking for absurd allocations before any data is read.
 constexpr int64_t kMaxDim = 1 << 24;
-constexpr int64_t kMaxElements = int64_t{1} << 28;
+constexpr int64_t kMaxElements = int64_t{1} << 26;  // 256 MB of float32
 constexpr size_t kMaxRank = 6;
 constexpr int kMaxStride = 1024;
 constexpr size_t kMaxFileBytes = size_t{256} << 20;

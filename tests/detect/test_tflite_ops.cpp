@@ -5,7 +5,9 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -106,4 +108,42 @@ TEST_CASE("run() refuses inputs of the wrong shape, dtype or count, naming the f
 TEST_CASE("unknown devices are refused") {
   CHECK_THROWS_AS(TfliteGraph::load(kDir + "/add_relu.tflite", "tpu"), TfliteError);
   CHECK_THROWS_AS(TfliteGraph::load(kDir + "/add_relu.tflite", "cuda:x"), TfliteError);
+}
+
+// Files the reader accepts can still be nonsense for the graph (zero sizes,
+// mismatched weights, odd options after a bit flip): load() must refuse them
+// with a TfliteError, or load them and run, never crash.
+TEST_CASE("bit-flipped op models are loaded and run, or refused; never a crash") {
+  int refused = 0, loaded = 0;
+  for (const char* name :
+       {"conv_same_s2_odd", "depthwise_multiplier", "reshape_concat", "resize_half_pixel", "pad",
+        "mean_h", "fully_connected_logistic", "maxpool_same_s2", "prelu_channel", "add_relu"}) {
+    const std::string path = kDir + "/" + name + ".tflite";
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<char> original(std::istreambuf_iterator<char>(in), {});
+    REQUIRE(!original.empty());
+    const std::string flipped_path = kDir + "/flipped_" + name + ".tflite";
+    for (size_t i = 0; i < original.size(); ++i) {
+      std::vector<char> bytes = original;
+      bytes[i] = static_cast<char>(bytes[i] ^ (1 << (i % 8)));
+      {
+        std::ofstream out(flipped_path, std::ios::binary | std::ios::trunc);
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+      }
+      try {
+        auto graph = TfliteGraph::load(flipped_path, "cpu");
+        std::vector<at::Tensor> inputs;
+        for (const auto& info : graph->inputs()) inputs.push_back(at::ones(info.shape));
+        graph->run(inputs);
+        ++loaded;
+      } catch (const TfliteError& e) {
+        CHECK(std::string(e.what()).rfind(flipped_path + ": ", 0) == 0);
+        ++refused;
+      }
+    }
+    std::remove(flipped_path.c_str());
+  }
+  MESSAGE("loaded " << loaded << ", refused " << refused);
+  CHECK(refused > 100);
+  CHECK(loaded > 100);
 }
