@@ -43,8 +43,8 @@ void detection_overlay(const det::HandDetections& d, const DetectionOverlayOptio
       const glm::vec3 col = side_color(h, right_color, left_color);
       const glm::vec4 line(col * 0.9f, 0.95f), dot(0.3f + 0.7f * col, 1.f);
       for (const auto& e : det::kHandConnections)
-        segment(h.landmarks[e[0]].x, h.landmarks[e[0]].y, h.landmarks[e[1]].x,
-                h.landmarks[e[1]].y, line);
+        segment(h.landmarks[e[0]].x, h.landmarks[e[0]].y, h.landmarks[e[1]].x, h.landmarks[e[1]].y,
+                line);
       for (const auto& p : h.landmarks) points.push_back({{p.x, p.y, 0.f}, dot});
     }
   }
@@ -66,7 +66,8 @@ std::vector<render::LineVertex> world_skeleton_lines(const det::HandDetections& 
     for (const auto& e : det::kHandConnections)
       for (int k : e) {
         const auto& p = h.world_landmarks[k];
-        out.push_back({glm::vec3(p.x, p.y, p.z) - wrist + glm::vec3(dx, 0.f, 0.f), glm::vec4(col, 1.f)});
+        out.push_back(
+            {glm::vec3(p.x, p.y, p.z) - wrist + glm::vec3(dx, 0.f, 0.f), glm::vec4(col, 1.f)});
       }
   }
   return out;

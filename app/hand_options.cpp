@@ -11,7 +11,8 @@ void add_hand_options(CLI::App& cmd, HandOptions& o, const std::string& s) {
       ->check(CLI::IsMember({"whole", "detect", "track"}));
   cmd.add_option("--hand-models", o.models_dir,
                  "Folder with palm_detection_full.tflite and hand_landmark_full.tflite (default: "
-                 "assets/models, fetched by scripts/fetch_hand_models.sh)" + s);
+                 "assets/models, fetched by scripts/fetch_hand_models.sh)" +
+                     s);
 }
 
 }  // namespace intershape::app

@@ -21,9 +21,12 @@ bool holds_all(const CropRect& c, const detect::HandDetections& d) {
 
 const char* crop_mode_name(CropMode m) {
   switch (m) {
-    case CropMode::kWhole: return "whole";
-    case CropMode::kTrack: return "track";
-    case CropMode::kDetect: return "detect";
+    case CropMode::kWhole:
+      return "whole";
+    case CropMode::kTrack:
+      return "track";
+    case CropMode::kDetect:
+      return "detect";
   }
   return "?";
 }
@@ -36,10 +39,14 @@ std::optional<CropMode> parse_crop_mode(const std::string& name) {
 
 const char* crop_source_name(CropSource s) {
   switch (s) {
-    case CropSource::kWhole: return "whole";
-    case CropSource::kDetect: return "detect";
-    case CropSource::kTrack: return "track";
-    case CropSource::kManual: return "manual";
+    case CropSource::kWhole:
+      return "whole";
+    case CropSource::kDetect:
+      return "detect";
+    case CropSource::kTrack:
+      return "track";
+    case CropSource::kManual:
+      return "manual";
   }
   return "?";
 }
@@ -67,7 +74,8 @@ CropRect CropLocaliser::choose(int width, int height, const detect::HandDetectio
   const bool have_hands = detections && !detections->hands.empty() &&
                           detections->image_width == width && detections->image_height == height;
   bool acquire = !tracking || requested_;
-  if (!acquire && check && have_hands) acquire = !holds_all(tracker_.next(width, height), *detections);
+  if (!acquire && check && have_hands)
+    acquire = !holds_all(tracker_.next(width, height), *detections);
   if (acquire && have_hands) {
     requested_ = false;
     // The network's keypoints on this square start a fresh track (no blending

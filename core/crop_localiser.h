@@ -25,7 +25,7 @@
 namespace intershape::core {
 
 enum class CropMode { kWhole, kTrack, kDetect };
-const char* crop_mode_name(CropMode m);                          // "whole", "track", "detect"
+const char* crop_mode_name(CropMode m);                            // "whole", "track", "detect"
 std::optional<CropMode> parse_crop_mode(const std::string& name);  // nullopt if unknown
 
 // CropSource (who chose a crop) is in core/types.h.

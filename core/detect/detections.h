@@ -13,7 +13,8 @@
 
 namespace intershape::core::detect {
 
-inline constexpr int kPalmKeypoints = 7;   // wrist, index MCP, middle MCP, ring MCP, pinky MCP, thumb CMC, thumb MCP
+inline constexpr int kPalmKeypoints =
+    7;  // wrist, index MCP, middle MCP, ring MCP, pinky MCP, thumb CMC, thumb MCP
 inline constexpr int kHandLandmarks = 21;  // MediaPipe's hand topology
 
 // MediaPipe's hand skeleton: pairs of landmark indices (wrist 0; thumb 1-4;
@@ -41,7 +42,7 @@ struct NormRect {
 
 // One palm found by the detector, normalised to the image (letterbox removed).
 struct PalmDetection {
-  float score = 0.f;                   // sigmoid of the model's logit
+  float score = 0.f;                                        // sigmoid of the model's logit
   float xmin = 0.f, ymin = 0.f, width = 0.f, height = 0.f;  // axis-aligned box
   std::array<Point2, kPalmKeypoints> keypoints{};
 };
@@ -70,12 +71,12 @@ struct HandLandmarks {
 // Everything the pipeline found in one image.
 struct HandDetections {
   int image_width = 0, image_height = 0;
-  bool palm_detection_ran = false;      // false when tracking made it unnecessary
-  std::vector<PalmDetection> palms;     // after NMS and the max-hands clip
-  std::vector<NormRect> palm_rois;      // the hand region of each palm (same order)
-  std::vector<HandLandmarks> hands;     // hands whose presence passed the threshold
-  double palm_ms = 0.0;                 // time spent in palm detection (0 if skipped)
-  double landmarks_ms = 0.0;            // total time of the landmark model runs
+  bool palm_detection_ran = false;   // false when tracking made it unnecessary
+  std::vector<PalmDetection> palms;  // after NMS and the max-hands clip
+  std::vector<NormRect> palm_rois;   // the hand region of each palm (same order)
+  std::vector<HandLandmarks> hands;  // hands whose presence passed the threshold
+  double palm_ms = 0.0;              // time spent in palm detection (0 if skipped)
+  double landmarks_ms = 0.0;         // total time of the landmark model runs
 };
 
 }  // namespace intershape::core::detect

@@ -114,8 +114,8 @@ std::string detections_to_json(const HandDetections& d) {
   return out;
 }
 
-HandDetections detections_from_json(const nlohmann::json& array, int image_width,
-                                    int image_height, const std::string& where) {
+HandDetections detections_from_json(const nlohmann::json& array, int image_width, int image_height,
+                                    const std::string& where) {
   if (!array.is_array()) throw std::runtime_error(where + ": detections is not a list");
   if (image_width <= 0 || image_height <= 0)
     throw std::runtime_error(where + ": detections need the image size");

@@ -30,8 +30,8 @@ std::string detections_to_json(const HandDetections& d);
 // `image_height` turn pixels back into normalised palm boxes. Throws
 // std::runtime_error naming `where` and the problem ("frame_000003.json:
 // detections[1].landmarks has 20 rows, expected 21").
-HandDetections detections_from_json(const nlohmann::json& array, int image_width,
-                                    int image_height, const std::string& where);
+HandDetections detections_from_json(const nlohmann::json& array, int image_width, int image_height,
+                                    const std::string& where);
 
 // One array of a sequence NPZ: name (without .npy), numpy dtype, shape, bytes.
 struct NamedArray {

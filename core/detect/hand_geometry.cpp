@@ -30,8 +30,10 @@ NormRect transform_rect(const NormRect& rect, int image_width, int image_height,
     r.x_center += width * t.shift_x;
     r.y_center += height * t.shift_y;
   } else {
-    const float xs = (iw * width * t.shift_x * std::cos(rot) - ih * height * t.shift_y * std::sin(rot)) / iw;
-    const float ys = (iw * width * t.shift_x * std::sin(rot) + ih * height * t.shift_y * std::cos(rot)) / ih;
+    const float xs =
+        (iw * width * t.shift_x * std::cos(rot) - ih * height * t.shift_y * std::sin(rot)) / iw;
+    const float ys =
+        (iw * width * t.shift_x * std::sin(rot) + ih * height * t.shift_y * std::cos(rot)) / ih;
     r.x_center += xs;
     r.y_center += ys;
   }

@@ -46,8 +46,7 @@ std::array<Point3, kHandLandmarks> project_landmarks(const float* raw, const Nor
                                                      int image_width, int image_height);
 
 // World landmarks (63 values, metres, crop axes) rotated back into image axes.
-std::array<Point3, kHandLandmarks> project_world_landmarks(const float* raw,
-                                                           const NormRect& roi);
+std::array<Point3, kHandLandmarks> project_world_landmarks(const float* raw, const NormRect& roi);
 
 // The handedness head's output is MediaPipe's P("Left") for a mirrored selfie
 // picture; for an ordinary camera picture that is P(person's right hand).

@@ -25,7 +25,8 @@ class TfliteHandLandmarker final : public HandLandmarker {
     const std::vector<int64_t> v63{1, 63}, v1{1, 1};
     if (out.size() != 4 || out[0].shape != v63 || out[1].shape != v1 || out[2].shape != v1 ||
         out[3].shape != v63)
-      throw std::runtime_error(path + ": not a hand landmark model (expected outputs [1,63], [1,1], [1,1], [1,63])");
+      throw std::runtime_error(
+          path + ": not a hand landmark model (expected outputs [1,63], [1,1], [1,1], [1,63])");
   }
 
   HandLandmarks run(const cv::Mat& rgb, const NormRect& roi) override {

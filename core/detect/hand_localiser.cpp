@@ -7,7 +7,8 @@ namespace intershape::core::detect {
 
 std::array<float, 4> landmark_box(const HandLandmarks& hand) {
   std::array<float, 4> b{std::numeric_limits<float>::max(), std::numeric_limits<float>::max(),
-                         std::numeric_limits<float>::lowest(), std::numeric_limits<float>::lowest()};
+                         std::numeric_limits<float>::lowest(),
+                         std::numeric_limits<float>::lowest()};
   for (const Point3& p : hand.landmarks) {
     b[0] = std::min(b[0], p.x);
     b[1] = std::min(b[1], p.y);

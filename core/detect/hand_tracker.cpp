@@ -1,7 +1,7 @@
 #include "core/detect/hand_tracker.h"
 
-#include <algorithm>
 #include <time.h>
+#include <algorithm>
 
 #include <chrono>
 #include <cmath>
@@ -51,7 +51,9 @@ void HandTracker::set_options(const HandTrackerOptions& options) {
   if (static_cast<int>(tracked_.size()) > options_.max_hands) tracked_.resize(options_.max_hands);
 }
 
-HandDetections HandTracker::process(const cv::Mat& bgr) { return process_rgb(bgr_to_rgb_float(bgr)); }
+HandDetections HandTracker::process(const cv::Mat& bgr) {
+  return process_rgb(bgr_to_rgb_float(bgr));
+}
 
 HandDetections HandTracker::process_rgb(const cv::Mat& rgb) {
   if (rgb.empty() || rgb.type() != CV_32FC3)
@@ -67,7 +69,8 @@ HandDetections HandTracker::process_rgb(const cv::Mat& rgb) {
     out.palms = palm_->detect(rgb);
     out.palm_ms = ms_since(t0);
     out.palm_detection_ran = true;
-    if (static_cast<int>(out.palms.size()) > options_.max_hands) out.palms.resize(options_.max_hands);
+    if (static_cast<int>(out.palms.size()) > options_.max_hands)
+      out.palms.resize(options_.max_hands);
     for (const PalmDetection& p : out.palms)
       out.palm_rois.push_back(palm_to_hand_rect(p, rgb.cols, rgb.rows));
   }
@@ -103,8 +106,8 @@ HandDetections HandTracker::process_rgb(const cv::Mat& rgb) {
     const NormRect from_landmarks = landmarks_to_hand_rect(hand.landmarks, rgb.cols, rgb.rows);
     if (hand.from_palm &&
         std::any_of(out.hands.begin(), out.hands.end(), [&](const HandLandmarks& h) {
-          return !h.from_palm &&
-                 rect_iou(landmarks_to_hand_rect(h.landmarks, rgb.cols, rgb.rows), from_landmarks) > 0.5f;
+          return !h.from_palm && rect_iou(landmarks_to_hand_rect(h.landmarks, rgb.cols, rgb.rows),
+                                          from_landmarks) > 0.5f;
         }))
       continue;
     next.push_back(from_landmarks);
@@ -135,9 +138,8 @@ HandBench bench_hand_pipeline(PalmDetector& palm, HandLandmarker& landmarker, co
   // The model's cost does not depend on what it sees: with no palm, time it
   // on a centred square.
   const float side = static_cast<float>(std::min(rgb.cols, rgb.rows));
-  const NormRect roi = palms.empty()
-                           ? NormRect{0.5f, 0.5f, side / rgb.cols, side / rgb.rows, 0.f}
-                           : palm_to_hand_rect(palms[0], rgb.cols, rgb.rows);
+  const NormRect roi = palms.empty() ? NormRect{0.5f, 0.5f, side / rgb.cols, side / rgb.rows, 0.f}
+                                     : palm_to_hand_rect(palms[0], rgb.cols, rgb.rows);
   landmarker.run(rgb, roi);  // warm-up
   for (int i = 0; i < iterations; ++i) {
     const double c0 = cpu_ms_now();

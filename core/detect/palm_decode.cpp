@@ -51,8 +51,9 @@ float box_iou(const PalmDetection& a, const PalmDetection& b) {
 
 std::vector<PalmDetection> weighted_nms(std::vector<PalmDetection> remaining,
                                         float min_suppression_iou) {
-  std::stable_sort(remaining.begin(), remaining.end(),
-                   [](const PalmDetection& a, const PalmDetection& b) { return a.score > b.score; });
+  std::stable_sort(
+      remaining.begin(), remaining.end(),
+      [](const PalmDetection& a, const PalmDetection& b) { return a.score > b.score; });
   std::vector<PalmDetection> out;
   while (!remaining.empty()) {
     const PalmDetection top = remaining.front();
@@ -118,8 +119,8 @@ PalmDetection remove_letterbox(const PalmDetection& d, const std::array<float, 4
 
 std::vector<PalmDetection> postprocess_palms(const float* boxes, const float* scores,
                                              const std::vector<Anchor>& anchors,
-                                             const PalmDecodeOptions& options,
-                                             int image_width, int image_height) {
+                                             const PalmDecodeOptions& options, int image_width,
+                                             int image_height) {
   std::vector<PalmDetection> kept =
       weighted_nms(decode_palms(boxes, scores, anchors, options), options.min_suppression_iou);
   const auto pad = letterbox_padding(image_width, image_height);

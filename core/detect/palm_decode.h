@@ -14,10 +14,10 @@
 namespace intershape::core::detect {
 
 struct PalmDecodeOptions {
-  int num_coords = 18;            // 4 box values + 7 keypoints x 2
-  float scale = 192.f;            // x/y/w/h scale (the model input side)
-  float score_clip = 100.f;       // logits clipped to +-score_clip before the sigmoid
-  float min_score = 0.5f;         // applied BEFORE suppression, as MediaPipe does
+  int num_coords = 18;       // 4 box values + 7 keypoints x 2
+  float scale = 192.f;       // x/y/w/h scale (the model input side)
+  float score_clip = 100.f;  // logits clipped to +-score_clip before the sigmoid
+  float min_score = 0.5f;    // applied BEFORE suppression, as MediaPipe does
   float min_suppression_iou = 0.3f;
 };
 
@@ -51,7 +51,7 @@ PalmDetection remove_letterbox(const PalmDetection& d, const std::array<float, 4
 // Everything above: decode, threshold, suppress, un-letterbox.
 std::vector<PalmDetection> postprocess_palms(const float* boxes, const float* scores,
                                              const std::vector<Anchor>& anchors,
-                                             const PalmDecodeOptions& options,
-                                             int image_width, int image_height);
+                                             const PalmDecodeOptions& options, int image_width,
+                                             int image_height);
 
 }  // namespace intershape::core::detect

@@ -17,7 +17,8 @@ namespace {
 class TflitePalmDetector final : public PalmDetector {
  public:
   TflitePalmDetector(const std::string& path, const std::string& device, float min_score)
-      : graph_(TfliteGraph::load(path, device)), anchors_(generate_ssd_anchors(SsdAnchorOptions::palm_192())) {
+      : graph_(TfliteGraph::load(path, device)),
+        anchors_(generate_ssd_anchors(SsdAnchorOptions::palm_192())) {
     options_.min_score = min_score;
     const auto& in = graph_->inputs();
     if (in.size() != 1 || in[0].shape != std::vector<int64_t>{1, kPalmInput, kPalmInput, 3})
@@ -26,11 +27,13 @@ class TflitePalmDetector final : public PalmDetector {
     const int64_t n = static_cast<int64_t>(anchors_.size());
     // The boxes are [1, 2016, 18] and the scores [1, 2016, 1], in either order.
     for (size_t i = 0; i < out.size(); ++i) {
-      if (out[i].shape == std::vector<int64_t>{1, n, options_.num_coords}) boxes_index_ = static_cast<int>(i);
+      if (out[i].shape == std::vector<int64_t>{1, n, options_.num_coords})
+        boxes_index_ = static_cast<int>(i);
       if (out[i].shape == std::vector<int64_t>{1, n, 1}) scores_index_ = static_cast<int>(i);
     }
     if (out.size() != 2 || boxes_index_ < 0 || scores_index_ < 0)
-      throw std::runtime_error(path + ": not a palm detection model (expected outputs [1, 2016, 18] and [1, 2016, 1])");
+      throw std::runtime_error(
+          path + ": not a palm detection model (expected outputs [1, 2016, 18] and [1, 2016, 1])");
   }
 
   std::vector<PalmDetection> detect(const cv::Mat& rgb) override {

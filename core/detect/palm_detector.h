@@ -32,7 +32,6 @@ class PalmDetector {
 // "cuda:N"). Throws TfliteError (file, problem) or std::runtime_error when the
 // model's inputs/outputs are not the palm detector's.
 std::unique_ptr<PalmDetector> make_palm_detector(const std::string& model_path,
-                                                 const std::string& device,
-                                                 float min_score = 0.5f);
+                                                 const std::string& device, float min_score = 0.5f);
 
 }  // namespace intershape::core::detect

@@ -70,7 +70,7 @@ TEST_CASE("missing hand models: a clear error naming the file and the fetch scri
   CHECK(r.status != 2);
   CHECK(r.output.find("palm_detection_full.tflite") != std::string::npos);
   CHECK(r.output.find("scripts/fetch_hand_models.sh") != std::string::npos);
-  const auto bad = run_intershape("infer --input " + in.path() + " --output " + out.path() +
-                                  " --crop middle");
+  const auto bad =
+      run_intershape("infer --input " + in.path() + " --output " + out.path() + " --crop middle");
   CHECK(bad.status == 2);
 }

@@ -42,7 +42,7 @@ TEST_CASE("detect mode: the first frame acquires from the hands found, then trac
   finder.update(kp, 640, 480);
   s = finder.localise(kFrame);
   CHECK(s.source == CropSource::kTrack);
-  CHECK(s.detections);  // the results still carry the hands
+  CHECK(s.detections);        // the results still carry the hands
   CHECK(f.palm->calls == 2);  // one hand of max two tracked: MediaPipe detects again
 }
 

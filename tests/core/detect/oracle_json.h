@@ -46,8 +46,8 @@ inline std::vector<OracleImage> read_oracle(const std::string& path) {
       oh.label = h.at("handedness").at("label").get<std::string>();
       oh.score = h.at("handedness").at("score").get<float>();
       for (const auto& p : h.at("landmarks"))
-        oh.landmarks_px.push_back({p[0].get<float>() * o.width, p[1].get<float>() * o.height,
-                                   p[2].get<float>()});
+        oh.landmarks_px.push_back(
+            {p[0].get<float>() * o.width, p[1].get<float>() * o.height, p[2].get<float>()});
       for (const auto& p : h.at("world_landmarks"))
         oh.world.push_back({p[0].get<float>(), p[1].get<float>(), p[2].get<float>()});
       o.hands.push_back(oh);
@@ -63,7 +63,8 @@ inline std::vector<OracleImage> read_oracle(const std::string& path) {
         p.xmin = r.at("x_center").get<float>() - p.width * 0.5f;
         p.ymin = r.at("y_center").get<float>() - p.height * 0.5f;
         for (int k = 0; k < det::kPalmKeypoints; ++k)
-          p.keypoints[k] = {d.at("keypoints")[k][0].get<float>(), d.at("keypoints")[k][1].get<float>()};
+          p.keypoints[k] = {d.at("keypoints")[k][0].get<float>(),
+                            d.at("keypoints")[k][1].get<float>()};
         o.palms.push_back(p);
       }
     if (palm.contains("hand_rects_from_palm_detections"))

@@ -107,7 +107,8 @@ void compare(const std::string& oracle_file, float min_detection_confidence) {
       for (int k = 0; k < det::kHandLandmarks; ++k) {
         err.push_back(std::hypot(ours.landmarks[k].x - theirs.landmarks_px[k].x,
                                  ours.landmarks[k].y - theirs.landmarks_px[k].y));
-        z_err = std::max(z_err, std::abs(ours.landmarks[k].z / im.width - theirs.landmarks_px[k].z));
+        z_err =
+            std::max(z_err, std::abs(ours.landmarks[k].z / im.width - theirs.landmarks_px[k].z));
         world_err = std::max(world_err, std::hypot(ours.world_landmarks[k].x - theirs.world[k].x,
                                                    ours.world_landmarks[k].y - theirs.world[k].y,
                                                    ours.world_landmarks[k].z - theirs.world[k].z));
@@ -170,9 +171,13 @@ TEST_CASE("video: the next frame's region comes from the landmarks, detection sk
 
 TEST_CASE("bench hook: palm detection and landmarks timed separately") {
   auto palm = det::make_palm_detector(
-      det::verified_hand_model_path(std::string(INTERSHAPE_SOURCE_DIR) + "/assets/models", det::kPalmDetectionFull), "cpu");
+      det::verified_hand_model_path(std::string(INTERSHAPE_SOURCE_DIR) + "/assets/models",
+                                    det::kPalmDetectionFull),
+      "cpu");
   auto lm = det::make_hand_landmarker(
-      det::verified_hand_model_path(std::string(INTERSHAPE_SOURCE_DIR) + "/assets/models", det::kHandLandmarkFull), "cpu");
+      det::verified_hand_model_path(std::string(INTERSHAPE_SOURCE_DIR) + "/assets/models",
+                                    det::kHandLandmarkFull),
+      "cpu");
   const cv::Mat bgr = cv::imread(kData + "/real/webcam_pair_offcentre.png", cv::IMREAD_COLOR);
   const det::HandBench b = det::bench_hand_pipeline(*palm, *lm, bgr, 5);
   MESSAGE("palm " << b.palm_ms << " ms (" << b.palm_cpu_ms << " ms CPU), landmarks "
@@ -214,8 +219,8 @@ void compare_tracking(const std::string& oracle_file) {
                                  ours.landmarks[k].y - theirs.landmarks_px[k].y));
       std::sort(err.begin(), err.end());
       MESSAGE(im.file << " hand " << h << " (" << std::string(ours.from_palm ? "palm" : "tracked")
-                      << "): landmarks median " << err[err.size() / 2] << " px, max "
-                      << err.back() << " px");
+                      << "): landmarks median " << err[err.size() / 2] << " px, max " << err.back()
+                      << " px");
       CHECK(err[err.size() / 2] <= 1.5f);
       CHECK(err.back() <= 4.f);
     }

@@ -20,10 +20,10 @@
 #include "tests/core/detect/oracle_json.h"
 
 namespace det = intershape::core::detect;
-using intershape::tests::read_oracle;
 using intershape::tests::FakeLandmarker;
 using intershape::tests::FakePalm;
 using intershape::tests::palm_at;
+using intershape::tests::read_oracle;
 
 namespace {
 constexpr float kPi = 3.14159265358979323846f;
@@ -154,7 +154,8 @@ TEST_CASE("hand regions from palms equal MediaPipe's on the real photos") {
 TEST_CASE("hand region from landmarks: rotation from the palm, box scaled 2x, shifted up") {
   // An upright hand: wrist at the bottom, finger bases above it.
   std::array<det::Point3, det::kHandLandmarks> lm{};
-  for (int i = 0; i < det::kHandLandmarks; ++i) lm[i] = {100.f + (i % 5) * 10.f, 200.f - (i / 5) * 10.f, 0.f};
+  for (int i = 0; i < det::kHandLandmarks; ++i)
+    lm[i] = {100.f + (i % 5) * 10.f, 200.f - (i / 5) * 10.f, 0.f};
   lm[0] = {120.f, 220.f, 0.f};
   lm[5] = {110.f, 180.f, 0.f};
   lm[9] = {120.f, 180.f, 0.f};
@@ -183,7 +184,8 @@ TEST_CASE("hand region from landmarks: rotation from the palm, box scaled 2x, sh
   CHECK(r.width * 400 == doctest::Approx(side).epsilon(1e-4));
   CHECK(r.height * 300 == doctest::Approx(side).epsilon(1e-4));
   // Shift up by 0.1 of the unscaled box height.
-  CHECK(r.y_center * 300 == doctest::Approx((miny + maxy) / 2 - 0.1f * (maxy - miny)).epsilon(1e-4));
+  CHECK(r.y_center * 300 ==
+        doctest::Approx((miny + maxy) / 2 - 0.1f * (maxy - miny)).epsilon(1e-4));
 }
 
 TEST_CASE("landmark projection: crop units -> image pixels, rotation and depth") {
@@ -239,11 +241,12 @@ TEST_CASE("rotated crop: pixel-centre mapping, rotation and borders") {
   // The whole image as a non-square region, no aspect kept: a plain resize.
   det::crop_to_square(img, {0.5f, 0.5f, 1.f, 1.f, 0.f}, 6, det::CropBorder::kZero, false, out);
   CHECK(out.at<cv::Vec3f>(0, 0)[0] == doctest::Approx(0.f));
-  CHECK(out.at<cv::Vec3f>(2, 2)[0] == doctest::Approx(2.f));          // x = 2.5 / 6 * 6 - 0.5
+  CHECK(out.at<cv::Vec3f>(2, 2)[0] == doctest::Approx(2.f));  // x = 2.5 / 6 * 6 - 0.5
   // OpenCV quantises sampling positions to 1/32 pixel.
   CHECK(out.at<cv::Vec3f>(2, 2)[1] == doctest::Approx(2.5 / 6 * 4 - 0.5).epsilon(1.0 / 32));
   // The 4x4 square on the right half, letterboxed: no padding (it is square).
-  auto pad = det::crop_to_square(img, {4.f / 6, 0.5f, 4.f / 6, 1.f, 0.f}, 4, det::CropBorder::kZero, true, out);
+  auto pad = det::crop_to_square(img, {4.f / 6, 0.5f, 4.f / 6, 1.f, 0.f}, 4, det::CropBorder::kZero,
+                                 true, out);
   CHECK(pad[0] == 0.f);
   CHECK(out.at<cv::Vec3f>(1, 2)[0] == doctest::Approx(4.f));
   CHECK(out.at<cv::Vec3f>(1, 2)[1] == doctest::Approx(1.f));
@@ -256,10 +259,13 @@ TEST_CASE("rotated crop: pixel-centre mapping, rotation and borders") {
   det::crop_to_square(img, {0.5f, 0.5f, 1.f, 1.f, 0.f}, 6, det::CropBorder::kReplicate, true, out);
   CHECK(out.at<cv::Vec3f>(0, 3)[2] == doctest::Approx(1.f));
   // A quarter turn: the crop's x axis runs down the image.
-  det::crop_to_square(img, {3.f / 6, 2.f / 4, 4.f / 6, 4.f / 4, kPi / 2}, 4, det::CropBorder::kZero, false, out);
-  CHECK(out.at<cv::Vec3f>(0, 0)[1] == doctest::Approx(0.f).epsilon(1e-4));  // left column -> top row
+  det::crop_to_square(img, {3.f / 6, 2.f / 4, 4.f / 6, 4.f / 4, kPi / 2}, 4, det::CropBorder::kZero,
+                      false, out);
+  CHECK(out.at<cv::Vec3f>(0, 0)[1] ==
+        doctest::Approx(0.f).epsilon(1e-4));  // left column -> top row
   CHECK(out.at<cv::Vec3f>(0, 3)[1] == doctest::Approx(3.f).epsilon(1e-4));
-  CHECK(out.at<cv::Vec3f>(0, 0)[0] == doctest::Approx(4.f).epsilon(1e-4));  // top row -> right column
+  CHECK(out.at<cv::Vec3f>(0, 0)[0] ==
+        doctest::Approx(4.f).epsilon(1e-4));  // top row -> right column
   CHECK(out.at<cv::Vec3f>(3, 0)[0] == doctest::Approx(1.f).epsilon(1e-4));
 }
 
@@ -302,7 +308,8 @@ TEST_CASE("localiser: one found hand's square holds the whole interacting pair i
   const auto images = read_oracle(kData + "/real/oracle.json");
   for (const Pair& p : pairs) {
     CAPTURE(p.file);
-    const auto it = std::find_if(images.begin(), images.end(), [&](const auto& i) { return i.file == p.file; });
+    const auto it =
+        std::find_if(images.begin(), images.end(), [&](const auto& i) { return i.file == p.file; });
     REQUIRE(it != images.end());
     REQUIRE(it->hands.size() == 1);
     const auto crop = det::crop_around_hands({hand_from(it->hands[0])});
@@ -324,7 +331,6 @@ TEST_CASE("localiser: one found hand's square holds the whole interacting pair i
     }
   CHECK(both->side == doctest::Approx(1.6f * (x1 - x0)));
 }
-
 
 TEST_CASE("tracking: palm detection is skipped while enough hands are present") {
   auto palm = std::make_unique<FakePalm>();
