@@ -124,6 +124,10 @@ void Engine::set_rerun_recorded(bool rerun) {
   std::lock_guard<std::mutex> lock(mutex_);
   rerun_recorded_ = rerun;
 }
+bool Engine::replaying() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stored_ && !rerun_recorded_;
+}
 bool Engine::rerun_recorded() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return rerun_recorded_;

@@ -112,6 +112,9 @@ class Engine {
   // them and skip the network, unless `rerun` (then the model runs on them).
   void set_rerun_recorded(bool rerun);
   bool rerun_recorded() const;
+  // True when results come without the model: the source stored them and
+  // rerun is off (session replay).
+  bool replaying() const;
   EstimateOptions estimate_options() const;
 
   // Consumer side (one thread).
