@@ -14,6 +14,8 @@ packages=(
   libtinygltf-dev libstb-dev libzip-dev zipcmp zipmerge ziptool doctest-dev
   # hand detection: our TFLite reader (flatc at build time), sha256 of the models
   flatbuffers-compiler libflatbuffers-dev libssl-dev
+  # the InterHand2.6M annotation reader (intershape eval)
+  libsimdjson-dev
   # sanitizers and the fuzzer (clang's libFuzzer runtime)
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy
