@@ -15,6 +15,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/hand_options.h"
 #include "app/model_options.h"
 #include "core/formats/atomic_file.h"
 #include "app/infer_run.h"
@@ -35,6 +36,7 @@ extern "C" void on_interrupt(int) {
 
 struct InferArgs {
   core::ModelConfig model;
+  HandOptions hands;
   std::string input, output, exports = "obj,json";
   double focal_px = 0;
   std::string intrinsics;
@@ -51,8 +53,8 @@ int run(const InferArgs& a) {
   }
   if (a.model.synthetic && a.model.mano_dir.empty())
     throw UsageError("--synthetic needs --mano DIR (the MANO model files)");
-  if (!a.model.synthetic && a.model.checkpoint.empty())
-    throw UsageError("--checkpoint FILE is required (or --synthetic)");
+  // No checkpoint: skeleton mode, MediaPipe's hands only.
+  const bool skeleton = !a.model.synthetic && a.model.checkpoint.empty();
   if (a.model.precision == "fp16" && a.model.device == "cpu")
     throw UsageError("--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
   infer_source(a.input, a.rerun);  // usage problems before the model loads
@@ -70,6 +72,15 @@ int run(const InferArgs& a) {
 #if INTERSHAPE_WITH_TORCH
   opt.cancel = &g_interrupted;
   ::signal(SIGINT, on_interrupt);
+  opt.crop = a.hands.crop_mode();
+  opt.skeleton = skeleton;
+  // MediaPipe's models, loaded on the engine's worker thread. Required in
+  // skeleton mode and for --crop detect; otherwise the results just lack them.
+  opt.detector = [hands = a.hands, device = a.model.device] {
+    return load_hand_tracker(hands, device);
+  };
+  if (skeleton)
+    std::fprintf(stderr, "intershape infer: no --checkpoint: skeletons from MediaPipe's hand models only\n");
   // The model is made on the engine's worker thread, which runs it.
   auto factory = [](const core::ModelConfig& m) {
     std::unique_ptr<core::HandEstimator> e = core::create_estimator(m);
@@ -92,8 +103,10 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<InferArgs>();
   CLI::App* cmd = app.add_subcommand("infer",
                                      "Run the network on an image, a folder of images, a video or "
-                                     "a recorded session and export results");
+                                     "a recorded session and export results (without --checkpoint: "
+                                     "MediaPipe's hand skeletons only)");
   add_model_options(*cmd, args->model);
+  add_hand_options(*cmd, args->hands);
   cmd->add_option("--input", args->input,
                   "Image, folder of images, video file, or recorded session folder")
       ->required();

@@ -22,6 +22,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
+#include "app/gui_detections.h"
 #include "app/exit_codes.h"
 #include "app/gui_state.h"
 #include "app/window.h"
@@ -174,7 +175,14 @@ render::VideoScene video_scene(GuiState& s, int fb_w, int fb_h) {
   scene.wireframe = s.ui.wireframe;
   if (s.result) {
     const auto& kp = s.result->keypoints_frame;
-    for (int h = 0; h < 2; ++h) {
+    if (s.ui.show_detections && s.result->detections) {
+      // MediaPipe's hands, drawn under the network's keypoints.
+      DetectionOverlayOptions o;
+      o.skeletons = s.ui.show_skeleton || !s.result->has_network;
+      detection_overlay(*s.result->detections, o, hand_color(0), hand_color(1), scene.extra_lines,
+                        scene.extra_points);
+    }
+    for (int h = 0; h < 2 && s.result->has_network; ++h) {
       render::HandOverlay& hand = scene.hands[h];
       hand.color = hand_color(h);
       const HandView& hv = s.hands[h];
@@ -192,7 +200,7 @@ render::VideoScene video_scene(GuiState& s, int fb_w, int fb_h) {
       if (s.ui.show_skeleton)
         hand.skeleton_parents.assign(std::begin(kJointParents), std::end(kJointParents));
     }
-    if (s.ui.show_crop) {
+    if (s.ui.show_crop && s.result->has_network) {
       const core::CropRect& c = s.result->crop;
       scene.crop = render::FrameSquare{c.x0, c.y0, c.side};
     }
@@ -266,6 +274,12 @@ void handle_video_mouse(GuiState& s) {
 }
 
 void apply_settings(GuiState& s) {
+  core::HandFinderSettings hs = s.engine.hand_settings();
+  const auto mode = static_cast<core::CropMode>(std::clamp(s.ui.crop_mode, 0, 2));
+  if (hs.crop.mode != mode) {
+    hs.crop.mode = mode;
+    s.engine.set_hand_settings(hs);
+  }
   core::CropTrackerSettings c = s.engine.crop_settings();
   c.follow = s.ui.follow_hands;
   c.min_confidence = s.ui.keypoint_confidence;
@@ -387,6 +401,26 @@ void render_view3d(GuiState& s, int width, int height) {
   r.view3d.bind();
   glClearColor(0.13f, 0.14f, 0.16f, 1.f);
   glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+  if (s.result && !s.result->has_network && s.result->detections &&
+      !s.result->detections->hands.empty()) {
+    // Skeleton mode: MediaPipe's world landmarks (metres), seen as the camera saw them.
+    const std::vector<render::LineVertex> lines =
+        world_skeleton_lines(*s.result->detections, hand_color(0), hand_color(1));
+    glm::vec3 centre(0.f);
+    for (const auto& v : lines) centre += v.position;
+    centre /= static_cast<float>(lines.size());
+    float radius = 1e-3f;
+    for (const auto& v : lines) radius = std::max(radius, glm::length(v.position - centre));
+    const Orbit& o = s.orbit;
+    const glm::vec3 dir(std::sin(o.yaw) * std::cos(o.pitch), -std::sin(o.pitch),
+                        -std::cos(o.yaw) * std::cos(o.pitch));
+    const float distance = o.distance * radius;
+    const glm::mat4 view = glm::lookAt(centre + distance * dir, centre, glm::vec3(0.f, -1.f, 0.f));
+    const glm::mat4 proj = glm::perspective(glm::radians(40.f), static_cast<float>(width) / height,
+                                            0.02f * distance, distance + 4.f * radius);
+    r.lines.draw(lines, GL_LINES, proj * view);
+    return;
+  }
   if (!s.result || !s.faces) return;
   std::array<std::vector<float>, 2> composed;
   glm::vec3 centre(0.f);
@@ -454,7 +488,8 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   // A missing camera is shown in the Playback panel; OpenCV's own warnings
   // about it would only repeat that on the terminal every retry.
   cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
-  core::Engine engine(std::move(factory));
+  core::Engine engine(std::move(factory), config.detector);
+  engine.set_hand_settings(config.hands);
   // The window outlives everything that holds GL objects (declared later,
   // destroyed earlier, also when an exception leaves this function).
   Window window(config.width, config.height, "Intershape Live");
@@ -476,6 +511,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   s.camera_index = config.source.camera;
   s.ui.presence_threshold = config.presence_threshold;
   s.ui.show_keypoints = config.show_keypoints;
+  s.ui.crop_mode = static_cast<int>(config.hands.crop.mode);
   s.ui.show_skeleton = config.show_skeleton;
   if (config.panel == "attention") s.ui.show_attention = true;
   if (config.panel == "3d") s.ui.show_3d = true;
@@ -573,8 +609,13 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
           s.frame &&
           (cs.state == core::CaptureStatus::State::kEnded || s.frame->index >= config.frames - 1) &&
           s.frame->index >= cs.position - 1;
-      const bool model_idle = ws.state == core::WorkerStatus::State::kError ||
-                              ws.state == core::WorkerStatus::State::kNoModel;
+      // Skeleton mode: with MediaPipe's models loading or loaded, results come
+      // without a network.
+      const bool detector_busy =
+          config.detector && (ws.detector.empty() || ws.detector == "ready");
+      const bool model_idle = (ws.state == core::WorkerStatus::State::kError ||
+                               ws.state == core::WorkerStatus::State::kNoModel) &&
+                              !detector_busy;
       const bool result_for_it = s.result && s.result->frame == s.frame;
       if (settle < 0 && (capture_error || (last_frame_shown && (result_for_it || model_idle))))
         settle = 3;

@@ -45,6 +45,11 @@ struct GuiConfig {
   // Called once on the main thread after the first frame was drawn (tests use
   // it to send SIGINT or close the window at a known point).
   std::function<void()> on_first_frame;
+  // --crop and MediaPipe's hand detector (core/hand_finder.h). The detector
+  // comes from `detector` (optional: without it, crops follow the network's
+  // keypoints and there is no skeleton mode).
+  core::HandFinderSettings hands;
+  core::DetectorFactory detector;
 };
 
 // Returns the process exit code: 0; in screenshot mode 1 when the source

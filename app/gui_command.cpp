@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/commands.h"
+#include "app/hand_options.h"
 #include "app/model_options.h"
 #include "core/capture.h"
 #include "core/hand_estimator.h"
@@ -22,6 +23,7 @@ struct GuiOptions {
   std::string input;
   int camera = 0;
   core::ModelConfig model;
+  HandOptions hands;
   std::string panel;
   int frames = 0;
   std::string screenshot;
@@ -38,6 +40,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
                  "Video file, folder of images, stream URL, or camera index (GUI)");
   app.add_option("--camera", o->camera, "Camera index, the default source (GUI)");
   add_model_options(app, o->model, " (GUI)");
+  add_hand_options(app, o->hands, " (GUI)");
   app.add_option("--frames", o->frames,
                  "Run on the first N frames, then save --screenshot and exit");
   app.add_option("--screenshot", o->screenshot, "PNG to save after --frames frames");
@@ -68,6 +71,14 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     c.rerun_recorded = o->rerun;
     c.width = o->width;
     c.height = o->height;
+    c.hands.crop.mode = o->hands.crop_mode();
+#if INTERSHAPE_WITH_TORCH
+    // MediaPipe's models, loaded on the worker thread; without them the app
+    // still runs (crops from the network's keypoints) and says why.
+    c.detector = [hands = o->hands, device = o->model.device] {
+      return load_hand_tracker(hands, device);
+    };
+#endif
     exit_code = run_gui(c, product_estimator_factory());
 #else
     std::fprintf(stderr,

@@ -68,12 +68,26 @@ void model_panel(GuiState& s) {
     case core::WorkerStatus::State::kNoModel:
       break;
   }
+  // What is running: meshes need the licensed checkpoint; MediaPipe's models
+  // alone give skeletons.
+  const bool detector = ws.detector == "ready";
+  if (loaded)
+    ImGui::TextWrapped(detector ? "Meshes from the two-hand network; hands found by MediaPipe."
+                                : "Meshes from the two-hand network.");
+  else if (detector)
+    ImGui::TextWrapped("Skeletons from MediaPipe's hand models (no checkpoint loaded).");
+  if (!ws.detector.empty() && !detector) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+    ImGui::TextWrapped("Hand detector: %s", ws.detector.c_str());
+    ImGui::PopStyleColor();
+  }
   if (!loaded && ws.state != core::WorkerStatus::State::kLoading) {
     ImGui::PushStyleColor(ImGuiCol_Text, kHintColor);
     ImGui::TextWrapped(
-        "No model: the video plays without hands. Get snapshot_99.pth.tar "
+        "%s Get snapshot_99.pth.tar "
         "(github.com/iscas3dv/Two-Hand-Shape-Pose_v2) and MANO_{RIGHT,LEFT}.pkl "
-        "(mano.is.tue.mpg.de), enter their paths, press Load.");
+        "(mano.is.tue.mpg.de), enter their paths, press Load.",
+        detector ? "For meshes:" : "No model: the video plays without hands.");
     ImGui::PopStyleColor();
   }
   ImGui::End();
@@ -149,9 +163,13 @@ void thresholds_panel(GuiState& s) {
   UiSettings& u = s.ui;
   ImGui::PushItemWidth(-150);
   ImGui::SliderFloat("Hand presence", &u.presence_threshold, 0.f, 1.f, "%.2f");
+  const char* crop_modes[] = {"whole frame", "track keypoints", "detect + track"};
+  ImGui::Combo("Crop", &u.crop_mode, crop_modes, 3);
   ImGui::Checkbox("Follow the hands", &u.follow_hands);
   ImGui::SameLine();
   if (ImGui::Button("Reset crop")) s.engine.reset_crop();
+  ImGui::SameLine();
+  if (ImGui::Button("Detect")) s.engine.request_detection();
   ImGui::SliderFloat("Keypoint confidence", &u.keypoint_confidence, 0.f, 1.f, "%.2f");
   ImGui::SliderFloat("Crop margin", &u.crop_margin, 0.f, 1.f, "%.2f");
   ImGui::SliderFloat("Crop smoothing", &u.crop_smoothing, 0.f, 0.95f, "%.2f");
@@ -174,6 +192,8 @@ void thresholds_panel(GuiState& s) {
   ImGui::Checkbox("Skeleton", &u.show_skeleton);
   ImGui::SameLine();
   ImGui::Checkbox("Crop", &u.show_crop);
+  ImGui::SameLine();
+  ImGui::Checkbox("MediaPipe", &u.show_detections);
   ImGui::Checkbox("3D view", &u.show_3d);
   ImGui::SameLine();
   ImGui::Checkbox("Attention", &u.show_attention);
@@ -252,11 +272,21 @@ void stats_panel(GuiState& s) {
                 static_cast<long long>(s.result->frame->index),
                 static_cast<long long>(s.frame ? s.frame->index : -1));
     const auto& t = s.result->output.timings;
-    ImGui::Text("Crop %.1f ms, network %.1f ms", ws.preprocess_ms, ws.network_ms);
-    ImGui::Text("InterNet %.0f attention %.0f", t.internet_ms, t.attention_ms);
-    ImGui::Text("MeshReg %.0f cascade %.0f MANO %.0f", t.meshreg_ms, t.cascade_ms, t.mano_ms);
-    ImGui::Text("Presence R %.2f  L %.2f", s.result->output.hands[0].presence,
-                s.result->output.hands[1].presence);
+    if (s.result->has_network)
+      ImGui::Text("Crop by %s; %d hand(s) found", core::crop_source_name(s.result->crop_source),
+                  ws.hands_found);
+    else
+      ImGui::Text("Skeletons only; %d hand(s) found", ws.hands_found);
+    if (s.result->detections)
+      ImGui::Text("Palm %.1f ms, landmarks %.1f ms", s.result->detections->palm_ms,
+                  s.result->detections->landmarks_ms);
+    if (s.result->has_network) {
+      ImGui::Text("Crop %.1f ms, network %.1f ms", ws.preprocess_ms, ws.network_ms);
+      ImGui::Text("InterNet %.0f attention %.0f", t.internet_ms, t.attention_ms);
+      ImGui::Text("MeshReg %.0f cascade %.0f MANO %.0f", t.meshreg_ms, t.cascade_ms, t.mano_ms);
+      ImGui::Text("Presence R %.2f  L %.2f", s.result->output.hands[0].presence,
+                  s.result->output.hands[1].presence);
+    }
   } else {
     ImGui::TextUnformatted("No result yet");
   }

@@ -39,6 +39,8 @@ struct UiSettings {
   bool show_keypoints = true;
   bool show_skeleton = true;
   bool show_crop = true;
+  bool show_detections = true;  // MediaPipe's hands: palms, regions, 2D skeletons
+  int crop_mode = 2;            // whole, track, detect (CropMode order)
   bool wireframe = false;
   float mesh_opacity = 1.0f;
   // Windows

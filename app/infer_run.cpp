@@ -126,26 +126,50 @@ InferSummary run_infer(const core::EstimatorFactory& factory, const core::ModelC
   // An output folder that cannot be made fails now, before the model loads.
   core::formats::ensure_directory(options.output);
 
-  core::Engine engine(factory);
+  const bool needs_hands = options.skeleton || options.crop == core::CropMode::kDetect;
+  if (needs_hands && !options.detector)
+    throw UsageError(options.skeleton ? "skeleton mode needs MediaPipe's hand models"
+                                      : "--crop detect needs MediaPipe's hand models");
+  core::Engine engine(factory, options.detector);
   core::CropTrackerSettings crop;
-  crop.follow = false;  // the whole frame, as the reference demo fits it
+  // --crop whole: the whole frame, as the reference demo fits it.
+  crop.follow = options.crop != core::CropMode::kWhole;
   engine.set_crop_settings(crop);
+  core::HandFinderSettings hands;
+  hands.crop.mode = options.crop;
+  hands.still_images = spec.kind == core::SourceSpec::Kind::kImage ||
+                       spec.kind == core::SourceSpec::Kind::kImages;
+  engine.set_hand_settings(hands);
   engine.set_estimate_options(core::exporters::estimate_options_for(options.formats));
   engine.capture().set_pacing(core::Pacing::kEveryFrame);
-  engine.start(spec, model, /*load_model=*/true);
+  engine.start(spec, model, /*load_model=*/!options.skeleton);
 
-  // The model loads on the worker thread; its faces are needed by the exporters.
+  // The models load on the worker thread; the network's faces are needed by
+  // the exporters, and MediaPipe's models when the crop or skeletons need them.
+  bool warned = false;
   for (;;) {
     const core::WorkerStatus ws = engine.worker_status();
-    if (ws.state == core::WorkerStatus::State::kReady) break;
+    const bool detector_done = !options.detector || !ws.detector.empty();
+    if (detector_done && !ws.detector.empty() && ws.detector != "ready") {
+      if (needs_hands) {
+        engine.stop();
+        throw core::ModelError("MediaPipe's hand models: " + ws.detector);
+      }
+      if (log && !warned)
+        std::fprintf(log, "intershape: warning: no hand detections: %s\n", ws.detector.c_str());
+      warned = true;
+    }
+    if (detector_done && (options.skeleton || ws.state == core::WorkerStatus::State::kReady)) break;
     if (ws.state == core::WorkerStatus::State::kError) {
       engine.stop();
       throw core::ModelError(ws.message);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  core::exporters::SequenceExporter exporter(options.output, options.formats, *engine.faces(),
-                                             engine.hand_models(), options.rig);
+  const auto faces = engine.faces();  // null in skeleton mode (no network)
+  core::exporters::SequenceExporter exporter(
+      options.output, options.formats, faces ? *faces : std::array<std::vector<int32_t>, 2>{},
+      engine.hand_models(), options.rig);
 
   InferSummary summary;
   Progress progress(log, options.progress && spec.kind != core::SourceSpec::Kind::kImage, 0);

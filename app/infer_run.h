@@ -38,6 +38,15 @@ struct InferOptions {
   // Set (e.g. from a SIGINT handler) to stop after the current picture; the
   // sequence files are still written for the pictures done. Optional.
   const std::atomic<bool>* cancel = nullptr;
+  // MediaPipe's hand detector (made on the engine's worker thread). With it,
+  // every result carries the hands ("detections"); images and folders are
+  // detected picture by picture, videos and sessions tracked. Optional.
+  core::DetectorFactory detector;
+  // What the network sees (--crop): whole (the reference demo's fit, the
+  // default here), track, or detect (needs `detector`).
+  core::CropMode crop = core::CropMode::kWhole;
+  // Skeleton mode: no network at all, the hands only (needs `detector`).
+  bool skeleton = false;
 };
 
 struct InferSummary {
@@ -49,7 +58,8 @@ struct InferSummary {
   bool ok() const { return failed == 0 && processed > 0 && !cancelled; }
 };
 
-// Throws UsageError, core::ModelError (from the factory), core::SourceError
+// Throws UsageError, core::ModelError (from the factory, or the hand models
+// when they are needed: skeleton mode, --crop detect), core::SourceError
 // (the input as a whole cannot be opened), formats::ExportError
 // (cannot write: the run stops there, files written so far stay valid).
 // Unreadable inputs are warned about and counted, and the rest processed.

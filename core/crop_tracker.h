@@ -41,6 +41,11 @@ class CropTracker {
   // Pins the crop to `crop` (clamped to a sensible size) until reset().
   void set_manual(const CropRect& crop);
   bool manual() const { return manual_; }
+  // Following confident keypoints in frames of this size (next() is not the
+  // whole frame because of them).
+  bool tracking(int width, int height) const {
+    return tracking_ && settings_.follow && width == width_ && height == height_;
+  }
   // Back to the whole frame, tracking again.
   void reset();
 

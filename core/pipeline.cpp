@@ -20,8 +20,10 @@ const char* state_name(WorkerStatus::State s) {
   return "?";
 }
 
-Engine::Engine(EstimatorFactory factory)
-    : factory_(std::move(factory)), capture_({&display_slot_, &worker_slot_}, &worker_slot_) {}
+Engine::Engine(EstimatorFactory factory, DetectorFactory detector)
+    : factory_(std::move(factory)),
+      detector_factory_(std::move(detector)),
+      capture_({&display_slot_, &worker_slot_}, &worker_slot_) {}
 
 Engine::~Engine() { stop(); }
 
@@ -130,6 +132,18 @@ bool Engine::rerun_recorded() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return rerun_recorded_;
 }
+void Engine::set_hand_settings(const HandFinderSettings& s) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  hand_settings_ = s;
+}
+HandFinderSettings Engine::hand_settings() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return hand_settings_;
+}
+void Engine::request_detection() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  request_detection_ = true;
+}
 void Engine::set_estimate_options(const EstimateOptions& o) {
   std::lock_guard<std::mutex> lock(mutex_);
   estimate_options_ = o;
@@ -154,7 +168,19 @@ std::shared_ptr<const mano::ManoPair> Engine::hand_models() const {
 void Engine::worker_run() {
   using namespace std::chrono;
   std::unique_ptr<HandEstimator> estimator;
-  CropTracker tracker;
+  HandFinder finder;
+  CropTracker& tracker = finder.localiser().tracker();
+  if (detector_factory_) {
+    // MediaPipe's models are small: loaded once, here, on the worker thread.
+    std::string message = "ready";
+    try {
+      finder.set_detector(detector_factory_());
+    } catch (const std::exception& e) {
+      message = e.what();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_.detector = message;
+  }
 
   for (;;) {
     ModelConfig to_load;
@@ -167,14 +193,19 @@ void Engine::worker_run() {
       unload = unload_requested_;
       load_requested_ = unload_requested_ = false;
       to_load = model_;
+      finder.set_settings(hand_settings_);
       tracker.set_settings(crop_settings_);
       if (manual_crop_) {
-        tracker.set_manual(*manual_crop_);
+        finder.set_manual(*manual_crop_);
         manual_crop_.reset();
       }
       if (reset_crop_) {
-        tracker.reset();
+        finder.reset();
         reset_crop_ = false;
+      }
+      if (request_detection_) {
+        finder.request_detection();
+        request_detection_ = false;
       }
       options = estimate_options_;
     }
@@ -222,7 +253,7 @@ void Engine::worker_run() {
     const FramePtr& frame = *next;
     ResultPtr result;
     try {
-      result = step(frame, estimator.get(), tracker, options);
+      result = step(frame, estimator.get(), finder, options);
     } catch (const std::exception& e) {
       // A failed step is reported and the next frame is tried.
       std::lock_guard<std::mutex> lock(mutex_);
@@ -247,7 +278,7 @@ void Engine::worker_run() {
   estimator.reset();  // the model is destroyed on the thread that made it
 }
 
-ResultPtr Engine::step(const FramePtr& frame, HandEstimator* estimator, CropTracker& tracker,
+ResultPtr Engine::step(const FramePtr& frame, HandEstimator* estimator, HandFinder& finder,
                        const EstimateOptions& options) {
   using namespace std::chrono;
   if (frame->bgr.empty()) return nullptr;
@@ -275,29 +306,45 @@ ResultPtr Engine::step(const FramePtr& frame, HandEstimator* estimator, CropTrac
       return result;
     }
   }
-  if (!estimator) return nullptr;  // no model: the video still plays on the display slot
+  // No network and no detector: the video still plays on the display slot.
+  // No network but MediaPipe's models: skeleton mode (the hands only).
+  if (!estimator && !finder.has_detector()) return nullptr;
 
   // Localise, crop, estimate, make the result.
   const int w = frame->bgr.cols, h = frame->bgr.rows;
-  const CropRect crop = tracker.next(w, h);
-  const auto t0 = Clock::now();
-  cv::Mat input = make_network_input(frame->bgr, crop);
-  const auto t1 = Clock::now();
-  NetworkOutput out = estimator->estimate(input, options);
-  const auto t2 = Clock::now();
-
+  const LocaliseStep where = finder.localise(frame->bgr);
+  const CropRect crop = where.crop;
   auto result = std::make_shared<FrameResult>();
   result->frame = frame;
   result->crop = crop;
-  result->output = std::move(out);
-  result->keypoints_frame = keypoints_in_frame(result->output.xyc, crop);
-  if (options.keep_input) result->network_input = std::make_shared<const cv::Mat>(std::move(input));
-  result->preprocess_ms = duration<double, std::milli>(t1 - t0).count();
+  result->crop_source = where.source;
+  result->detections = where.detections;
+  result->has_network = estimator != nullptr;
+  const auto t0 = Clock::now();
+  auto t1 = t0, t2 = t0;
+  if (estimator) {
+    cv::Mat input = make_network_input(frame->bgr, crop);
+    t1 = Clock::now();
+    result->output = estimator->estimate(input, options);
+    t2 = Clock::now();
+    result->keypoints_frame = keypoints_in_frame(result->output.xyc, crop);
+    if (options.keep_input)
+      result->network_input = std::make_shared<const cv::Mat>(std::move(input));
+    result->preprocess_ms = duration<double, std::milli>(t1 - t0).count();
+    finder.update(result->keypoints_frame, w, h);
+  } else {
+    t1 = t2 = Clock::now();
+  }
   result->finished_at = t2;
-  tracker.update(result->keypoints_frame, w, h);
 
   std::lock_guard<std::mutex> lock(mutex_);
   ++status_.results;
+  status_.crop_source = where.source;
+  if (where.detections) {
+    status_.palm_ms = where.detections->palm_ms;
+    status_.landmarks_ms = where.detections->landmarks_ms;
+    status_.hands_found = static_cast<int>(where.detections->hands.size());
+  }
   status_.preprocess_ms = result->preprocess_ms;
   status_.network_ms = duration<double, std::milli>(t2 - t1).count();
   status_.frame_age_ms = duration<double, std::milli>(t2 - frame->captured_at).count();

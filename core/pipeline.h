@@ -34,6 +34,7 @@
 
 #include "core/capture.h"
 #include "core/crop_tracker.h"
+#include "core/hand_finder.h"
 #include "core/hand_estimator.h"
 #include "core/latest_slot.h"
 #include "core/types.h"
@@ -47,6 +48,10 @@ using Faces = std::array<std::vector<int32_t>, 2>;
 // std::exception) when it cannot. The product passes create_estimator; tests
 // pass a fake.
 using EstimatorFactory = std::function<std::unique_ptr<HandEstimator>(const ModelConfig&)>;
+// Makes MediaPipe's hand detector on the calling thread (the worker); throws
+// (detect::HandModelError, detect::TfliteError) when it cannot. Optional: an
+// engine without one crops from the network's keypoints only.
+using DetectorFactory = std::function<std::unique_ptr<detect::HandTracker>()>;
 
 struct WorkerStatus {
   enum class State { kNoModel, kLoading, kReady, kError };
@@ -59,6 +64,12 @@ struct WorkerStatus {
   double network_ms = 0.0;     // last estimate() call
   double frame_age_ms = 0.0;   // capture -> result finished, last result
   CropRect last_crop;
+  CropSource crop_source = CropSource::kWhole;  // who chose last_crop
+  // MediaPipe's hand detector: "" (none asked for), "ready" or the load error.
+  std::string detector;
+  double palm_ms = 0.0;       // last palm detection (0 when tracking skipped it)
+  double landmarks_ms = 0.0;  // last landmark runs, all hands
+  int hands_found = 0;        // MediaPipe's hands in the last frame
   uint64_t frames_done = 0;  // frames the worker finished with (result, replay or failure)
   uint64_t failures = 0;     // frames whose step threw
   std::string last_failure;  // plain words, naming the frame
@@ -67,7 +78,7 @@ const char* state_name(WorkerStatus::State s);
 
 class Engine {
  public:
-  explicit Engine(EstimatorFactory factory);
+  explicit Engine(EstimatorFactory factory, DetectorFactory detector = {});
   ~Engine();  // stop()
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -91,6 +102,11 @@ class Engine {
   CropTrackerSettings crop_settings() const;
   void set_manual_crop(const CropRect& crop);
   void reset_crop();
+  // --crop and when the detector runs (see core/hand_finder.h).
+  void set_hand_settings(const HandFinderSettings& s);
+  HandFinderSettings hand_settings() const;
+  // The next frame's crop comes from the detector (if it finds hands).
+  void request_detection();
   void set_estimate_options(const EstimateOptions& o);
   // Frames of a source with stored results (session replay) are published with
   // them and skip the network, unless `rerun` (then the model runs on them).
@@ -125,10 +141,12 @@ class Engine {
  private:
   void worker_run();
   // The per-frame step; null when there is nothing to publish (no model).
-  ResultPtr step(const FramePtr& frame, HandEstimator* estimator, CropTracker& tracker,
+  // Without a network but with MediaPipe's models: skeleton mode (the hands).
+  ResultPtr step(const FramePtr& frame, HandEstimator* estimator, HandFinder& finder,
                  const EstimateOptions& options);
 
   EstimatorFactory factory_;
+  DetectorFactory detector_factory_;
   LatestSlot<FramePtr> display_slot_;
   LatestSlot<FramePtr> worker_slot_;
   LatestSlot<ResultPtr> result_slot_;
@@ -142,6 +160,8 @@ class Engine {
   CropTrackerSettings crop_settings_;
   std::optional<CropRect> manual_crop_;
   bool reset_crop_ = false;
+  HandFinderSettings hand_settings_;
+  bool request_detection_ = false;
   EstimateOptions estimate_options_;
   bool rerun_recorded_ = false;
   std::shared_ptr<StoredResults> stored_;  // the current source's, or null

@@ -13,6 +13,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "core/detect/detections.h"
+
 namespace intershape::core {
 
 using Clock = std::chrono::steady_clock;
@@ -55,6 +57,10 @@ struct CropRect {
     return {0.f, 0.f, static_cast<float>(width > height ? width : height)};
   }
 };
+
+// Which localiser chose a crop (--crop; shown in the GUI, written to results).
+enum class CropSource { kWhole, kDetect, kTrack, kManual };
+const char* crop_source_name(CropSource s);  // "whole", "detect", "track", "manual"
 
 // MANO parameters of one hand at one stage.
 struct HandParams {
@@ -121,6 +127,12 @@ struct FrameResult {
   double preprocess_ms = 0.0;  // crop + resize; the network's own times are in output.timings
   Clock::time_point finished_at{};
   bool replayed = false;  // read back from a recording, not computed now
+  // False in skeleton mode (no network loaded): `output` and `keypoints_frame`
+  // are empty, the hands are in `detections`.
+  bool has_network = true;
+  CropSource crop_source = CropSource::kWhole;
+  // MediaPipe's hands in this frame; null when the detector did not run.
+  std::shared_ptr<const detect::HandDetections> detections;
 };
 using FrameResultPtr = std::shared_ptr<const FrameResult>;
 

@@ -71,6 +71,8 @@ void VideoSceneRenderer::draw(const VideoScene& scene, const ImageTexture& frame
       }
     }
   }
+  if (!scene.extra_lines.empty()) lines_.draw(scene.extra_lines, GL_LINES, mvp);
+  if (!scene.extra_points.empty()) lines_.draw(scene.extra_points, GL_POINTS, mvp, 6.f);
   lines_.draw(lines, GL_LINES, mvp);
   lines_.draw(points, GL_POINTS, mvp, 7.f);
   if (scene.crop) lines_.draw(square_loop(*scene.crop, {1.f, 1.f, 1.f, 0.6f}), GL_LINE_LOOP, mvp);

@@ -45,6 +45,9 @@ struct VideoScene {
   std::array<HandOverlay, 2> hands;  // right, left
   std::optional<FrameSquare> crop;   // the square the network saw
   std::optional<FrameSquare> drag;   // a square being dragged by the user
+  // Other overlays in frame pixels, drawn under the hands' keypoints (the
+  // app's MediaPipe hands: palms, regions, 2D skeletons): GL_LINES pairs and points.
+  std::vector<LineVertex> extra_lines, extra_points;
 };
 
 // The passes and per-hand buffers the video view needs; GL objects, so make

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package that the build, the app and the tests need.
-# Idempotent: packages already installed are skipped, and apt is not touched
-# at all when nothing is missing.
+# Installs every Debian 12 package that the build, the app and the tests need,
+# then fetches MediaPipe's hand models (scripts/fetch_hand_models.sh).
+# Idempotent: packages already installed are skipped, apt is not touched at all
+# when nothing is missing, and verified models are not fetched again.
 set -euo pipefail
 
 packages=(
@@ -11,12 +12,14 @@ packages=(
   libtorch-dev libopenblas0-pthread libopencv-dev libeigen3-dev libglm-dev
   libimgui-dev libglfw3-dev python3-glad nlohmann-json3-dev libcli11-dev
   libtinygltf-dev libstb-dev libzip-dev zipcmp zipmerge ziptool doctest-dev
+  # hand detection: our TFLite reader (flatc at build time), sha256 of the models
+  flatbuffers-compiler libflatbuffers-dev libssl-dev
   # the InterHand2.6M annotation reader (intershape eval)
   libsimdjson-dev
   # sanitizers and the fuzzer (clang's libFuzzer runtime)
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy
-  xvfb xauth libgl1-mesa-dri ffmpeg python3-numpy python3-torch
+  xvfb xauth libgl1-mesa-dri ffmpeg python3-numpy python3-torch python3-flatbuffers
 )
 
 missing=()
@@ -42,6 +45,9 @@ else
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# MediaPipe's hand models (Apache-2.0), sha256-checked, into assets/models/.
+"$(dirname "$0")/fetch_hand_models.sh"
 
 # The Khronos glTF validator for tests/exporters (pinned by its package-lock.json),
 # installed now so that the tests never need the network.

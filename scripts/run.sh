@@ -8,7 +8,8 @@
 # else from the bundled sample video. The model is taken from
 # $INTERSHAPE_CHECKPOINT / $INTERSHAPE_MANO, or models/snapshot_99.pth.tar and
 # models/mano/ when present (README: "Getting the model"). Without a model the
-# GUI still runs and says how to get one.
+# GUI runs in skeleton mode: MediaPipe's hand models (fetched by install_deps)
+# track up to two hands and draw their skeletons; it says how to get meshes.
 # Without a display (no $DISPLAY), it runs the headless `intershape infer` on the
 # same source instead; with no model there, it uses the deterministic synthetic
 # weights and the synthetic MANO stand-ins from tests/data (a working pipeline,

@@ -3,7 +3,7 @@
 #   1. the full Release build (LibTorch, GUI under Xvfb) and its CTest suite;
 #   2. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer of every
 #      part that does not need LibTorch or GL, and its CTest suite;
-#   3. the pickle-reader fuzzer for a bounded time on its seed corpus.
+#   3. the fuzzers (pickle reader, TFLite reader), each for a bounded time on its seed corpus.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

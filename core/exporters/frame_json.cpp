@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/detect/detections_export.h"
 #include "core/formats/atomic_file.h"
 
 namespace intershape::core::exporters {
@@ -38,6 +39,11 @@ class Emitter {
   void i(int64_t v) {
     sep();
     out += std::to_string(v);
+  }
+  // A value that is already JSON text.
+  void raw(const std::string& json_text) {
+    sep();
+    out += json_text;
   }
   void b(bool v) {
     sep();
@@ -168,7 +174,29 @@ std::string frame_to_json(const FrameResult& rec, const JsonOptions& options) {
   e.f(rec.crop.y0);
   e.key("side");
   e.f(rec.crop.side);
+  e.key("source");
+  e.str(crop_source_name(rec.crop_source));
   e.close('}');
+  if (rec.detections) {
+    e.key("detections");
+    e.raw(detect::detections_to_json(*rec.detections));
+  }
+  if (!rec.has_network) {
+    e.key("timings_ms");
+    e.open('{');
+    e.key("preprocess");
+    e.num(rec.preprocess_ms);
+    if (rec.detections) {
+      e.key("palm_detection");
+      e.num(rec.detections->palm_ms);
+      e.key("hand_landmarks");
+      e.num(rec.detections->landmarks_ms);
+    }
+    e.close('}');
+    e.close('}');
+    e.out += '\n';
+    return std::move(e.out);
+  }
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = o.hands[h];
     e.key(hand_name(static_cast<Hand>(h)));
@@ -240,6 +268,12 @@ std::string frame_to_json(const FrameResult& rec, const JsonOptions& options) {
   e.num(t.mano_ms);
   e.key("total");
   e.num(t.total_ms);
+  if (rec.detections) {
+    e.key("palm_detection");
+    e.num(rec.detections->palm_ms);
+    e.key("hand_landmarks");
+    e.num(rec.detections->landmarks_ms);
+  }
   e.close('}');
   e.close('}');
   e.out += '\n';
@@ -270,6 +304,29 @@ FrameResult frame_from_json(std::string_view text, const std::string& name) {
     r.crop.x0 = to_float(member(crop, "x0", name, "crop"), name, "crop.x0");
     r.crop.y0 = to_float(member(crop, "y0", name, "crop"), name, "crop.y0");
     r.crop.side = to_float(member(crop, "side", name, "crop"), name, "crop.side");
+    if (crop.contains("source") && crop["source"].is_string()) {
+      const std::string src = crop["source"].get<std::string>();
+      for (CropSource c : {CropSource::kWhole, CropSource::kDetect, CropSource::kTrack,
+                           CropSource::kManual})
+        if (src == crop_source_name(c)) r.crop_source = c;
+    }
+    if (j.contains("detections")) {
+      try {
+        r.detections = std::make_shared<const detect::HandDetections>(detect::detections_from_json(
+            j["detections"], frame->width, frame->height, name));
+      } catch (const std::runtime_error& ex) {
+        throw formats::ExportError(ex.what());
+      }
+    }
+    // Skeleton mode (no network): detections only.
+    r.has_network = j.contains("right") || j.contains("left") || j.contains("keypoints2d");
+    if (!r.has_network) {
+      if (j.contains("timings_ms") && j["timings_ms"].contains("preprocess") &&
+          j["timings_ms"]["preprocess"].is_number())
+        r.preprocess_ms = j["timings_ms"]["preprocess"].get<double>();
+      r.frame = std::move(frame);
+      return r;
+    }
     NetworkOutput& o = r.output;
     for (int h = 0; h < 2; ++h) {
       const std::string hn = hand_name(static_cast<Hand>(h));

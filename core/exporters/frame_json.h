@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/detect/detections.h"
 #include "core/types.h"
 
 namespace intershape::core::exporters {

@@ -6,7 +6,11 @@
 namespace intershape::core::exporters {
 
 void NpzSequence::add(const FrameResult& r) {
-  for (int h = 0; h < 2; ++h) {
+  if (!frame_index_.empty() && r.has_network != (network_frames_ > 0))
+    throw formats::ExportError("npz: frame " + std::to_string(r.frame->index) +
+                               (r.has_network ? " has" : " lacks") +
+                               " the network's output, unlike the frames before it");
+  for (int h = 0; h < 2 && r.has_network; ++h) {
     const HandOutput& hand = r.output.hands[h];
     if (hand.verts3d.size() != size_t(kVertsPerHand) * 3 ||
         hand.joints3d.size() != size_t(kJointsPerHand) * 3)
@@ -14,6 +18,15 @@ void NpzSequence::add(const FrameResult& r) {
                         std::to_string(hand.verts3d.size()) + " vertex and " +
                         std::to_string(hand.joints3d.size()) + " joint values for the " +
                         hand_name(static_cast<Hand>(h)) + " hand, expected 778x3 and 21x3");
+  }
+  detections_.add(r.detections ? *r.detections : detect::HandDetections{});
+  any_detections_ = any_detections_ || r.detections != nullptr;
+  frame_index_.push_back(r.frame->index);
+  timestamp_.push_back(r.frame->timestamp_s);
+  if (!r.has_network) return;
+  ++network_frames_;
+  for (int h = 0; h < 2; ++h) {
+    const HandOutput& hand = r.output.hands[h];
     HandArrays& a = hands_[h];
     a.verts.insert(a.verts.end(), hand.verts3d.begin(), hand.verts3d.end());
     a.joints.insert(a.joints.end(), hand.joints3d.begin(), hand.joints3d.end());
@@ -27,15 +40,13 @@ void NpzSequence::add(const FrameResult& r) {
       keypoints2d_.push_back(r.keypoints_frame[k][c]);
       heatmap_xyc_.push_back(r.output.xyc[k][c]);
     }
-  frame_index_.push_back(r.frame->index);
-  timestamp_.push_back(r.frame->timestamp_s);
 }
 
 void NpzSequence::write(const std::string& path) const {
   const int64_t T = static_cast<int64_t>(frame_index_.size());
   if (T == 0) throw formats::ExportError("cannot write " + path + ": no frames");
   formats::NpzBuilder npz;
-  for (int h = 0; h < 2; ++h) {
+  for (int h = 0; h < 2 && network_frames_ > 0; ++h) {
     const std::string p = hand_name(static_cast<Hand>(h));
     const HandArrays& a = hands_[h];
     npz.add(p + "_verts", {T, kVertsPerHand, 3}, a.verts);
@@ -46,9 +57,14 @@ void NpzSequence::write(const std::string& path) const {
     // user picks their own threshold.
     npz.add(p + "_present", {T}, a.presence);
   }
-  npz.add("trans", {T, 4}, trans_);
-  npz.add("keypoints2d", {T, kJoints, 3}, keypoints2d_);
-  npz.add("heatmap_xyc", {T, kJoints, 3}, heatmap_xyc_);
+  if (network_frames_ > 0) {
+    npz.add("trans", {T, 4}, trans_);
+    npz.add("keypoints2d", {T, kJoints, 3}, keypoints2d_);
+    npz.add("heatmap_xyc", {T, kJoints, 3}, heatmap_xyc_);
+  }
+  if (any_detections_)
+    for (const detect::NamedArray& a : detections_.arrays())
+      npz.add(a.name, a.descr, a.shape, a.bytes.data(), a.bytes.size());
   npz.add("frame_index", "<i8", {T}, frame_index_.data(), frame_index_.size() * 8);
   npz.add("timestamp", "<f8", {T}, timestamp_.data(), timestamp_.size() * 8);
   npz.write(path);

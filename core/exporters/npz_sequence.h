@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/detect/detections_export.h"
 #include "core/exporters/frame_json.h"
 
 namespace intershape::core::exporters {
@@ -24,6 +25,10 @@ class NpzSequence {
   HandArrays hands_[2];
   std::vector<float> trans_, keypoints2d_, heatmap_xyc_;
   std::vector<int64_t> frame_index_;
+  // MediaPipe's hands (det_* arrays), written when any frame had them.
+  detect::DetectionArrays detections_;
+  bool any_detections_ = false;
+  int network_frames_ = 0;  // frames with the network's output (all or none)
   std::vector<double> timestamp_;
 };
 

@@ -71,10 +71,14 @@ SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
       formats_(formats),
       faces_(faces),
       models_(std::move(models)),
-      rig_options_(std::move(rig)),
-      glb_frames_(std::move(faces)) {
+      rig_options_(std::move(rig)) {
+  // Skeleton mode (no network loaded): only JSON and NPZ have something to hold.
+  if (faces_[0].empty() && faces_[1].empty())
+    formats_.obj = formats_.ply = formats_.glb = formats_.bvh = formats_.glb_frames =
+        formats_.attention = false;
   if ((formats_.glb || formats_.bvh) && !models_)
     throw formats::ExportError("glb/bvh export needs the MANO models, and this estimator has none");
+  if (formats_.glb_frames) glb_frames_.emplace(faces_);
   formats::ensure_directory(dir_);
 }
 
@@ -84,19 +88,21 @@ std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr)
   std::vector<std::string> paths;
   auto append = [&](std::vector<std::string> p) { paths.insert(paths.end(), p.begin(), p.end()); };
   const bool all = formats_.absent_meshes;
-  if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", result.output, faces_, all));
-  if (formats_.ply) append(write_demo_meshes(dir_, name, "ply", result.output, faces_, all));
+  // Results without a network pass (skeleton mode) have no meshes.
+  const bool meshes = result.has_network;
+  if (formats_.obj && meshes) append(write_demo_meshes(dir_, name, "obj", result.output, faces_, all));
+  if (formats_.ply && meshes) append(write_demo_meshes(dir_, name, "ply", result.output, faces_, all));
   if (formats_.json) {
     const std::string path = dir_ + "/" + name + ".json";
     formats::write_file_atomic(path, frame_to_json(result));
     paths.push_back(path);
   }
-  if (formats_.attention) {
+  if (formats_.attention && meshes) {
     if (!result.network_input)
       throw std::logic_error("attention export needs the network input (EstimateOptions::keep_input)");
     append(write_attention(dir_, name, result.output, *result.network_input));
   }
-  if (formats_.glb || formats_.bvh) {
+  if ((formats_.glb || formats_.bvh) && meshes) {
     if (!camera_set_) {
       // The first frame's size decides the camera (one source per run).
       const int w = result.frame->width, h = result.frame->height;
@@ -107,7 +113,7 @@ std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr)
     }
     rig_frames_.push_back(place_hands(result, camera_));
   }
-  if (formats_.glb_frames) glb_frames_.add(result.frame->timestamp_s, result.output);
+  if (formats_.glb_frames && meshes) glb_frames_->add(result.frame->timestamp_s, result.output);
   if (formats_.npz) npz_.add(result);
   return paths;
 }
@@ -140,9 +146,9 @@ std::vector<std::string> SequenceExporter::finish() {
       }
     }
   }
-  if (formats_.glb_frames && glb_frames_.frame_count() > 0) {
+  if (formats_.glb_frames && glb_frames_->frame_count() > 0) {
     paths.push_back(dir_ + "/sequence_frames.glb");
-    glb_frames_.write(paths.back());
+    glb_frames_->write(paths.back());
   }
   if (formats_.npz && npz_.frame_count() > 0) {
     paths.push_back(dir_ + "/sequence.npz");

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +51,8 @@ class SequenceExporter final : public ResultSink {
  public:
   // Creates `dir` if missing (throws formats::ExportError). `models` are needed
   // for glb and bvh (throws formats::ExportError when they are asked for and
-  // `models` is null).
+  // `models` is null). Without `faces` (skeleton mode: no network loaded) only
+  // json and npz are written.
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces,
                    std::shared_ptr<const mano::ManoPair> models = nullptr, RigOptions rig = {});
@@ -74,7 +76,7 @@ class SequenceExporter final : public ResultSink {
   CameraIntrinsics camera_{};
   bool camera_set_ = false;
   std::vector<RigFrame> rig_frames_;
-  GlbSequence glb_frames_;
+  std::optional<GlbSequence> glb_frames_;  // when glb-frames is asked for (needs faces)
   NpzSequence npz_;
   std::vector<std::string> notes_;
 };

@@ -80,3 +80,36 @@ TEST_CASE("--synthetic with the test MANO files") {
   CHECK(std::filesystem::exists(shot));
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("skeleton mode: no checkpoint, MediaPipe's hands drawn over a real photo") {
+  const auto dir = testing::test_temp_dir("cli_skeleton");
+  std::filesystem::create_directories(dir / "in");
+  std::filesystem::copy_file(std::string(INTERSHAPE_TEST_DATA) + "/real/side_by_side.png",
+                             dir / "in" / "side_by_side.png");
+  const std::string shot = (dir / "shot.png").string();
+  CHECK(run("--input " + (dir / "in").string() + " --hand-models " + INTERSHAPE_SOURCE_DIR +
+            "/assets/models --frames 1 --screenshot " + shot) == 0);
+  const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
+  REQUIRE(!img.empty());
+  // Both hands' skeletons: the person's left hand (left of the picture, as
+  // MediaPipe labels it "Right") in the left-hand colour, the other in the
+  // right-hand colour, each in its half of the video.
+  const app::PixelRect r = app::video_rect(img.cols, img.rows, 576, 256);
+  auto count = [&](const float* c, int x0, int x1) {
+    int n = 0;
+    for (int y = static_cast<int>(r.y); y < static_cast<int>(r.y + r.h); ++y)
+      for (int x = x0; x < x1; ++x) {
+        const cv::Vec3b p = img.at<cv::Vec3b>(y, x);
+        if (std::abs(p[2] - 255 * (0.3f + 0.7f * c[0])) < 30 &&
+            std::abs(p[1] - 255 * (0.3f + 0.7f * c[1])) < 30 &&
+            std::abs(p[0] - 255 * (0.3f + 0.7f * c[2])) < 30)
+          ++n;
+      }
+    return n;
+  };
+  const int mid = static_cast<int>(r.x + r.w / 2);
+  CHECK(count(app::kLeftHandColor, static_cast<int>(r.x), mid) > 50);
+  CHECK(count(app::kRightHandColor, mid, static_cast<int>(r.x + r.w)) > 50);
+  CHECK(count(app::kLeftHandColor, mid, static_cast<int>(r.x + r.w)) < 10);
+  std::filesystem::remove_all(dir);
+}
