@@ -52,14 +52,19 @@ double peak_rss_mb() {
 }
 
 int run_bench(const BenchOptions& o) {
+  // Usage errors exit 2, as in every command (issue 14, item 12: bench exited 1).
+  auto usage = [](const std::string& message) {
+    std::fprintf(stderr, "intershape bench: %s\n", message.c_str());
+    return 2;
+  };
   if (o.model.synthetic == !o.model.checkpoint.empty())
-    throw std::runtime_error("bench: give exactly one of --checkpoint FILE or --synthetic");
+    return usage("give exactly one of --checkpoint FILE or --synthetic");
   if (o.model.synthetic && o.model.mano_dir.empty())
-    throw std::runtime_error(
-        "bench: --synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
+    return usage(
+        "--synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
         "in a source tree: tests/data/mano)");
-  if (o.iterations < 1) throw std::runtime_error("bench: --iterations must be at least 1");
-  if (o.warmup < 0) throw std::runtime_error("bench: --warmup must be >= 0");
+  if (o.iterations < 1) return usage("--iterations must be at least 1");
+  if (o.warmup < 0) return usage("--warmup must be >= 0");
 
   const auto load_start = std::chrono::steady_clock::now();
   std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);

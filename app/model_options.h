@@ -10,6 +10,10 @@
 
 namespace intershape::app {
 
+// The largest --threads accepted: 4 x the cores std::thread reports (4 when
+// it reports none). More threads than that only add contention.
+int max_cpu_threads();
+
 // Binds --checkpoint, --mano, --device, --precision, --threads and --synthetic
 // on `cmd` to `config` (which must outlive parsing). `help_suffix` is appended
 // to each help text (" (GUI)" where the options sit beside subcommands).
