@@ -50,7 +50,35 @@ TEST_CASE("usage errors exit 2 with a message") {
   CHECK(r.status == 2);
 }
 
+TEST_CASE("--threads is bounded: 10000 and -1 are refused at once, exit 2, one short line") {
+  // Issue 14, item 6: --threads 10000 started threads for minutes with no
+  // output; --threads -1 printed a range of 300 digits.
+  TempDir dir("cli");
+  for (const char* n : {"10000", "-1", "1e9", "abc"}) {
+    const std::string v = n;
+    CAPTURE(v);
+    const Run r = run_intershape("infer --input " + dir.path() + " --output " + (dir / "o") +
+                                 " --synthetic --mano " + kMano + " --threads " + v);
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--threads") != std::string::npos);
+    CHECK(r.output.find("must be a whole number from 0 (all cores) to") != std::string::npos);
+    CHECK(r.output.size() < 400);
+    CHECK(!fs::exists(dir / "o"));  // refused before anything ran
+  }
+}
+
 #if INTERSHAPE_HAVE_NET
+
+TEST_CASE("bench: usage errors exit 2, as in infer (issue 14, item 12; was 1)") {
+  Run r = run_intershape("bench --synthetic");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("--synthetic needs --mano") != std::string::npos);
+  r = run_intershape("bench --synthetic --mano " + kMano + " --iterations 0");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("--iterations must be at least 1") != std::string::npos);
+  r = run_intershape("bench --synthetic --mano " + kMano + " --threads 10000");
+  CHECK(r.status == 2);
+}
 
 TEST_CASE("synthetic network: an image gives the demo's files" * doctest::test_suite("net")) {
   TempDir dir("cli");
