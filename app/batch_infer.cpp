@@ -245,13 +245,18 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       core::session::SessionReader::Item item;
       int64_t k = 0;
       while (!cancelled() && reader.next(item)) {
+        // A stored result that cannot be read does not matter here: it is
+        // recomputed (was: the whole rerun stopped on it).
+        if (!item.result_error.empty())
+          progress.warn("stored result not used (it is recomputed): " + item.result_error);
         process(item.frame->bgr, item.frame->index, item.frame->timestamp_s,
                 numbered(stem, item.frame->index), source);
         progress.update(++k);
       }
       if (k < reader.manifest().frame_count && !summary.cancelled) {
         progress.warn("the session lists " + std::to_string(reader.manifest().frame_count) +
-                      " frames, only " + std::to_string(k) + " could be read");
+                      " frames, only " + std::to_string(k) + " could be read" +
+                      (reader.shortfall().empty() ? std::string() : ": " + reader.shortfall()));
         ++summary.failed;
       }
       break;

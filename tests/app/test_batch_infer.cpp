@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
@@ -199,6 +201,20 @@ TEST_CASE("--rerun on a recorded session reproduces the stored results") {
     CHECK(a.output.trans == b.output.trans);
     CHECK(a.keypoints2d == b.keypoints2d);
   }
+  // One corrupt stored result does not stop a rerun (issue 14, item 12): it is
+  // recomputed anyway; the warning names the file.
+  intershape::core::formats::write_file_atomic(dir / "session/frame_000004.json", "{\"frame\": 4");
+  opt.output = dir / "out2";
+  char* text = nullptr;
+  size_t text_size = 0;
+  std::FILE* mem = ::open_memstream(&text, &text_size);
+  const auto s2 = run_infer(est, opt, mem);
+  std::fclose(mem);
+  const std::string warnings(text, text_size);
+  std::free(text);
+  CHECK(s2.ok());
+  CHECK(s2.processed == 12);
+  CHECK(warnings.find("frame_000004.json: not valid JSON") != std::string::npos);
   // Without --rerun a session is a usage error, not a folder of images.
   opt.rerun = false;
   CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr), doctest::Contains("add --rerun"), UsageError);

@@ -238,8 +238,47 @@ TEST_CASE("a corrupt stored result names its file") {
   write_file_atomic(dir / "s/frame_000000.json", "{\"frame\": 0");
   SessionReader reader(dir / "s");
   SessionReader::Item item;
-  CHECK_THROWS_WITH_AS(reader.next(item), doctest::Contains("frame_000000.json: not valid JSON"),
-                       ExportError);
+  // The frame still comes (issue 14, item 12: a replay or rerun stopped here);
+  // the result's problem is named.
+  REQUIRE(reader.next(item));
+  CHECK(item.frame);
+  CHECK_FALSE(item.result.has_value());
+  CHECK(item.result_error.find("frame_000000.json: not valid JSON") != std::string::npos);
+}
+
+TEST_CASE("frames.csv garbage: the reader says which line and why (was: no reason)") {
+  FakeEstimator est;
+  TempDir dir;
+  {
+    SessionRecorder rec(dir / "s", SessionInfo{});
+    rec.start();
+    for (int k = 0; k < 3; ++k) {
+      auto f = std::make_shared<Frame>();
+      f->bgr = moving_picture(k);
+      f->index = k;
+      REQUIRE(rec.push(f, infer(est, f)));
+    }
+    rec.stop();
+  }
+  const std::string csv = read_file(dir / "s/frames.csv");
+  const auto lines = split(csv, '\n');
+  REQUIRE(lines.size() >= 4);
+  write_file_atomic(dir / "s/frames.csv", lines[0] + "\n" + lines[1] + "\ngarbage\n" + lines[3] + "\n");
+  SessionReader reader(dir / "s");
+  CHECK(reader.frame_count() == 1);
+  CHECK(reader.shortfall() == dir / "s/frames.csv" +
+                                  ": line 3 is not 'position,source_frame,timestamp_s,has_result': "
+                                  "\"garbage\"; frames from there on are not read");
+  // A last line cut short by a crash is expected, and said so.
+  write_file_atomic(dir / "s/frames.csv", lines[0] + "\n" + lines[1] + "\n1,1,0.0");
+  SessionReader cut(dir / "s");
+  CHECK(cut.frame_count() == 1);
+  CHECK(cut.shortfall().find("the last line is cut short") != std::string::npos);
+  // Manifest numbers that do not fit: a message, not undefined behaviour.
+  write_file_atomic(dir / "s/manifest.json",
+                    "{\"format_version\": 1e300, \"frame_count\": 3, \"video\": {\"file\": \"v.avi\"}}");
+  CHECK_THROWS_WITH_AS(SessionReader(dir / "s"),
+                       doctest::Contains("\"format_version\" is 1e+300, not an integer"), ExportError);
 }
 
 TEST_CASE("disk full while recording: the error is reported, what was written stays readable") {
