@@ -11,6 +11,7 @@
 #include <opencv2/videoio/registry.hpp>
 
 #include "core/formats/atomic_file.h"
+#include "core/image_limits.h"
 #include "core/session/session_reader.h"
 #include "core/preprocess.h"
 
@@ -89,6 +90,13 @@ InputKind classify_input(const std::string& path, bool rerun) {
   std::error_code ec;
   if (path.empty()) throw UsageError("no input given");
   if (!fs::exists(path, ec)) throw UsageError("input " + path + " does not exist");
+  // Opening a FIFO blocks until a writer comes, and a socket cannot be read
+  // as a file: refuse both at once (was: infer hung in open()).
+  const fs::file_type type = fs::status(path, ec).type();
+  if (type == fs::file_type::fifo || type == fs::file_type::socket)
+    throw UsageError("input " + path + " is a " +
+                     (type == fs::file_type::fifo ? "FIFO" : "socket") +
+                     ", not a picture, video, folder or session");
   if (fs::is_directory(path, ec)) {
     if (core::session::SessionReader::is_session(path)) {
       if (!rerun)
@@ -144,18 +152,28 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
     if (options.cancel && options.cancel->load()) summary.cancelled = true;
     return summary.cancelled;
   };
-  auto read_image = [](const std::string& path) {
-    return cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  // A failed picture, frame or input: warned now, named again in the summary.
+  auto fail = [&](const std::string& warning, const std::string& failure = "") {
+    progress.warn(warning);
+    ++summary.failed;
+    summary.failures.push_back(failure.empty() ? warning : failure);
+  };
+  // One picture through the image-size policy; a bad one is a per-picture
+  // outcome (warned, named, counted), never the end of the run.
+  auto read_image = [&](const std::string& path) {
+    try {
+      return core::read_image(path, options.image_limits,
+                              cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const core::ImageError& e) {
+      fail(std::string("skipping ") + e.what(), e.what());
+      return cv::Mat();
+    }
   };
 
   switch (kind) {
     case InputKind::kImage: {
       const cv::Mat bgr = read_image(options.input);
-      if (bgr.empty()) {
-        progress.warn("cannot read image " + options.input + ": not a picture OpenCV can decode");
-        ++summary.failed;
-        break;
-      }
+      if (bgr.empty()) break;
       process(bgr, 0, 0.0, fs::path(options.input).stem().string(), source);
       break;
     }
@@ -165,7 +183,13 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
         const std::string n = e.path().filename().string();
         if (n.empty() || n[0] == '.') continue;  // hidden files, our own temporaries
         std::error_code ec;
-        if (!e.is_regular_file(ec)) continue;
+        if (e.is_directory(ec)) continue;
+        if (!e.is_regular_file(ec)) {
+          // A FIFO or device named like a picture would block the read.
+          progress.warn("skipping " + e.path().string() + ": not a regular file");
+          ++summary.skipped;
+          continue;
+        }
         if (!is_image_file_name(n)) {
           progress.warn("skipping " + e.path().string() + ": not an image file");
           ++summary.skipped;
@@ -183,11 +207,7 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       // A folder has no clock: frames are 1/30 s apart (for the GLB animation).
       for (size_t k = 0; k < files.size() && !cancelled(); ++k) {
         const cv::Mat bgr = read_image(files[k].string());
-        if (bgr.empty()) {
-          progress.warn("cannot read image " + files[k].string() +
-                        ": not a picture OpenCV can decode");
-          ++summary.failed;
-        } else {
+        if (!bgr.empty()) {
           // Each picture is its own source: name it by its file.
           process(bgr, static_cast<int64_t>(k), k / 30.0, files[k].stem().string(),
                   files[k].filename().string());
@@ -205,9 +225,8 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
       else
         cap.open(options.input);
       if (!cap.isOpened()) {
-        progress.warn("cannot read " + options.input +
+        fail("cannot read " + options.input +
                       ": neither an image nor a video OpenCV can open");
-        ++summary.failed;
         break;
       }
       const double fps = cap.get(cv::CAP_PROP_FPS);
@@ -226,12 +245,10 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
         progress.update(k);
       }
       if (k == 0) {
-        progress.warn("no frames could be read from " + options.input);
-        ++summary.failed;
+        fail("no frames could be read from " + options.input);
       } else if (total > 0 && k < total && !summary.cancelled) {
-        progress.warn("read " + std::to_string(k) + " of the " + std::to_string(total) +
-                      " frames of " + options.input + "; the rest could not be decoded");
-        ++summary.failed;
+        fail("read " + std::to_string(k) + " of the " + std::to_string(total) + " frames of " +
+             options.input + "; the rest could not be decoded");
       }
       break;
     }
@@ -254,10 +271,9 @@ InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, st
         progress.update(++k);
       }
       if (k < reader.manifest().frame_count && !summary.cancelled) {
-        progress.warn("the session lists " + std::to_string(reader.manifest().frame_count) +
+        fail("the session lists " + std::to_string(reader.manifest().frame_count) +
                       " frames, only " + std::to_string(k) + " could be read" +
                       (reader.shortfall().empty() ? std::string() : ": " + reader.shortfall()));
-        ++summary.failed;
       }
       break;
     }

@@ -15,6 +15,7 @@
 
 #include "core/exporters/sequence_exporter.h"
 #include "core/hand_estimator.h"
+#include "core/image_limits.h"
 
 namespace intershape::core::exporters {
 
@@ -27,7 +28,8 @@ class UsageError : public std::runtime_error {
 enum class InputKind { kImage, kFolder, kVideo, kSession };
 
 // Throws UsageError: missing path, a session without `rerun`, `rerun` on
-// something else. A file that is no image is taken for a video.
+// something else, a FIFO or socket (it would block the read). A file that is
+// no image is taken for a video.
 InputKind classify_input(const std::string& path, bool rerun);
 
 // File extensions read as images in a folder (lower case, with the dot).
@@ -38,6 +40,9 @@ struct InferOptions {
   std::string output;
   ExportFormats formats;
   bool rerun = false;     // input is a recorded session: run the network on its frames
+  // Pictures above these are skipped with a warning naming them (checked from
+  // the header, before decoding).
+  core::ImageLimits image_limits;
   bool progress = false;  // draw a progress bar on `log` (the CLI: only when it is a terminal)
   // Called after each picture's files are written, with its record and the
   // full network output (attention detail included). Optional.
@@ -53,6 +58,7 @@ struct InferSummary {
   int skipped = 0;    // files in a folder that are not images
   bool cancelled = false;
   std::vector<std::string> written;  // every path written, in order
+  std::vector<std::string> failures;  // each failed picture: "PATH: PROBLEM"
   bool ok() const { return failed == 0 && processed > 0 && !cancelled; }
 };
 

@@ -18,6 +18,7 @@
 #include "app/commands.h"
 #include "app/model_options.h"
 #include "core/hand_estimator.h"
+#include "core/image_limits.h"
 #include "core/preprocess.h"
 
 namespace intershape::app {
@@ -28,6 +29,7 @@ struct BenchOptions {
   std::string image;
   int iterations = 20, warmup = 3;
   bool json = false;
+  core::ImageLimits image_limits;
 };
 
 struct Stats {
@@ -66,22 +68,31 @@ int run_bench(const BenchOptions& o) {
   if (o.iterations < 1) return usage("--iterations must be at least 1");
   if (o.warmup < 0) return usage("--warmup must be >= 0");
 
-  const auto load_start = std::chrono::steady_clock::now();
-  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);
-  const double load_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-  const double rss_after_load = peak_rss_mb();
-
+  // The picture first: a bad --image fails before a model load of seconds.
   cv::Mat input;
   if (!o.image.empty()) {
-    cv::Mat bgr = cv::imread(o.image, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-    if (bgr.empty()) throw std::runtime_error("bench: cannot read image " + o.image);
+    cv::Mat bgr;
+    try {
+      // The image-size policy and a message naming the file (was OpenCV's
+      // raw assertion text on a header bomb).
+      bgr = core::read_image(o.image, o.image_limits,
+                             cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const core::ImageError& e) {
+      std::fprintf(stderr, "intershape bench: cannot use --image %s\n", e.what());
+      return 1;
+    }
     input = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
   } else {
     input.create(core::kInputSize, core::kInputSize, CV_8UC3);
     cv::RNG rng(23);  // fixed: runs are comparable
     rng.fill(input, cv::RNG::UNIFORM, 0, 256);
   }
+
+  const auto load_start = std::chrono::steady_clock::now();
+  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);
+  const double load_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  const double rss_after_load = peak_rss_mb();
 
   for (int i = 0; i < o.warmup; ++i) estimator->estimate(input, {});
   std::vector<double> wall, internet, attention, meshreg, cascade, mano, total;
@@ -152,6 +163,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--image", options->image, "Input picture (default: fixed random pixels)");
   cmd->add_flag("--json", options->json, "Print one JSON object");
+  add_image_limit_option(*cmd, options->image_limits);
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -35,6 +36,7 @@ struct InferArgs {
   core::ModelConfig model;
   std::string input, output, exports = "obj,json";
   bool rerun = false;
+  core::ImageLimits image_limits;
 };
 
 int run(const InferArgs& a) {
@@ -66,6 +68,7 @@ int run(const InferArgs& a) {
   opt.input = a.input;
   opt.output = a.output;
   opt.rerun = a.rerun;
+  opt.image_limits = a.image_limits;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
 
 #if INTERSHAPE_WITH_TORCH
@@ -77,6 +80,13 @@ int run(const InferArgs& a) {
     const ex::InferSummary s = ex::run_infer(*estimator, opt, stderr);
     std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n",
                  s.processed, s.failed, s.skipped, s.written.size(), a.output.c_str());
+    // Every failure named again at the end, where a user looks (the warnings
+    // may have scrolled away).
+    const size_t shown = std::min<size_t>(s.failures.size(), 20);
+    for (size_t i = 0; i < shown; ++i)
+      std::fprintf(stderr, "intershape infer: failed: %s\n", s.failures[i].c_str());
+    if (s.failures.size() > shown)
+      std::fprintf(stderr, "intershape infer: ... and %zu more failures\n", s.failures.size() - shown);
     if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
     return s.ok() ? 0 : 1;
   } catch (const ex::UsageError& e) {
@@ -114,6 +124,7 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--output", args->output, "Output folder (created if missing)")->required();
   cmd->add_option("--export", args->exports,
                   "Comma-separated: obj,ply,glb,json,npz,attention (default obj,json)");
+  add_image_limit_option(*cmd, args->image_limits);
   cmd->add_flag("--rerun", args->rerun,
                 "Input is a recorded session: run the network again on its frames");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <chrono>
 
 #include <cstdio>
 #include <filesystem>
@@ -48,6 +51,22 @@ TEST_CASE("usage errors exit 2 with a message") {
   CHECK(r.output.find("unknown export format 'fbx'") != std::string::npos);
   r = run_intershape("infer --input " + dir.path() + " --output o --checkpoint c --device tpu");
   CHECK(r.status == 2);
+}
+
+TEST_CASE("a FIFO as --input ends with a clear error within a second (was: blocked in open())") {
+  TempDir dir;
+  REQUIRE(::mkfifo((dir / "in.mp4").c_str(), 0600) == 0);
+  // Within a second of what the binary takes to start (loading LibTorch's
+  // libraries alone can take more than a second on a busy machine).
+  auto t0 = std::chrono::steady_clock::now();
+  run_intershape("infer --help");
+  const auto startup = std::chrono::steady_clock::now() - t0;
+  t0 = std::chrono::steady_clock::now();
+  const Run r = run_intershape("infer --input " + (dir / "in.mp4") + " --output " + (dir / "o") +
+                               " --synthetic --mano " + kMano);
+  CHECK(std::chrono::steady_clock::now() - t0 < startup + std::chrono::seconds(1));
+  CHECK(r.status == 2);
+  CHECK(r.output.find("in.mp4 is a FIFO") != std::string::npos);
 }
 
 TEST_CASE("--threads is bounded: 10000 and -1 are refused at once, exit 2, one short line") {
