@@ -540,6 +540,20 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       s.recorder.on_result(s.result);
       ++report.results_seen;
     }
+    {
+      // A skipped frame is a per-frame outcome: named on stderr, counted, and
+      // the run goes on (issue 14, item 1).
+      const core::CaptureStatus cs = engine.capture_status();
+      if (cs.frames_skipped > report.frames_skipped) {
+        const uint64_t more = cs.frames_skipped - report.frames_skipped;
+        if (more > 1)
+          std::fprintf(stderr, "intershape: warning: skipped %llu frames, the last: %s\n",
+                       static_cast<unsigned long long>(more), cs.last_skipped.c_str());
+        else
+          std::fprintf(stderr, "intershape: warning: skipped %s\n", cs.last_skipped.c_str());
+        report.frames_skipped = cs.frames_skipped;
+      }
+    }
     if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
     s.faces = engine.faces();
     if (!s.faces) s.faces = replay_faces(s);
@@ -605,6 +619,12 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     if (report.frames_rendered == 1 && config.on_first_frame) config.on_first_frame();
   }
   std::signal(SIGINT, previous_handler);
+  report.frames_skipped = std::max(report.frames_skipped, engine.capture_status().frames_skipped);
+  if (report.frames_skipped > 0) {
+    std::fprintf(stderr, "intershape: %llu frame(s) could not be read and were skipped\n",
+                 static_cast<unsigned long long>(report.frames_skipped));
+    exit_code = std::max(exit_code, 1);
+  }
   report.last_result = s.result;
   if (config.report) *config.report = report;
 

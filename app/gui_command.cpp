@@ -28,6 +28,7 @@ struct GuiOptions {
   float presence = 0.5f;
   std::string record;
   bool rerun = false;
+  core::ImageLimits image_limits;
 };
 }  // namespace
 
@@ -37,6 +38,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
                  "Video file, folder of images, stream URL, or camera index (GUI)");
   app.add_option("--camera", o->camera, "Camera index, the default source (GUI)");
   add_model_options(app, o->model, " (GUI)");
+  add_image_limit_option(app, o->image_limits, " (GUI)");
   app.add_option("--frames", o->frames,
                  "Run on the first N frames, then save --screenshot and exit");
   app.add_option("--screenshot", o->screenshot, "PNG to save after --frames frames");
@@ -57,6 +59,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     GuiConfig c;
     c.source =
         o->input.empty() ? core::SourceSpec::camera_index(o->camera) : source_from_text(o->input);
+    c.source.image_limits = o->image_limits;
     c.model = o->model;
     c.load_model = !o->model.checkpoint.empty() || o->model.synthetic;
     c.frames = o->frames;

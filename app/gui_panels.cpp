@@ -127,6 +127,12 @@ void playback_panel(GuiState& s) {
       s.engine.set_rerun_recorded(rerun);
   }
   ImGui::Text("%s: %s", cs.source.c_str(), core::state_name(cs.state));
+  if (cs.frames_skipped > 0) {
+    ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);
+    ImGui::TextWrapped("Skipped %llu unreadable frame(s); the last: %s",
+                       static_cast<unsigned long long>(cs.frames_skipped), cs.last_skipped.c_str());
+    ImGui::PopStyleColor();
+  }
   if (!cs.message.empty()) {
     if (cs.state == core::CaptureStatus::State::kError)
       ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);

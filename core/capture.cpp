@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <utility>
 
+#include "core/image_limits.h"
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -69,16 +71,29 @@ class VideoSource final : public FrameSource {
 
 class ImageFolderSource final : public FrameSource {
  public:
-  explicit ImageFolderSource(std::vector<std::string> files) : files_(std::move(files)) {}
+  ImageFolderSource(std::vector<std::string> files, ImageLimits limits)
+      : files_(std::move(files)), limits_(limits) {}
   bool read(cv::Mat& bgr) override {
     while (position_ < count()) {
       const std::string& file = files_[static_cast<size_t>(position_)];
       ++position_;
-      bgr = to_bgr8(cv::imread(file, cv::IMREAD_UNCHANGED));
-      if (!bgr.empty()) return true;  // unreadable files are skipped
+      // Through the image-size policy: a header bomb or a corrupt picture is
+      // skipped and named (was: cv::imread threw in this thread, SIGABRT).
+      try {
+        bgr = to_bgr8(read_image(file, limits_, cv::IMREAD_UNCHANGED));
+      } catch (const ImageError& e) {
+        skipped_.push_back(e.what());
+        continue;
+      } catch (const cv::Exception& e) {  // a conversion of an odd pixel format
+        skipped_.push_back(file + ": " + e.what());
+        continue;
+      }
+      if (!bgr.empty()) return true;
+      skipped_.push_back(file + ": not a picture this program can use");
     }
     return false;
   }
+  std::vector<std::string> take_skipped() override { return std::exchange(skipped_, {}); }
   bool seek(int64_t frame) override {
     position_ = std::clamp<int64_t>(frame, 0, std::max<int64_t>(0, count() - 1));
     return true;
@@ -90,6 +105,8 @@ class ImageFolderSource final : public FrameSource {
 
  private:
   std::vector<std::string> files_;
+  ImageLimits limits_;
+  std::vector<std::string> skipped_;
   int64_t position_ = 0;
 };
 
@@ -282,7 +299,12 @@ bool Capture::open_now(const SourceSpec& spec) {
         break;
       }
       case SourceSpec::Kind::kStream: {
-        cv::VideoCapture cap(spec.path);
+        // FFmpeg with its open and read timeouts: a silent server cannot hold
+        // the thread (and so shutdown, and the recording's finalisation).
+        cv::VideoCapture cap;
+        cap.open(spec.path, cv::CAP_FFMPEG,
+                 {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, kStreamOpenTimeoutMs,
+                  cv::CAP_PROP_READ_TIMEOUT_MSEC, kStreamReadTimeoutMs});
         if (cap.isOpened())
           src = std::make_unique<VideoSource>(std::move(cap), true);
         else
@@ -293,6 +315,14 @@ bool Capture::open_now(const SourceSpec& spec) {
         std::error_code ec;
         if (!fs::exists(spec.path, ec)) {
           problem = "The video file " + spec.path + " does not exist.";
+          break;
+        }
+        // A FIFO blocks the open until a writer comes, a socket never opens as
+        // a file: refused at once (was: the thread hung, and shutdown with it).
+        const fs::file_type type = fs::status(spec.path, ec).type();
+        if (type == fs::file_type::fifo || type == fs::file_type::socket) {
+          problem = spec.path + " is a " + (type == fs::file_type::fifo ? "FIFO" : "socket") +
+                    ", not a video file.";
           break;
         }
         // FFmpeg reads every file format we write and expect; letting
@@ -320,7 +350,7 @@ bool Capture::open_now(const SourceSpec& spec) {
         if (files.empty())
           problem = "The folder " + spec.path + " holds no images (png, jpg, bmp, tif, webp).";
         else
-          src = std::make_unique<ImageFolderSource>(std::move(files));
+          src = std::make_unique<ImageFolderSource>(std::move(files), spec.image_limits);
         break;
       }
     }
@@ -354,6 +384,22 @@ void Capture::publish(cv::Mat&& bgr, int64_t index, double timestamp_s) {
 }
 
 void Capture::run() {
+  // The thread's top: whatever escapes the loop (a bug, bad_alloc) becomes the
+  // status the UI shows, never std::terminate.
+  try {
+    run_loop();
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_.state = CaptureStatus::State::kError;
+    status_.message = "The capture thread stopped: " + std::string(e.what());
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_.state = CaptureStatus::State::kError;
+    status_.message = "The capture thread stopped: unknown error";
+  }
+}
+
+void Capture::run_loop() {
   using namespace std::chrono;
   SourceSpec spec;
   bool live = false;
@@ -434,13 +480,39 @@ void Capture::run() {
     if (paused_) status_.state = CaptureStatus::State::kPaused;
 
     // Read outside the lock: decoding or a camera can block.
-    const int64_t index = source_->position();
     const double fps = source_->fps();
     lock.unlock();
     const auto t0 = Clock::now();
     cv::Mat bgr;
-    const bool ok = source_->read(bgr);
+    bool ok = false;
+    std::string failure;
+    try {
+      ok = source_->read(bgr);
+    } catch (const std::exception& e) {  // no exception leaves this thread
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown error";
+    }
+    std::vector<std::string> skipped = source_->take_skipped();
     const auto t1 = Clock::now();
+    if (!skipped.empty() || !failure.empty()) {
+      std::lock_guard<std::mutex> relock(mutex_);
+      status_.frames_skipped += skipped.size();
+      if (!skipped.empty()) status_.last_skipped = skipped.back();
+      if (!failure.empty()) {
+        status_.state = CaptureStatus::State::kError;
+        status_.message = spec.describe() + ": cannot read a frame: " + failure;
+      }
+    }
+    if (!failure.empty()) {
+      // The source is in an unknown state: drop it and wait for another.
+      lock.lock();
+      source_.reset();
+      continue;
+    }
+    // The index of the frame returned: a source that skipped unreadable
+    // frames (an image folder) has moved past them.
+    const int64_t index = std::max<int64_t>(0, source_->position() - 1);
     const double ts = live ? duration<double>(t1 - t_start).count()
                            : (fps > 0 ? static_cast<double>(index) / fps : 0.0);
     if (ok) {

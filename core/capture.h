@@ -4,6 +4,11 @@
 // cannot be opened, or that stop delivering, become a status (plain words for
 // the UI), never an exception out of the thread.
 //
+// Stopping is bounded: network streams are opened with FFmpeg's open and read
+// timeouts (kStreamOpenTimeoutMs, kStreamReadTimeoutMs), so a read stuck on a
+// silent server returns, and request_stop() + join() finish within those.
+// Anything a source throws is caught on the thread and becomes a status.
+//
 // Threads: one Capture owns one capture thread. Every public member may be
 // called from any thread (the UI's controls), except that start()/stop() are
 // called by the owner (the Engine).
@@ -17,12 +22,17 @@
 #include <thread>
 #include <vector>
 
+#include "core/image_limits.h"
 #include "core/latest_slot.h"
 #include "core/types.h"
 
 namespace intershape::core {
 
 using FramePtr = std::shared_ptr<const Frame>;
+
+// Network streams: how long opening and one read may block (FFmpeg backend).
+inline constexpr int kStreamOpenTimeoutMs = 5000;
+inline constexpr int kStreamReadTimeoutMs = 3000;
 
 // Where frames come from. The capture thread owns one and is its only user.
 // Built-in: cameras/streams/files (cv::VideoCapture) and image folders; other
@@ -39,6 +49,9 @@ class FrameSource {
   virtual bool seekable() const = 0;
   // The result recorded with the frame read last, if the source has one.
   virtual std::shared_ptr<const RecordedResult> recorded() const { return nullptr; }
+  // Frames the source skipped since the last call ("PATH: PROBLEM" each, e.g.
+  // a picture above the image-size limit): per-frame outcomes, not errors.
+  virtual std::vector<std::string> take_skipped() { return {}; }
 };
 
 // What to read from.
@@ -51,6 +64,7 @@ struct SourceSpec {
   // std::exception, what() in plain words) when it cannot.
   std::function<std::unique_ptr<FrameSource>()> make;
   std::string custom_kind;  // kCustom: what it is, for describe() ("recorded session")
+  ImageLimits image_limits;  // kImages: pictures above it are skipped, named
 
   static SourceSpec camera_index(int index);
   // "0".."99" -> camera; an existing folder -> images; "scheme://..." -> stream;
@@ -78,6 +92,8 @@ struct CaptureStatus {
   double source_fps = 0.0;   // the file's rate (0 for unknown)
   int width = 0, height = 0;
   uint64_t frames_read = 0;
+  uint64_t frames_skipped = 0;  // unreadable frames skipped (e.g. a bad picture in a folder)
+  std::string last_skipped;     // the last one, "PATH: PROBLEM"
   double read_ms = 0.0;  // last decode time
   double rate_hz = 0.0;  // smoothed frames published per second
   bool seekable = false;
@@ -118,7 +134,8 @@ class Capture {
   bool loop() const;
 
  private:
-  void run();
+  void run();       // the thread's top: catches everything into the status
+  void run_loop();  // run()'s body
   bool open_now(const SourceSpec& spec);  // thread only
   void publish(cv::Mat&& bgr, int64_t index, double timestamp_s);
   // Applies a control change under the lock and wakes the thread.
