@@ -516,6 +516,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
 
   GuiRunReport report;
   int exit_code = 0;
+  bool recording_error_shown = false;
   int settle = -1;  // screenshot mode: frames left to render once the last result is in
   auto last_frame_time = Clock::now();
   const auto display_period = duration_cast<Clock::duration>(duration<double>(1.0 / 60.0));
@@ -539,6 +540,13 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       take_result(s, *r);
       s.recorder.on_result(s.result);
       ++report.results_seen;
+    }
+    if (s.recorder.recording() && !recording_error_shown) {
+      const RecordingStatus rs = s.recorder.status();
+      if (!rs.error.empty()) {  // said once, when it happens; again at the end
+        std::fprintf(stderr, "intershape: recording: %s\n", rs.error.c_str());
+        recording_error_shown = true;
+      }
     }
     {
       // A skipped frame is a per-frame outcome: named on stderr, counted, and
@@ -629,6 +637,13 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   if (config.report) *config.report = report;
 
   s.recorder.stop();  // finishes the session folder (drains its own queue)
+  if (!s.recorder.last_error().empty()) {
+    // Recording failures surface: stderr, the exit code and the manifest's
+    // "error" (written by the recorder). Was: exit 0 in silence.
+    std::fprintf(stderr, "intershape: the recording into %s is incomplete: %s\n",
+                 s.recorder.last_folder().c_str(), s.recorder.last_error().c_str());
+    exit_code = std::max(exit_code, 1);
+  }
   // Shutdown order: request stop -> close slots -> join (Engine::stop) ->
   // destroy GL objects -> ImGui -> the context (the window, last).
   engine.stop();

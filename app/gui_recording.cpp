@@ -98,6 +98,8 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
                                const std::string& settings_json) {
 #if INTERSHAPE_HAVE_EXPORT
   stop();
+  last_error_.clear();
+  last_folder_ = folder;
   if (folder.empty()) return "Choose a folder to record into.";
   const core::CaptureStatus cs = engine.capture_status();
   const core::WorkerStatus ws = engine.worker_status();
@@ -131,6 +133,7 @@ void GuiRecorder::stop() {
   for (const auto& f : pending_) impl_->recorder->push(f, nullptr);
   pending_.clear();
   impl_->recorder->stop();
+  last_error_ = impl_->recorder->status().error;
   impl_->recorder.reset();
 #endif
   pending_.clear();

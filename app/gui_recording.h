@@ -39,8 +39,13 @@ class GuiRecorder {
   // Starts recording into `folder`; returns an error in plain words or "".
   std::string start(const std::string& folder, const core::Engine& engine,
                     const std::string& settings_json);
+  // Finishes the folder (video index, manifest). Keeps the recorder's error.
   void stop();
   bool recording() const;
+  // What went wrong in the recording stopped last ("" when it was complete):
+  // the GUI names it on stderr and exits 1 (issue 14, item 3).
+  const std::string& last_error() const { return last_error_; }
+  const std::string& last_folder() const { return last_folder_; }
   RecordingStatus status() const;
 
   // The frame just shown, and a result just taken; `model_running` says
@@ -55,6 +60,7 @@ class GuiRecorder {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::deque<core::FramePtr> pending_;  // shown, waiting for their result
+  std::string last_error_, last_folder_;
 };
 
 }  // namespace intershape::app

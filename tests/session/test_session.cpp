@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 
@@ -318,9 +321,19 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
         } catch (const std::exception& e) {
           read_error = e.what();
         }
+        // The manifest on disk says what failed (issue 14, item 3: it kept
+        // "error": "" and frame_count 0, the disk being too full to replace it).
+        std::string manifest_error, manifest_frames;
+        try {
+          SessionReader reader(mnt + "/s");
+          manifest_error = reader.manifest().error;
+          manifest_frames = std::to_string(reader.manifest().frame_count);
+        } catch (const std::exception& e) {
+          manifest_error = std::string("unreadable: ") + e.what();
+        }
         return std::to_string(st.frames_written) + "|" + std::to_string(readable) + "|" +
                std::to_string(with_result) + "|" + std::to_string(pushed) + "|" + st.error + "|" +
-               read_error;
+               read_error + "|" + manifest_error + "|" + manifest_frames;
       },
       &exited);
   REQUIRE(exited);
@@ -328,9 +341,12 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
     MESSAGE("skipped: cannot mount a small tmpfs here (needs root)");
     return;
   }
-  MESSAGE("written|readable|with result|pushed|error|read error = " << report);
+  MESSAGE("written|readable|with result|pushed|error|read error|manifest error|manifest frames = "
+          << report);
   const std::vector<std::string> parts = split(report, '|');
-  REQUIRE(parts.size() == 6);
+  REQUIRE(parts.size() == 8);
+  CHECK(parts[6].find("No space left on device") != std::string::npos);
+  CHECK(parts[7] == parts[0]);
   const int written = std::stoi(parts[0]), readable = std::stoi(parts[1]),
             with_result = std::stoi(parts[2]);
   CHECK(written > 0);
@@ -340,4 +356,45 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
   // Everything reported as written can be read back with its result.
   CHECK(readable == written);
   CHECK(with_result == written);
+}
+
+TEST_CASE("a video the encoder could not write (file size limit) is an error, not silence") {
+  // cv::VideoWriter::write reports nothing: with RLIMIT_FSIZE (SIGXFSZ
+  // ignored) the video stops growing while frames.csv and the JSON files are
+  // still written. Issue 14, item 3: the recording ended with no error.
+  TempDir dir;
+  bool exited = false;
+  const std::string report = run_in_child(
+      [&]() -> std::string {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit{};
+        limit.rlim_cur = limit.rlim_max = 16 * 1024;
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return "skip";
+        FakeEstimator est;
+        SessionRecorder rec(dir / "s", SessionInfo{});
+        rec.start();
+        for (int k = 0; k < 30; ++k) {
+          auto f = std::make_shared<Frame>();
+          f->bgr = moving_picture(k);
+          f->index = k;
+          rec.push(f, nullptr);
+        }
+        rec.stop();
+        const RecorderStatus st = rec.status();
+        std::string manifest_error;
+        try {
+          manifest_error = SessionReader(dir / "s").manifest().error;
+        } catch (const std::exception& e) {
+          manifest_error = std::string("unreadable: ") + e.what();
+        }
+        return std::to_string(st.frames_written) + "|" + st.error + "|" + manifest_error;
+      },
+      &exited);
+  REQUIRE(exited);
+  if (report == "skip") return;
+  MESSAGE("written|error|manifest error = " << report);
+  const std::vector<std::string> parts = split(report, '|');
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[1].find("video.avi") != std::string::npos);
+  CHECK(parts[2] == parts[1]);
 }
