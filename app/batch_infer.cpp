@@ -113,9 +113,26 @@ InputKind classify_input(const std::string& path, bool rerun) {
   return is_image_file_name(path) ? InputKind::kImage : InputKind::kVideo;
 }
 
+void check_no_unfinished_sequence(const std::string& output) {
+  std::error_code ec;
+  if (fs::exists(output + "/" + kSpoolFileName, ec))
+    throw UsageError(output + " holds the sequence of an interrupted run (" + kSpoolFileName +
+                     "): write its files with `intershape infer --resume --output " + output +
+                     "`, or delete it");
+}
+
+std::vector<std::string> finish_unfinished_sequence(const std::string& output) {
+  std::error_code ec;
+  if (!fs::exists(output + "/" + kSpoolFileName, ec))
+    throw UsageError(output + " holds no interrupted run to resume (no " +
+                     std::string(kSpoolFileName) + ")");
+  return finish_spool(output);
+}
+
 InferSummary run_infer(HandEstimator& estimator, const InferOptions& options, std::FILE* log) {
   const InputKind kind = classify_input(options.input, options.rerun);
   if (options.output.empty()) throw UsageError("no output folder given");
+  check_no_unfinished_sequence(options.output);
   SequenceExporter exporter(options.output, options.formats, estimator.faces());
   InferSummary summary;
   EstimateOptions eo;

@@ -32,6 +32,14 @@ enum class InputKind { kImage, kFolder, kVideo, kSession };
 // no image is taken for a video.
 InputKind classify_input(const std::string& path, bool rerun);
 
+// Throws UsageError when `output` holds the spool of an interrupted run
+// (.sequence.spool): a new run would replace the frames it kept.
+void check_no_unfinished_sequence(const std::string& output);
+// `intershape infer --resume`: writes sequence.npz / sequence.glb from the
+// spool an interrupted run left in `output`, removes it, returns the paths.
+// Throws UsageError (no spool there) or formats::ExportError.
+std::vector<std::string> finish_unfinished_sequence(const std::string& output);
+
 // File extensions read as images in a folder (lower case, with the dot).
 bool is_image_file_name(const std::string& name);
 

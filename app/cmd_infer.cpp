@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/model_options.h"
@@ -36,12 +37,36 @@ struct InferArgs {
   core::ModelConfig model;
   std::string input, output, exports = "obj,json";
   bool rerun = false;
+  bool resume = false;
   core::ImageLimits image_limits;
 };
 
+// --resume: the sequence files of a killed run, from its spool (no model).
+int resume(const InferArgs& a) {
+  try {
+    const std::vector<std::string> paths = ex::finish_unfinished_sequence(a.output);
+    for (const std::string& p : paths) std::fprintf(stderr, "intershape infer: wrote %s\n", p.c_str());
+    return 0;
+  } catch (const ex::UsageError& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 2;
+  } catch (const core::formats::ExportError& e) {
+    std::fprintf(stderr, "intershape infer: %s\n", e.what());
+    return 1;
+  }
+}
+
 int run(const InferArgs& a) {
+  if (a.resume) {
+    if (!a.input.empty()) {
+      std::fprintf(stderr, "intershape infer: --resume takes no --input: it finishes --output\n");
+      return 2;
+    }
+    return resume(a);
+  }
   ex::InferOptions opt;
   try {
+    if (a.input.empty()) throw ex::UsageError("--input is required (or --resume)");
     opt.formats = ex::ExportFormats::parse(a.exports);
     if (a.model.synthetic && a.model.mano_dir.empty())
       throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
@@ -51,6 +76,7 @@ int run(const InferArgs& a) {
       throw ex::UsageError(
           "--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
     ex::classify_input(a.input, a.rerun);  // usage problems before the model loads
+    ex::check_no_unfinished_sequence(a.output);
   } catch (const ex::UsageError& e) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
     return 2;
@@ -120,8 +146,11 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   add_model_options(*cmd, args->model);
   cmd->add_option("--input", args->input,
                   "Image, folder of images, video file, or recorded session folder")
-      ->required();
+      ;
   cmd->add_option("--output", args->output, "Output folder (created if missing)")->required();
+  cmd->add_flag("--resume", args->resume,
+                "Write sequence.npz / sequence.glb of an interrupted run from what it left in "
+                "--output (no model, no --input)");
   cmd->add_option("--export", args->exports,
                   "Comma-separated: obj,ply,glb,json,npz,attention (default obj,json)");
   add_image_limit_option(*cmd, args->image_limits);

@@ -58,8 +58,10 @@ std::string ExportFormats::to_string() const {
 
 SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
                                    std::array<std::vector<int32_t>, 2> faces)
-    : dir_(std::move(dir)), formats_(formats), faces_(faces), glb_(std::move(faces)) {
+    : dir_(std::move(dir)), formats_(formats), faces_(std::move(faces)) {
   formats::ensure_directory(dir_);
+  if (formats_.glb || formats_.npz)
+    spool_ = std::make_unique<SequenceSpool>(dir_, formats_.glb, formats_.npz, faces_);
 }
 
 std::vector<std::string> SequenceExporter::add(const std::string& name, const FrameRecord& record,
@@ -75,22 +77,15 @@ std::vector<std::string> SequenceExporter::add(const std::string& name, const Fr
     paths.push_back(path);
   }
   if (formats_.attention) append(write_attention(dir_, name, full_output, input_rgb));
-  if (formats_.glb) glb_.add(record.timestamp_s, record.output);
-  if (formats_.npz) npz_.add(record);
+  if (spool_) spool_->append(record);
   return paths;
 }
 
 std::vector<std::string> SequenceExporter::finish() {
-  std::vector<std::string> paths;
-  if (formats_.glb && glb_.frame_count() > 0) {
-    paths.push_back(dir_ + "/sequence.glb");
-    glb_.write(paths.back());
-  }
-  if (formats_.npz && npz_.frame_count() > 0) {
-    paths.push_back(dir_ + "/sequence.npz");
-    npz_.write(paths.back());
-  }
-  return paths;
+  if (!spool_) return {};
+  spool_->close();
+  spool_.reset();
+  return finish_spool(dir_);
 }
 
 }  // namespace intershape::core::exporters
