@@ -87,6 +87,7 @@ int run(const InferArgs& a) {
   try {
     // An output folder that cannot be made fails now, not after a model load of seconds.
     core::formats::ensure_directory(a.output);
+    core::formats::check_writable_folder(a.output);  // an existing read-only folder too
   } catch (const core::formats::ExportError& e) {
     std::fprintf(stderr, "intershape infer: %s\n", e.what());
     return 1;

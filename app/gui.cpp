@@ -24,6 +24,7 @@
 
 #include "app/gui_state.h"
 #include "app/window.h"
+#include "core/formats/atomic_file.h"
 #include "core/overlay_fit.h"
 #include "mano/mano_model.h"
 #include "core/preprocess.h"
@@ -360,12 +361,22 @@ void draw_video_caption(GuiState& s) {
   draw->AddText(at, IM_COL32(255, 255, 255, 230), text);
 }
 
-bool save_screenshot(const std::string& path, int w, int h) {
+// Encoded in memory, written through the atomic writer: a failure names its
+// reason ("No space left on device"), which cv::imwrite does not give.
+void save_screenshot(const std::string& path, int w, int h) {
   std::vector<uint8_t> rgb = render::read_pixels_rgb(w, h);
   cv::Mat img(h, w, CV_8UC3, rgb.data());
   cv::Mat bgr;
   cv::cvtColor(img, bgr, cv::COLOR_RGB2BGR);
-  return cv::imwrite(path, bgr);
+  std::vector<uint8_t> png;
+  if (!cv::imencode(".png", bgr, png))
+    throw render::RenderError("Could not encode the screenshot " + path);
+  try {
+    core::formats::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(png.data()),
+                                                            png.size()));
+  } catch (const core::formats::ExportError& e) {
+    throw render::RenderError(std::string("Could not write the screenshot: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -517,6 +528,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   GuiRunReport report;
   int exit_code = 0;
   bool recording_error_shown = false;
+  bool screenshot_saved = false;
   int settle = -1;  // screenshot mode: frames left to render once the last result is in
   auto last_frame_time = Clock::now();
   const auto display_period = duration_cast<Clock::duration>(duration<double>(1.0 / 60.0));
@@ -610,8 +622,8 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (settle < 0 && (capture_error || (last_frame_shown && (result_for_it || model_idle))))
         settle = 3;
       if (settle == 0) {
-        if (!save_screenshot(config.screenshot, fb_w, fb_h))
-          throw render::RenderError("Could not write the screenshot " + config.screenshot);
+        save_screenshot(config.screenshot, fb_w, fb_h);
+        screenshot_saved = true;
         if (cs.state == core::CaptureStatus::State::kError) {
           std::fprintf(stderr, "intershape: %s\n", cs.message.c_str());
           exit_code = 1;
@@ -627,6 +639,13 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     if (report.frames_rendered == 1 && config.on_first_frame) config.on_first_frame();
   }
   std::signal(SIGINT, previous_handler);
+  if (test_mode && !screenshot_saved) {
+    // Interrupted (SIGINT, window closed) before the frames were in: no
+    // screenshot, so not a success (was: exit 0).
+    std::fprintf(stderr, "intershape: interrupted before the screenshot; %s not written\n",
+                 config.screenshot.c_str());
+    exit_code = std::max(exit_code, 1);
+  }
   report.frames_skipped = std::max(report.frames_skipped, engine.capture_status().frames_skipped);
   if (report.frames_skipped > 0) {
     std::fprintf(stderr, "intershape: %llu frame(s) could not be read and were skipped\n",

@@ -2,10 +2,12 @@
 // subcommand is given.
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "app/commands.h"
 #include "app/model_options.h"
+#include "core/formats/atomic_file.h"
 #include "core/capture.h"
 #include "core/hand_estimator.h"
 
@@ -55,6 +57,15 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     if (!app.get_subcommands().empty()) return;  // a subcommand ran instead
     if ((o->frames > 0) != !o->screenshot.empty())
       throw CLI::ValidationError("--frames and --screenshot go together");
+    if (!o->screenshot.empty()) {
+      // Found now, with its reason, not after the whole run (issue 14, item 12).
+      const std::string folder = std::filesystem::path(o->screenshot).parent_path().string();
+      try {
+        core::formats::check_writable_folder(folder.empty() ? "." : folder);
+      } catch (const core::formats::ExportError& e) {
+        throw CLI::ValidationError("--screenshot", e.what());
+      }
+    }
 #if INTERSHAPE_WITH_GUI
     GuiConfig c;
     c.source =

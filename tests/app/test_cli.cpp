@@ -139,3 +139,10 @@ TEST_CASE("a recording that fails: named on stderr, exit 1, the manifest's error
         std::string::npos);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a --screenshot that cannot be written is a usage error at once, with the reason") {
+  // Issue 14, item 12: was reported only after the whole run, without a reason.
+  const auto [rc, out] = run_output("--input /nonexistent.avi --frames 2 --screenshot /nonexistent_dir/x.png");
+  CHECK(rc == 2);
+  CHECK(out.find("cannot write into /nonexistent_dir: No such file or directory") != std::string::npos);
+}
