@@ -15,9 +15,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 frames=${1:-1200}
 exports=${2:-json,npz,glb}
-bin=build/release/app/intershape
+bin=${SOAK_BIN:-build/release/app/intershape}
 [ -x "$bin" ] || { echo "soak: build $bin first (cmake --build build/release --target intershape)"; exit 2; }
-work=build/soak
+work=${SOAK_DIR:-build/soak}
 rm -rf "$work"
 mkdir -p "$work"
 seconds=$(( (frames + 29) / 30 ))
