@@ -16,9 +16,11 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "app/commands.h"
+#include "app/exit_codes.h"
 #include "app/model_options.h"
 #include "core/hand_estimator.h"
 #include "core/image_limits.h"
+#include "core/sources.h"
 #include "core/preprocess.h"
 
 namespace intershape::app {
@@ -54,19 +56,15 @@ double peak_rss_mb() {
 }
 
 int run_bench(const BenchOptions& o) {
-  // Usage errors exit 2, as in every command (issue 14, item 12: bench exited 1).
-  auto usage = [](const std::string& message) {
-    std::fprintf(stderr, "intershape bench: %s\n", message.c_str());
-    return 2;
-  };
   if (o.model.synthetic == !o.model.checkpoint.empty())
-    return usage("give exactly one of --checkpoint FILE or --synthetic");
+    throw UsageError("give exactly one of --checkpoint FILE or --synthetic");
   if (o.model.synthetic && o.model.mano_dir.empty())
-    return usage(
+    throw UsageError(
         "--synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
         "in a source tree: tests/data/mano)");
-  if (o.iterations < 1) return usage("--iterations must be at least 1");
-  if (o.warmup < 0) return usage("--warmup must be >= 0");
+  if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
+  if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
+
 
   // The picture first: a bad --image fails before a model load of seconds.
   cv::Mat input;
@@ -78,8 +76,7 @@ int run_bench(const BenchOptions& o) {
       bgr = core::read_image(o.image, o.image_limits,
                              cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
     } catch (const core::ImageError& e) {
-      std::fprintf(stderr, "intershape bench: cannot use --image %s\n", e.what());
-      return 1;
+      throw core::SourceError(std::string("cannot use --image ") + e.what());  // exit 3
     }
     input = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
   } else {

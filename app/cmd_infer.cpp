@@ -1,7 +1,8 @@
 // `intershape infer`: the reference demo's offline run on an image, a folder
 // of images, a video or a recorded session, writing meshes and results.
-// Exit status: 0 everything processed, 1 something failed (model, unreadable
-// input, cannot write), 2 usage errors.
+// Exit status (app/exit_codes.h): 0 everything processed, 1 something failed
+// (unreadable input, cannot write), 2 usage errors, 3 the model or the input
+// cannot be opened.
 
 #include <signal.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@
 #include "app/commands.h"
 #include "app/model_options.h"
 #include "core/formats/atomic_file.h"
-#include "app/batch_infer.h"
+#include "app/infer_run.h"
 #include "core/hand_estimator.h"
 
 namespace intershape::app {
@@ -42,98 +43,58 @@ struct InferArgs {
 };
 
 // --resume: the sequence files of a killed run, from its spool (no model).
+// Errors are thrown and turned into the exit status by main.
 int resume(const InferArgs& a) {
-  try {
-    const std::vector<std::string> paths = ex::finish_unfinished_sequence(a.output);
-    for (const std::string& p : paths) std::fprintf(stderr, "intershape infer: wrote %s\n", p.c_str());
-    return 0;
-  } catch (const ex::UsageError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
-  } catch (const core::formats::ExportError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  }
+  const std::vector<std::string> paths = finish_unfinished_sequence(a.output);
+  for (const std::string& p : paths) std::fprintf(stderr, "intershape infer: wrote %s\n", p.c_str());
+  return kOk;
 }
 
 int run(const InferArgs& a) {
   if (a.resume) {
-    if (!a.input.empty()) {
-      std::fprintf(stderr, "intershape infer: --resume takes no --input: it finishes --output\n");
-      return 2;
-    }
+    if (!a.input.empty()) throw UsageError("--resume takes no --input: it finishes --output");
     return resume(a);
   }
-  ex::InferOptions opt;
+  InferOptions opt;
   try {
-    if (a.input.empty()) throw ex::UsageError("--input is required (or --resume)");
+    if (a.input.empty()) throw UsageError("--input is required (or --resume)");
     opt.formats = ex::ExportFormats::parse(a.exports);
-    if (a.model.synthetic && a.model.mano_dir.empty())
-      throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
-    if (!a.model.synthetic && a.model.checkpoint.empty())
-      throw ex::UsageError("--checkpoint FILE is required (or --synthetic)");
-    if (a.model.precision == "fp16" && a.model.device == "cpu")
-      throw ex::UsageError(
-          "--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
-    ex::classify_input(a.input, a.rerun);  // usage problems before the model loads
-    ex::check_no_unfinished_sequence(a.output);
-  } catch (const ex::UsageError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
   } catch (const std::invalid_argument& e) {  // the --export list
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
+    throw UsageError(e.what());
   }
-  try {
-    // An output folder that cannot be made fails now, not after a model load of seconds.
-    core::formats::ensure_directory(a.output);
-    core::formats::check_writable_folder(a.output);  // an existing read-only folder too
-  } catch (const core::formats::ExportError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  }
+  if (a.model.synthetic && a.model.mano_dir.empty())
+    throw UsageError("--synthetic needs --mano DIR (the MANO model files)");
+  if (!a.model.synthetic && a.model.checkpoint.empty())
+    throw UsageError("--checkpoint FILE is required (or --synthetic)");
+  if (a.model.precision == "fp16" && a.model.device == "cpu")
+    throw UsageError("--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
+  infer_source(a.input, a.rerun);  // usage problems before the model loads
+  check_no_unfinished_sequence(a.output);
+  // An output folder that cannot be made or written fails now, not after a
+  // model load of seconds (an existing read-only folder too).
+  core::formats::ensure_directory(a.output);
+  core::formats::check_writable_folder(a.output);
   opt.input = a.input;
   opt.output = a.output;
   opt.rerun = a.rerun;
   opt.image_limits = a.image_limits;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
-
 #if INTERSHAPE_WITH_TORCH
-  try {
-    std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(a.model);
-    std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
-    opt.cancel = &g_interrupted;
-    ::signal(SIGINT, on_interrupt);
-    const ex::InferSummary s = ex::run_infer(*estimator, opt, stderr);
-    std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n",
-                 s.processed, s.failed, s.skipped, s.written.size(), a.output.c_str());
-    // Every failure named again at the end, where a user looks (the warnings
-    // may have scrolled away).
-    const size_t shown = std::min<size_t>(s.failures.size(), 20);
-    for (size_t i = 0; i < shown; ++i)
-      std::fprintf(stderr, "intershape infer: failed: %s\n", s.failures[i].c_str());
-    if (s.failures.size() > shown)
-      std::fprintf(stderr, "intershape infer: ... and %zu more failures\n", s.failures.size() - shown);
-    if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
-    return s.ok() ? 0 : 1;
-  } catch (const ex::UsageError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
-  } catch (const core::ModelError& e) {
-    std::fprintf(stderr, "intershape infer: cannot load the model: %s\n", e.what());
-    return 1;
-  } catch (const core::formats::ExportError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  }
+  opt.cancel = &g_interrupted;
+  ::signal(SIGINT, on_interrupt);
+  // The model is made on the engine's worker thread, which runs it.
+  auto factory = [](const core::ModelConfig& m) {
+    std::unique_ptr<core::HandEstimator> e = core::create_estimator(m);
+    std::fprintf(stderr, "intershape infer: model on %s\n", e->describe().c_str());
+    return e;
+  };
+  const InferSummary s = run_infer(factory, a.model, opt, stderr);
+  std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n",
+               s.processed, s.failed, s.skipped, s.written.size(), a.output.c_str());
+  if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
+  return s.ok() ? kOk : kFailure;
 #else
-  std::fprintf(
-      stderr,
-      "intershape infer: built without LibTorch: the network is not available in this build\n");
-  return 1;
+  throw std::runtime_error("built without LibTorch: the network is not available in this build");
 #endif
 }
 

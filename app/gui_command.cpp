@@ -10,6 +10,7 @@
 #include "core/formats/atomic_file.h"
 #include "core/capture.h"
 #include "core/hand_estimator.h"
+#include "core/session/session_source.h"
 
 #if INTERSHAPE_WITH_GUI
 #include "app/gui.h"
@@ -69,7 +70,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
 #if INTERSHAPE_WITH_GUI
     GuiConfig c;
     c.source =
-        o->input.empty() ? core::SourceSpec::camera_index(o->camera) : source_from_text(o->input);
+        o->input.empty() ? core::SourceSpec::camera_index(o->camera) : core::session::resolve_source(o->input);
     c.source.image_limits = o->image_limits;
     c.model = o->model;
     c.load_model = !o->model.checkpoint.empty() || o->model.synthetic;

@@ -20,6 +20,7 @@ struct EstimateOptions {
   bool stage_details = false;      // fill NetworkOutput::stages
   bool attention_details = false;  // fill NetworkOutput::attention_detail (depth maxima, stage maps)
   bool full_heatmaps = false;      // also copy the [42,64,64,64] heatmaps into it (44 MB)
+  bool keep_input = false;  // the worker keeps the 256x256 input in FrameResult::network_input
 };
 
 class HandEstimator {

@@ -90,19 +90,19 @@ void SequenceSpool::close() {
   fd_ = -1;
 }
 
-void SequenceSpool::append(const FrameRecord& r) {
+void SequenceSpool::append(const FrameResult& r) {
   Writer w;
   w.bytes.reserve(kRecordBytes);
   const uint32_t zero = 0;
   w.raw(&kRecordMagic, 4);
   w.raw(&zero, 4);  // checksum, below
-  w.raw(&r.frame, 8);
-  w.raw(&r.timestamp_s, 8);
+  w.raw(&r.frame->index, 8);
+  w.raw(&r.frame->timestamp_s, 8);
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = r.output.hands[h];
     if (hand.verts3d.size() != size_t{kVertsPerHand} * 3 ||
         hand.joints3d.size() != size_t{kJointsPerHand} * 3)
-      throw formats::ExportError("cannot write " + path_ + ": frame " + std::to_string(r.frame) +
+      throw formats::ExportError("cannot write " + path_ + ": frame " + std::to_string(r.frame->index) +
                                  " has " + std::to_string(hand.verts3d.size()) + " vertex and " +
                                  std::to_string(hand.joints3d.size()) + " joint values for the " +
                                  hand_name(static_cast<Hand>(h)) + " hand, expected 778x3 and 21x3");
@@ -113,7 +113,7 @@ void SequenceSpool::append(const FrameRecord& r) {
     w.floats(&hand.presence, 1);
   }
   w.floats(r.output.trans.data(), 4);
-  for (const auto& k : r.keypoints2d) w.floats(k.data(), 3);
+  for (const auto& k : r.keypoints_frame) w.floats(k.data(), 3);
   for (const auto& k : r.output.xyc) w.floats(k.data(), 3);
   const uint32_t sum = fnv1a(w.bytes.data() + 8, w.bytes.size() - 8);
   std::memcpy(w.bytes.data() + 4, &sum, 4);
@@ -123,7 +123,7 @@ void SequenceSpool::append(const FrameRecord& r) {
 }
 
 SpoolContents read_spool(const std::string& path,
-                         const std::function<void(const FrameRecord&)>& on_frame,
+                         const std::function<void(const FrameResult&)>& on_frame,
                          const std::function<void(const SpoolContents&)>& on_header) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) throw formats::ExportError("cannot read " + path + ": " + std::strerror(errno));
@@ -166,7 +166,8 @@ SpoolContents read_spool(const std::string& path,
   }
   if (on_header) on_header(c);
   std::vector<uint8_t> rec(kRecordBytes);
-  FrameRecord r;
+  FrameResult r;
+  auto frame = std::make_shared<Frame>();
   for (;;) {
     const size_t got = read_exact(rec.data(), rec.size());
     if (got == 0) break;
@@ -179,8 +180,9 @@ SpoolContents read_spool(const std::string& path,
       break;
     }
     Reader p{rec.data() + 8};
-    p.raw(&r.frame, 8);
-    p.raw(&r.timestamp_s, 8);
+    p.raw(&frame->index, 8);
+    p.raw(&frame->timestamp_s, 8);
+    r.frame = frame;
     for (int k = 0; k < 2; ++k) {
       HandOutput& hand = r.output.hands[k];
       hand.verts3d.resize(size_t{kVertsPerHand} * 3);
@@ -192,7 +194,7 @@ SpoolContents read_spool(const std::string& path,
       p.floats(&hand.presence, 1);
     }
     p.floats(r.output.trans.data(), 4);
-    for (auto& k : r.keypoints2d) p.floats(k.data(), 3);
+    for (auto& k : r.keypoints_frame) p.floats(k.data(), 3);
     for (auto& k : r.output.xyc) p.floats(k.data(), 3);
     ++c.frames;
     on_frame(r);
@@ -207,9 +209,9 @@ std::vector<std::string> finish_spool(const std::string& dir) {
   bool want_npz = false;
   const SpoolContents c = read_spool(
       path,
-      [&](const FrameRecord& r) {
+      [&](const FrameResult& r) {
         if (want_npz) npz.add(r);
-        if (glb) glb->add(r.timestamp_s, r.output);
+        if (glb) glb->add(r.frame->timestamp_s, r.output);
       },
       [&](const SpoolContents& header) {
         want_npz = header.npz;

@@ -38,7 +38,7 @@ class SequenceSpool {
   SequenceSpool& operator=(const SequenceSpool&) = delete;
 
   // Appends one frame. Throws formats::ExportError naming the file (disk full).
-  void append(const FrameRecord& record);
+  void append(const FrameResult& result);
   int64_t frame_count() const { return frames_; }
   const std::string& path() const { return path_; }
   // Closes the file (it stays until finish_spool removes it).
@@ -58,10 +58,11 @@ struct SpoolContents {
 };
 
 // Reads a spool: the header (`on_header`, optional, with frames = 0), then
-// `on_frame` for every complete record in order. Throws formats::ExportError
+// `on_frame` for every complete record in order (a FrameResult whose frame has
+// index and timestamp only, no picture). Throws formats::ExportError
 // naming the file when it is not a spool.
 SpoolContents read_spool(const std::string& path,
-                         const std::function<void(const FrameRecord&)>& on_frame,
+                         const std::function<void(const FrameResult&)>& on_frame,
                          const std::function<void(const SpoolContents&)>& on_header = nullptr);
 
 // Writes DIR/sequence.glb and/or DIR/sequence.npz (as the spool's run asked)

@@ -34,14 +34,14 @@ bool wait_for_state(const Capture& c, CaptureStatus::State state) {
 }  // namespace
 
 TEST_CASE("source specs are parsed from what people type") {
-  CHECK(SourceSpec::parse("0").kind == SourceSpec::Kind::kCamera);
-  CHECK(SourceSpec::parse("2").camera == 2);
-  CHECK(SourceSpec::parse("clip.mp4").kind == SourceSpec::Kind::kVideo);
-  CHECK(SourceSpec::parse("rtsp://host/stream").kind == SourceSpec::Kind::kStream);
-  CHECK(SourceSpec::parse("http://host/x.mjpg").is_live());
+  CHECK(classify_source("0").kind == SourceSpec::Kind::kCamera);
+  CHECK(classify_source("2").camera == 2);
+  CHECK(classify_source("clip.mp4").kind == SourceSpec::Kind::kVideo);
+  CHECK(classify_source("rtsp://host/stream").kind == SourceSpec::Kind::kStream);
+  CHECK(classify_source("http://host/x.mjpg").is_live());
   const auto dir = test_temp_dir("capture_parse");
-  CHECK(SourceSpec::parse(dir.string()).kind == SourceSpec::Kind::kImages);
-  CHECK(SourceSpec::parse("0").describe() == "camera 0");
+  CHECK(classify_source(dir.string()).kind == SourceSpec::Kind::kImages);
+  CHECK(classify_source("0").describe() == "camera 0");
   std::filesystem::remove_all(dir);
 }
 
@@ -54,7 +54,7 @@ TEST_CASE("an image folder plays in name order, every frame, then ends") {
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
   cap.set_pacing(Pacing::kEveryFrame);
-  cap.start(SourceSpec::parse(dir.string()));
+  cap.start(classify_source(dir.string()));
   for (int i = 0; i < 5; ++i) {
     auto f = slot.wait_take();
     REQUIRE(f.has_value());
@@ -91,10 +91,10 @@ TEST_CASE("an empty folder and a non-video file are reported, and another source
   { std::ofstream(bogus) << "this is not a video"; }
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
-  cap.start(SourceSpec::parse(dir.string()));  // holds no images
+  cap.start(classify_source(dir.string()));  // holds no images
   REQUIRE(wait_for_state(cap, CaptureStatus::State::kError));
   CHECK(cap.status().message.find("holds no images") != std::string::npos);
-  cap.open(SourceSpec::parse(bogus));
+  cap.open(classify_source(bogus));
   for (int i = 0; i < 4000 && cap.status().source != "video " + bogus; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(wait_for_state(cap, CaptureStatus::State::kError));
@@ -103,7 +103,7 @@ TEST_CASE("an empty folder and a non-video file are reported, and another source
   // A good video after that plays.
   const std::string video = (dir / "clip.avi").string();
   REQUIRE(write_test_video(video, 3));
-  cap.open(SourceSpec::parse(video));
+  cap.open(classify_source(video));
   auto f = slot.wait_take();
   REQUIRE(f.has_value());
   CHECK((*f)->bgr.cols == 320);
@@ -123,7 +123,7 @@ TEST_CASE("a header-bomb PNG in a folder: skipped and named, the others played (
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
   cap.set_pacing(Pacing::kEveryFrame);
-  cap.start(SourceSpec::parse(dir.string()));
+  cap.start(classify_source(dir.string()));
   auto f0 = slot.wait_take();
   REQUIRE(f0.has_value());
   CHECK((*f0)->index == 0);
@@ -133,8 +133,8 @@ TEST_CASE("a header-bomb PNG in a folder: skipped and named, the others played (
   CHECK(std::abs((*f1)->bgr.at<cv::Vec3b>(115, 80)[0] - ((2 * 37) % 200 + 30)) <= 2);
   CHECK(wait_for_state(cap, CaptureStatus::State::kEnded));
   const CaptureStatus st = cap.status();
-  CHECK(st.frames_skipped == 1);
-  CHECK(st.last_skipped == (dir / "b.png").string() +
+  CHECK(st.items_failed == 1);
+  CHECK(st.last_problem == "skipping " + (dir / "b.png").string() +
                                ": 100000 x 100000 pixels (PNG) is more than the 67108864 pixels "
                                "allowed (--max-image-pixels); not decoded");
   CHECK(st.frames_read == 2);
@@ -151,7 +151,7 @@ TEST_CASE("a FIFO as a video source is an error status at once, and stop works")
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
   const auto t0 = std::chrono::steady_clock::now();
-  cap.start(SourceSpec::parse(fifo));
+  cap.start(classify_source(fifo));
   CHECK(wait_for_state(cap, CaptureStatus::State::kError));
   CHECK(cap.status().message == fifo + " is a FIFO, not a video file.");
   slot.close();
@@ -162,28 +162,35 @@ TEST_CASE("a FIFO as a video source is an error status at once, and stop works")
 }
 
 namespace {
-// A source that throws from read(): a bug or a library error.
+// A source that throws from read() once (a bug or a library error), then ends.
 class ThrowingSource : public FrameSource {
  public:
-  bool read(cv::Mat&) override { throw std::runtime_error("decoder exploded"); }
+  SourceRead read() override {
+    if (thrown_++ == 0) throw std::runtime_error("decoder exploded");
+    return SourceRead{};  // kEnd
+  }
   bool seek(int64_t) override { return false; }
   int64_t position() const override { return 0; }
   int64_t count() const override { return -1; }
   double fps() const override { return 0; }
   bool seekable() const override { return false; }
+
+ private:
+  int thrown_ = 0;
 };
 }  // namespace
 
-TEST_CASE("an exception from a source stays in the capture thread: an error status") {
+TEST_CASE("an exception from a source stays in the capture thread: a named per-frame failure") {
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
   SourceSpec spec;
   spec.kind = SourceSpec::Kind::kCustom;
-  spec.custom_kind = "throwing";
+  spec.path = "throwing";
   spec.make = [] { return std::make_unique<ThrowingSource>(); };
   cap.start(spec);
-  CHECK(wait_for_state(cap, CaptureStatus::State::kError));
-  CHECK(cap.status().message.find("cannot read a frame: decoder exploded") != std::string::npos);
+  CHECK(wait_for_state(cap, CaptureStatus::State::kEnded));
+  CHECK(cap.status().items_failed == 1);
+  CHECK(cap.status().last_problem.find("decoder exploded") != std::string::npos);
   slot.close();
   cap.request_stop();
   cap.join();
@@ -206,7 +213,7 @@ TEST_CASE("a stream whose server never answers: stop is bounded by the stream ti
   // Connections complete in the kernel's backlog; nobody ever sends a byte.
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
-  cap.start(SourceSpec::parse(url));
+  cap.start(classify_source(url));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const auto t0 = std::chrono::steady_clock::now();
   slot.close();

@@ -16,7 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "app/batch_infer.h"
+#include "app/infer_run.h"
 #include "core/exporters/sequence_exporter.h"
 #include "core/exporters/sequence_spool.h"
 #include "core/exporters/tinygltf_config.h"
@@ -26,6 +26,7 @@
 
 using namespace intershape::core;
 using namespace intershape::core::exporters;
+using namespace intershape::app;
 using intershape::test::FakeEstimator;
 using intershape::test::TempDir;
 namespace fs = std::filesystem;
@@ -51,16 +52,12 @@ cv::Mat picture(int k) {
   return img;
 }
 
-FrameRecord record_for(FakeEstimator& est, int k, NetworkOutput& full) {
+FrameResultPtr result_for(FakeEstimator& est, int k) {
   const cv::Mat input = picture(k);
-  full = est.estimate(input, {});
-  FrameRecord r;
-  r.frame = k;
-  r.timestamp_s = k / 30.0;
-  r.source = "soak";
-  r.image_width = r.image_height = kInputSize;
-  r.crop = CropRect::whole_frame(kInputSize, kInputSize);
-  r.output = full;
+  auto r = std::make_shared<FrameResult>();
+  r->frame = make_frame(cv::Mat(), k, k / 30.0, "soak", "f" + std::to_string(k));
+  r->crop = CropRect::whole_frame(kInputSize, kInputSize);
+  r->output = est.estimate(input, {});
   return r;
 }
 
@@ -88,12 +85,11 @@ TEST_CASE("10,000 frames with npz and glb (and each frame's JSON built): flat me
   // writes them).
   SequenceExporter exporter(dir / "out", ExportFormats::parse("npz,glb"), est.faces());
   std::vector<double> at, rss;
-  NetworkOutput full;
   size_t json_bytes = 0;
   for (int k = 0; k < frames; ++k) {
-    const FrameRecord r = record_for(est, k, full);
-    json_bytes += frame_to_json(r).size();
-    exporter.add("f" + std::to_string(k), r, full, cv::Mat());
+    const FrameResultPtr r = result_for(est, k);
+    json_bytes += frame_to_json(*r).size();
+    exporter.add(r);
     if (k >= frames / 5 && k % 250 == 0) {
       at.push_back(k);
       rss.push_back(rss_mb());
@@ -108,8 +104,8 @@ TEST_CASE("10,000 frames with npz and glb (and each frame's JSON built): flat me
   }
   CHECK(fs::file_size(dir / "out/.sequence.spool") > static_cast<uintmax_t>(frames) * 20000);
   int64_t seen = 0;
-  const SpoolContents c = read_spool(dir / "out/.sequence.spool", [&](const FrameRecord& r) {
-    CHECK(r.frame == seen);
+  const SpoolContents c = read_spool(dir / "out/.sequence.spool", [&](const FrameResult& r) {
+    CHECK(r.frame->index == seen);
     ++seen;
   });
   CHECK(c.frames == frames);
@@ -136,7 +132,7 @@ TEST_CASE("SIGKILL mid-run: --resume writes a valid npz and glb of every frame d
     opt.output = out;
     opt.formats = ExportFormats::parse("json,npz,glb");
     int done = 0;
-    opt.on_result = [&](const std::string&, const FrameRecord&, const NetworkOutput&) {
+    opt.on_result = [&](const FrameResult&) {
       if (++done == 7) ::kill(::getpid(), SIGKILL);  // no destructor, no finish()
     };
     std::FILE* log = std::fopen("/dev/null", "w");

@@ -62,8 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } catch (const formats::ExportError&) {
   }
   try {
-    const exporters::FrameRecord r = exporters::frame_from_json(parts[2], "frame_000000.json");
-    volatile int64_t f = r.frame;
+    const FrameResult r = exporters::frame_from_json(parts[2], "frame_000000.json");
+    volatile int64_t f = r.frame->index;
     (void)f;
   } catch (const formats::ExportError&) {
   }

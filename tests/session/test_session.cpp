@@ -32,6 +32,11 @@ using intershape::test::TempDir;
 
 namespace {
 
+// A frame with its result, or a frame that has none.
+bool push_with(SessionRecorder& rec, FramePtr frame, FrameResultPtr result) {
+  return result ? rec.push(std::move(result)) : rec.push(std::move(frame));
+}
+
 cv::Mat moving_picture(int k) {
   cv::Mat img(240, 320, CV_8UC3, cv::Scalar(40, 50, 60));
   cv::circle(img, cv::Point(60 + 3 * k, 100 + (k % 7) * 4), 30, cv::Scalar(180, 140, 200 - k), -1);
@@ -41,9 +46,9 @@ cv::Mat moving_picture(int k) {
   return img;
 }
 
-std::shared_ptr<InferenceResult> infer(FakeEstimator& est,
+std::shared_ptr<FrameResult> infer(FakeEstimator& est,
                                        const std::shared_ptr<const Frame>& frame) {
-  auto r = std::make_shared<InferenceResult>();
+  auto r = std::make_shared<FrameResult>();
   r->frame = frame;
   r->crop = CropRect::whole_frame(frame->bgr.cols, frame->bgr.rows);
   r->output = est.estimate(make_network_input(frame->bgr, r->crop), {});
@@ -77,7 +82,7 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
   info.settings = {{"threads", 2}};
   info.fps = 25;
   std::vector<std::shared_ptr<const Frame>> frames;
-  std::vector<std::shared_ptr<InferenceResult>> results;
+  std::vector<std::shared_ptr<FrameResult>> results;
   {
     SessionRecorder rec(folder, info);
     rec.start();
@@ -89,7 +94,7 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
       frames.push_back(f);
       // Every third frame has no result (the network was busy).
       results.push_back(k % 3 == 2 ? nullptr : infer(est, f));
-      REQUIRE(rec.push(f, results.back()));
+      REQUIRE(push_with(rec, f, results.back()));
     }
     rec.stop();
     const auto st = rec.status();
@@ -99,7 +104,7 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
     CHECK(st.error == "");
     CHECK(st.codec == "FFV1");
     CHECK_FALSE(st.recording);
-    CHECK_FALSE(rec.push(frames[0], nullptr));  // stopped
+    CHECK_FALSE(rec.push(frames[0]));  // stopped
   }
   const auto manifest = nlohmann::json::parse(read_file(folder + "/manifest.json"));
   CHECK(manifest["frame_count"] == 60);
@@ -128,8 +133,8 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
     REQUIRE(item.result.has_value() == (results[k] != nullptr));
     if (results[k]) {
       check_same_output(item.result->output, results[k]->output);
-      CHECK(item.result->keypoints2d == results[k]->keypoints_frame);
-      CHECK(item.result->frame == k);
+      CHECK(item.result->keypoints_frame == results[k]->keypoints_frame);
+      CHECK(item.result->frame->index == k);
       // Re-running on the replayed frame reproduces the stored result exactly.
       auto again = infer(rerun, item.frame);
       check_same_output(again->output, item.result->output);
@@ -163,7 +168,7 @@ TEST_CASE("MJPG fallback records a readable, close-to-original video") {
     f->bgr = moving_picture(k);
     f->index = k;
     pics.push_back(f->bgr);
-    REQUIRE(rec.push(f, nullptr));
+    REQUIRE(rec.push(f));
   }
   rec.stop();
   CHECK(rec.status().codec == "MJPG");
@@ -190,7 +195,7 @@ TEST_CASE("a producer faster than the disk: every frame is written or counted as
   int accepted = 0;
   auto f = std::make_shared<Frame>();
   f->bgr = moving_picture(1);
-  for (int k = 0; k < 100; ++k) accepted += rec.push(f, nullptr) ? 1 : 0;
+  for (int k = 0; k < 100; ++k) accepted += rec.push(f) ? 1 : 0;
   rec.stop();
   const auto st = rec.status();
   CHECK(st.frames_written == accepted);
@@ -235,7 +240,7 @@ TEST_CASE("a corrupt stored result names its file") {
     rec.start();
     auto f = std::make_shared<Frame>();
     f->bgr = moving_picture(3);
-    REQUIRE(rec.push(f, infer(est, f)));
+    REQUIRE(push_with(rec, f, infer(est, f)));
     rec.stop();
   }
   write_file_atomic(dir / "s/frame_000000.json", "{\"frame\": 0");
@@ -259,7 +264,7 @@ TEST_CASE("frames.csv garbage: the reader says which line and why (was: no reaso
       auto f = std::make_shared<Frame>();
       f->bgr = moving_picture(k);
       f->index = k;
-      REQUIRE(rec.push(f, infer(est, f)));
+      REQUIRE(rec.push(infer(est, f)));
     }
     rec.stop();
   }
@@ -304,7 +309,7 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
           auto f = std::make_shared<Frame>();
           f->bgr = moving_picture(k);
           f->index = k;
-          if (!rec.push(f, infer(est, f))) break;
+          if (!push_with(rec, f, infer(est, f))) break;
           ++pushed;
         }
         rec.stop();
@@ -377,7 +382,7 @@ TEST_CASE("a video the encoder could not write (file size limit) is an error, no
           auto f = std::make_shared<Frame>();
           f->bgr = moving_picture(k);
           f->index = k;
-          rec.push(f, nullptr);
+          rec.push(FramePtr(f));
         }
         rec.stop();
         const RecorderStatus st = rec.status();
