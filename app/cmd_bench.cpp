@@ -21,6 +21,7 @@
 #include "core/hand_estimator.h"
 #include "core/image_limits.h"
 #include "core/sources.h"
+#include "core/net/network.h"
 #include "core/preprocess.h"
 
 namespace intershape::app {
@@ -29,7 +30,7 @@ namespace {
 struct BenchOptions {
   core::ModelConfig model;
   std::string image;
-  int iterations = 20, warmup = 3;
+  int iterations = 20, warmup = 3, batch = 1;
   bool json = false;
   core::ImageLimits image_limits;
 };
@@ -64,7 +65,7 @@ int run_bench(const BenchOptions& o) {
         "in a source tree: tests/data/mano)");
   if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
-
+  if (o.batch < 1) throw UsageError("--batch must be at least 1");
 
   // The picture first: a bad --image fails before a model load of seconds.
   cv::Mat input;
@@ -91,11 +92,19 @@ int run_bench(const BenchOptions& o) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   const double rss_after_load = peak_rss_mb();
 
-  for (int i = 0; i < o.warmup; ++i) estimator->estimate(input, {});
+  // --batch N: N copies of the input in one forward pass (the batch-size
+  // curve of `intershape eval`); times are per batch, the rate per image.
+  auto* net = dynamic_cast<core::net::TwoHandNetwork*>(estimator.get());
+  if (o.batch > 1 && !net) throw std::runtime_error("bench: --batch needs the LibTorch network");
+  const std::vector<cv::Mat> batch_inputs(static_cast<size_t>(o.batch), input);
+  auto forward = [&]() {
+    return o.batch > 1 ? net->estimate_batch(batch_inputs, {}).front() : estimator->estimate(input, {});
+  };
+  for (int i = 0; i < o.warmup; ++i) forward();
   std::vector<double> wall, internet, attention, meshreg, cascade, mano, total;
   for (int i = 0; i < o.iterations; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    const core::NetworkOutput out = estimator->estimate(input, {});
+    const core::NetworkOutput out = forward();
     wall.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     internet.push_back(out.timings.internet_ms);
@@ -127,6 +136,8 @@ int run_bench(const BenchOptions& o) {
     for (const auto& [name, s] : rows)
       j["stages_ms"][name] = {
           {"median", s.median}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min}, {"max", s.max}};
+    j["batch"] = o.batch;
+    j["images_per_s"] = 1000.0 * o.batch / end_to_end.median;
     j["peak_rss_mb"] = rss;
     j["rss_after_load_mb"] = rss_after_load;
     std::printf("%s\n", j.dump().c_str());
@@ -142,6 +153,7 @@ int run_bench(const BenchOptions& o) {
     }
     std::printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", "end to end", end_to_end.median,
                 end_to_end.p10, end_to_end.p90, end_to_end.min, end_to_end.max);
+    std::printf("batch %d: %.1f images/s (median)\n", o.batch, 1000.0 * o.batch / end_to_end.median);
     std::printf("peak RSS %.0f MB (after load %.0f MB)\n", rss, rss_after_load);
   }
   return 0;
@@ -159,6 +171,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--warmup", options->warmup, "Untimed forward passes first")
       ->capture_default_str();
   cmd->add_option("--image", options->image, "Input picture (default: fixed random pixels)");
+  cmd->add_option("--batch", options->batch, "Images per forward pass (times are per batch)")
+      ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object");
   add_image_limit_option(*cmd, options->image_limits);
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });

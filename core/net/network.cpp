@@ -777,6 +777,15 @@ std::vector<NetworkOutput> TwoHandNetwork::estimate_batch(const std::vector<cv::
   return impl_->run(img, options);
 }
 
+std::vector<NetworkOutput> TwoHandNetwork::estimate_batch_chw(const float* nchw, int batch,
+                                                              const EstimateOptions& options) {
+  if (batch < 1 || !nchw) throw std::invalid_argument("network input: empty batch");
+  at::Tensor img =
+      at::from_blob(const_cast<float*>(nchw), {batch, 3, kInputSize, kInputSize}, at::kFloat)
+          .to(impl_->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
+  return impl_->run(img, options);
+}
+
 const std::array<std::vector<int32_t>, 2>& TwoHandNetwork::faces() const { return impl_->faces; }
 
 std::string TwoHandNetwork::describe() const { return impl_->description; }

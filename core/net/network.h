@@ -52,6 +52,13 @@ class TwoHandNetwork final : public HandEstimator {
   std::vector<NetworkOutput> estimate_batch(const std::vector<cv::Mat>& inputs_rgb,
                                             const EstimateOptions& options);
 
+  // Already-normalised float inputs: `nchw` holds [batch, 3, 256, 256] RGB
+  // values in [0, 1] (C, H, W), as the reference's evaluation builds them
+  // (float crops, no uint8 rounding; core/eval/protocol.h). The caller keeps
+  // the buffer alive for the call.
+  std::vector<NetworkOutput> estimate_batch_chw(const float* nchw, int batch,
+                                                const EstimateOptions& options);
+
   const std::array<std::vector<int32_t>, 2>& faces() const override;
   std::string describe() const override;
 
