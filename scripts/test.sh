@@ -3,7 +3,7 @@
 #   1. the full Release build (LibTorch, GUI under Xvfb) and its CTest suite;
 #   2. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer of every
 #      part that does not need LibTorch or GL, and its CTest suite;
-#   3. the pickle-reader fuzzer for a bounded time on its seed corpus.
+#   3. every fuzz target (scripts/fuzz.sh) on its seed corpus, sharing FUZZ_SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
