@@ -19,6 +19,8 @@
 #include "app/exit_codes.h"
 #include "app/model_options.h"
 #include "core/hand_estimator.h"
+#include "core/image_limits.h"
+#include "core/sources.h"
 #include "core/net/network.h"
 #include "core/preprocess.h"
 
@@ -30,6 +32,7 @@ struct BenchOptions {
   std::string image;
   int iterations = 20, warmup = 3, batch = 1;
   bool json = false;
+  core::ImageLimits image_limits;
 };
 
 struct Stats {
@@ -64,22 +67,30 @@ int run_bench(const BenchOptions& o) {
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
   if (o.batch < 1) throw UsageError("--batch must be at least 1");
 
-  const auto load_start = std::chrono::steady_clock::now();
-  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);
-  const double load_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-  const double rss_after_load = peak_rss_mb();
-
+  // The picture first: a bad --image fails before a model load of seconds.
   cv::Mat input;
   if (!o.image.empty()) {
-    cv::Mat bgr = cv::imread(o.image, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-    if (bgr.empty()) throw std::runtime_error("bench: cannot read image " + o.image);
+    cv::Mat bgr;
+    try {
+      // The image-size policy and a message naming the file (was OpenCV's
+      // raw assertion text on a header bomb).
+      bgr = core::read_image(o.image, o.image_limits,
+                             cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const core::ImageError& e) {
+      throw core::SourceError(std::string("cannot use --image ") + e.what());  // exit 3
+    }
     input = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
   } else {
     input.create(core::kInputSize, core::kInputSize, CV_8UC3);
     cv::RNG rng(23);  // fixed: runs are comparable
     rng.fill(input, cv::RNG::UNIFORM, 0, 256);
   }
+
+  const auto load_start = std::chrono::steady_clock::now();
+  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);
+  const double load_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  const double rss_after_load = peak_rss_mb();
 
   // --batch N: N copies of the input in one forward pass (the batch-size
   // curve of `intershape eval`); times are per batch, the rate per image.
@@ -163,6 +174,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--batch", options->batch, "Images per forward pass (times are per batch)")
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object");
+  add_image_limit_option(*cmd, options->image_limits);
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });
 }
 

@@ -9,10 +9,12 @@
 
 #include <atomic>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/commands.h"
 #include "app/hand_options.h"
@@ -41,11 +43,26 @@ struct InferArgs {
   double focal_px = 0;
   std::string intrinsics;
   bool rerun = false, absent_hands = false, pose_correctives = false;
+  bool resume = false;
+  core::ImageLimits image_limits;
 };
 
+// --resume: the sequence files of a killed run, from its spool (no model).
+// Errors are thrown and turned into the exit status by main.
+int resume(const InferArgs& a) {
+  const std::vector<std::string> paths = finish_unfinished_sequence(a.output);
+  for (const std::string& p : paths) std::fprintf(stderr, "intershape infer: wrote %s\n", p.c_str());
+  return kOk;
+}
+
 int run(const InferArgs& a) {
+  if (a.resume) {
+    if (!a.input.empty()) throw UsageError("--resume takes no --input: it finishes --output");
+    return resume(a);
+  }
   InferOptions opt;
   try {
+    if (a.input.empty()) throw UsageError("--input is required (or --resume)");
     opt.formats = ex::ExportFormats::parse(a.exports);
     opt.formats.absent_meshes = a.absent_hands;
   } catch (const std::invalid_argument& e) {  // the --export list
@@ -62,12 +79,18 @@ int run(const InferArgs& a) {
     throw UsageError("give --focal or --intrinsics, not both");
   if (!a.intrinsics.empty() && !std::filesystem::is_regular_file(a.intrinsics))
     throw UsageError("--intrinsics " + a.intrinsics + " is not a file");
+  check_no_unfinished_sequence(a.output);
+  // An output folder that cannot be made or written fails now, not after a
+  // model load of seconds (an existing read-only folder too).
+  core::formats::ensure_directory(a.output);
+  core::formats::check_writable_folder(a.output);
   opt.input = a.input;
   opt.output = a.output;
   opt.rerun = a.rerun;
   opt.rig.focal_px = a.focal_px;
   opt.rig.intrinsics_path = a.intrinsics;
   opt.rig.pose_correctives = a.pose_correctives;
+  opt.image_limits = a.image_limits;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
 #if INTERSHAPE_WITH_TORCH
   opt.cancel = &g_interrupted;
@@ -109,8 +132,11 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   add_hand_options(*cmd, args->hands);
   cmd->add_option("--input", args->input,
                   "Image, folder of images, video file, or recorded session folder")
-      ->required();
+      ;
   cmd->add_option("--output", args->output, "Output folder (created if missing)")->required();
+  cmd->add_flag("--resume", args->resume,
+                "Write sequence.npz / sequence.glb of an interrupted run from what it left in "
+                "--output (no model, no --input)");
   cmd->add_option("--export", args->exports,
                   "Comma-separated: obj,ply,glb,bvh,glb-frames,json,npz,attention (default "
                   "obj,json). glb: rigged glTF of both hands; bvh: one BVH per hand; "
@@ -127,6 +153,7 @@ void add_infer_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--absent-hands", args->absent_hands,
                 "Write OBJ/PLY also for hands the network marks absent (presence < 0.5), as the "
                 "reference demo does");
+  add_image_limit_option(*cmd, args->image_limits);
   cmd->add_flag("--rerun", args->rerun,
                 "Input is a recorded session: run the network again on its frames");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });

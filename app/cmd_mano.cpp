@@ -16,9 +16,10 @@
 #include <torch/torch.h>
 
 #include "app/commands.h"
-#include "core/formats/file_io.h"
+#include "core/formats/atomic_file.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
+#include "mano/mano_params.h"
 
 namespace intershape::app {
 
@@ -31,60 +32,6 @@ struct ManoOptions {
   std::string device = "auto";
 };
 
-struct HandParams {
-  std::vector<float> pose;   // 48
-  std::vector<float> shape;  // 10
-};
-
-// Two hands' parameters are a few KB; anything far larger is not a parameter file.
-constexpr uint64_t kMaxParamsBytes = uint64_t{16} << 20;
-
-std::vector<float> numbers(const nlohmann::json& j, const std::string& where, size_t count) {
-  if (!j.is_array()) throw std::runtime_error(where + " must be an array of " + std::to_string(count) + " numbers");
-  if (j.size() != count) {
-    throw std::runtime_error(where + " has " + std::to_string(j.size()) + " values, expected " + std::to_string(count));
-  }
-  std::vector<float> out;
-  for (size_t i = 0; i < j.size(); ++i) {
-    if (!j[i].is_number()) throw std::runtime_error(where + "[" + std::to_string(i) + "] is not a number");
-    const double v = j[i].get<double>();
-    if (!std::isfinite(v)) throw std::runtime_error(where + "[" + std::to_string(i) + "] is not finite");
-    out.push_back(static_cast<float>(v));
-  }
-  return out;
-}
-
-// {"right": {"pose": [48], "shape": [10]}, "left": {...}}; either side may be absent.
-std::array<std::unique_ptr<HandParams>, 2> read_params(const std::string& path) {
-  const std::string text = core::formats::read_file_text(path, kMaxParamsBytes);  // FileError names the file
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw std::runtime_error(path + ": not valid JSON: " + e.what());
-  }
-  if (!j.is_object()) throw std::runtime_error(path + ": expected an object with \"right\" and/or \"left\"");
-  std::array<std::unique_ptr<HandParams>, 2> hands;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const int side = it.key() == "right" ? 0 : it.key() == "left" ? 1 : -1;
-    if (side < 0) throw std::runtime_error(path + ": unknown key \"" + it.key() + "\" (expected \"right\" and/or \"left\")");
-    const std::string where = path + ": " + it.key();
-    if (!it.value().is_object()) throw std::runtime_error(where + " must be an object with \"pose\" and \"shape\"");
-    for (auto f = it.value().begin(); f != it.value().end(); ++f) {
-      if (f.key() != "pose" && f.key() != "shape") throw std::runtime_error(where + ": unknown key \"" + f.key() + "\"");
-    }
-    if (!it.value().contains("pose") || !it.value().contains("shape")) {
-      throw std::runtime_error(where + " needs \"pose\" (48 values) and \"shape\" (10 values)");
-    }
-    auto h = std::make_unique<HandParams>();
-    h->pose = numbers(it.value()["pose"], where + ".pose", 48);
-    h->shape = numbers(it.value()["shape"], where + ".shape", mano::kShapeComponents);
-    hands[static_cast<size_t>(side)] = std::move(h);
-  }
-  if (!hands[0] && !hands[1]) throw std::runtime_error(path + ": neither \"right\" nor \"left\" is given");
-  return hands;
-}
-
 torch::Device pick_device(const std::string& name) {
   if (name == "cpu") return torch::Device(torch::kCPU);
   if (name == "cuda") {
@@ -94,11 +41,10 @@ torch::Device pick_device(const std::string& name) {
   return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
 
+// Through the atomic writer, as every export: a full disk leaves the previous
+// file or none, never a truncated one, and the message says why.
 void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(path.string() + ": cannot write file");
+  core::formats::write_file_atomic(path.string(), text);
 }
 
 std::string fmt(float v) {
@@ -108,7 +54,7 @@ std::string fmt(float v) {
 }
 
 int run_mano(const ManoOptions& o) {
-  const auto hands = read_params(o.params);
+  const mano::ManoParams hands = mano::read_mano_params(o.params);
   const torch::Device device = pick_device(o.device);
   const mano::ManoPair models = mano::load_mano_dir(o.mano_dir);
   std::error_code ec;
@@ -162,7 +108,8 @@ void add_mano_command(CLI::App& app, int& exit_code) {
       "mano", "Pose MANO hands from parameters (JSON) and write right.obj, left.obj and mano.json (metres)");
   cmd->add_option("--mano", options->mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl")->required();
   cmd->add_option("--params", options->params,
-                  "JSON: {\"right\": {\"pose\": [48], \"shape\": [10]}, \"left\": {...}}; either side may be absent")
+                  "JSON: {\"right\": {\"pose\": [48], \"shape\": [10]}, \"left\": {...}}; either side may be absent; "
+                  "|pose| <= 100 (radians), |shape| <= 100")
       ->required();
   cmd->add_option("--output", options->output, "Output folder (created if missing)")->required();
   cmd->add_option("--device", options->device, "cpu, cuda or auto")

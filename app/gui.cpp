@@ -26,6 +26,7 @@
 #include "app/exit_codes.h"
 #include "app/gui_state.h"
 #include "app/window.h"
+#include "core/formats/atomic_file.h"
 #include "core/overlay_fit.h"
 #include "mano/mano_model.h"
 #include "core/preprocess.h"
@@ -358,12 +359,22 @@ void draw_video_caption(GuiState& s) {
   draw->AddText(at, IM_COL32(255, 255, 255, 230), text);
 }
 
-bool save_screenshot(const std::string& path, int w, int h) {
+// Encoded in memory, written through the atomic writer: a failure names its
+// reason ("No space left on device"), which cv::imwrite does not give.
+void save_screenshot(const std::string& path, int w, int h) {
   std::vector<uint8_t> rgb = render::read_pixels_rgb(w, h);
   cv::Mat img(h, w, CV_8UC3, rgb.data());
   cv::Mat bgr;
   cv::cvtColor(img, bgr, cv::COLOR_RGB2BGR);
-  return cv::imwrite(path, bgr);
+  std::vector<uint8_t> png;
+  if (!cv::imencode(".png", bgr, png))
+    throw render::RenderError("Could not encode the screenshot " + path);
+  try {
+    core::formats::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(png.data()),
+                                                            png.size()));
+  } catch (const core::formats::ExportError& e) {
+    throw render::RenderError(std::string("Could not write the screenshot: ") + e.what());
+  }
 }
 
 }  // namespace
@@ -536,6 +547,8 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
 
   GuiRunReport report;
   int exit_code = 0;
+  bool recording_error_shown = false;
+  bool screenshot_saved = false;
   int settle = -1;  // screenshot mode: frames left to render once the last result is in
   auto last_frame_time = Clock::now();
   const auto display_period = duration_cast<Clock::duration>(duration<double>(1.0 / 60.0));
@@ -566,6 +579,21 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (!s.ui.live_frame) show_frame(s, s.result->frame);
       s.recorder.on_result(s.result);
       ++report.results_seen;
+    }
+    if (s.recorder.recording() && !recording_error_shown) {
+      const RecordingStatus rs = s.recorder.status();
+      if (!rs.error.empty()) {  // said once, when it happens; again at the end
+        std::fprintf(stderr, "intershape: recording: %s\n", rs.error.c_str());
+        recording_error_shown = true;
+      }
+    }
+    {
+      // A skipped frame is a per-frame outcome: named on stderr, counted, and
+      // the run goes on (issue 14, item 1).
+      for (const std::string& problem : engine.capture().take_problems()) {
+        std::fprintf(stderr, "intershape: warning: %s\n", problem.c_str());
+        ++report.frames_skipped;
+      }
     }
     if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
     s.faces = engine.faces();
@@ -620,8 +648,8 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (settle < 0 && (capture_error || (last_frame_shown && (result_for_it || model_idle))))
         settle = 3;
       if (settle == 0) {
-        if (!save_screenshot(config.screenshot, fb_w, fb_h))
-          throw render::RenderError("Could not write the screenshot " + config.screenshot);
+        save_screenshot(config.screenshot, fb_w, fb_h);
+        screenshot_saved = true;
         // The exit status (app/exit_codes.h): the source or the model could not
         // be opened. The screenshot above still shows the error in the window.
         if (cs.state == core::CaptureStatus::State::kError) {
@@ -639,10 +667,34 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     if (report.frames_rendered == 1 && config.on_first_frame) config.on_first_frame();
   }
   std::signal(SIGINT, previous_handler);
+  if (test_mode && !screenshot_saved) {
+    // Interrupted (SIGINT, window closed) before the frames were in: no
+    // screenshot, so not a success (was: exit 0).
+    std::fprintf(stderr, "intershape: interrupted before the screenshot; %s not written\n",
+                 config.screenshot.c_str());
+    exit_code = std::max<int>(exit_code, kFailure);
+  }
+  {
+    const core::CaptureStatus cs = engine.capture_status();
+    if (cs.items_failed > 0) {
+      // 0 only if every picture was processed (app/exit_codes.h); files that
+      // are not pictures are only skipped.
+      std::fprintf(stderr, "intershape: %llu frame(s) could not be read and were skipped\n",
+                   static_cast<unsigned long long>(cs.items_failed));
+      exit_code = std::max<int>(exit_code, kFailure);
+    }
+  }
   report.last_result = s.result;
   if (config.report) *config.report = report;
 
   s.recorder.stop();  // finishes the session folder (drains its own queue)
+  if (!s.recorder.last_error().empty()) {
+    // Recording failures surface: stderr, the exit code and the manifest's
+    // "error" (written by the recorder). Was: exit 0 in silence.
+    std::fprintf(stderr, "intershape: the recording into %s is incomplete: %s\n",
+                 s.recorder.last_folder().c_str(), s.recorder.last_error().c_str());
+    exit_code = std::max<int>(exit_code, kFailure);
+  }
   // Shutdown order: request stop -> close slots -> join (Engine::stop) ->
   // destroy GL objects -> ImGui -> the context (the window, last).
   engine.stop();

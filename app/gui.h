@@ -23,6 +23,7 @@ struct GuiRunReport {
   uint64_t frames_rendered = 0;
   uint64_t frames_rendered_before_first_result = 0;
   uint64_t results_seen = 0;
+  uint64_t frames_skipped = 0;  // unreadable frames the source skipped (each warned on stderr)
   core::ResultPtr last_result;  // the result drawn last
 };
 
@@ -52,8 +53,10 @@ struct GuiConfig {
   core::DetectorFactory detector;
 };
 
-// Returns the process exit code: 0; in screenshot mode 1 when the source
-// failed, 3 when the requested model failed (the screenshot is still written).
+// Returns the process exit code: 0; 1 when the source skipped unreadable
+// frames (each named on stderr as it happens, counted at the end); in
+// screenshot mode 1 when the source failed, 3 when the requested model failed
+// (the screenshot is still written).
 // Throws WindowError / render::RenderError for setup failures.
 int run_gui(const GuiConfig& config, core::EstimatorFactory factory);
 

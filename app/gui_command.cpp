@@ -2,11 +2,13 @@
 // subcommand is given.
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include "app/commands.h"
 #include "app/hand_options.h"
 #include "app/model_options.h"
+#include "core/formats/atomic_file.h"
 #include "core/capture.h"
 #include "core/hand_estimator.h"
 #include "core/session/session_source.h"
@@ -31,6 +33,7 @@ struct GuiOptions {
   float presence = 0.5f;
   std::string record;
   bool rerun = false;
+  core::ImageLimits image_limits;
 };
 }  // namespace
 
@@ -41,6 +44,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_option("--camera", o->camera, "Camera index, the default source (GUI)");
   add_model_options(app, o->model, " (GUI)");
   add_hand_options(app, o->hands, " (GUI)");
+  add_image_limit_option(app, o->image_limits, " (GUI)");
   app.add_option("--frames", o->frames,
                  "Run on the first N frames, then save --screenshot and exit");
   app.add_option("--screenshot", o->screenshot, "PNG to save after --frames frames");
@@ -57,10 +61,20 @@ void add_gui_options(CLI::App& app, int& exit_code) {
     if (!app.get_subcommands().empty()) return;  // a subcommand ran instead
     if ((o->frames > 0) != !o->screenshot.empty())
       throw CLI::ValidationError("--frames and --screenshot go together");
+    if (!o->screenshot.empty()) {
+      // Found now, with its reason, not after the whole run (issue 14, item 12).
+      const std::string folder = std::filesystem::path(o->screenshot).parent_path().string();
+      try {
+        core::formats::check_writable_folder(folder.empty() ? "." : folder);
+      } catch (const core::formats::ExportError& e) {
+        throw CLI::ValidationError("--screenshot", e.what());
+      }
+    }
 #if INTERSHAPE_WITH_GUI
     GuiConfig c;
     c.source =
         o->input.empty() ? core::SourceSpec::camera_index(o->camera) : core::session::resolve_source(o->input);
+    c.source.image_limits = o->image_limits;
     c.model = o->model;
     c.load_model = !o->model.checkpoint.empty() || o->model.synthetic;
     c.frames = o->frames;

@@ -143,6 +143,7 @@ void playback_panel(GuiState& s) {
       s.engine.set_rerun_recorded(rerun);
   }
   ImGui::Text("%s: %s", cs.source.c_str(), core::state_name(cs.state));
+
   if (!cs.message.empty()) {
     if (cs.state == core::CaptureStatus::State::kError)
       ImGui::PushStyleColor(ImGuiCol_Text, kErrorColor);

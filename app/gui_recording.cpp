@@ -30,6 +30,8 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
                                const std::string& settings_json, bool rig_export) {
   stop();
   export_note_.clear();
+  last_error_.clear();
+  last_folder_ = folder;
   if (folder.empty()) return "Choose a folder to record into.";
   folder_ = folder;
   models_ = rig_export ? engine.hand_models() : nullptr;
@@ -58,6 +60,7 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
 void GuiRecorder::stop() {
   if (!recorder_) return;
   recorder_->stop();
+  last_error_ = recorder_->status().error;
   recorder_.reset();
   if (models_ && !rig_.empty()) {
     namespace ex = core::exporters;

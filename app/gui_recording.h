@@ -37,10 +37,15 @@ class GuiRecorder {
   // Starts recording into `folder`; returns an error in plain words or "".
   std::string start(const std::string& folder, const core::Engine& engine,
                     const std::string& settings_json, bool rig_export = true);
+  // Finishes the folder (video index, manifest). Keeps the recorder's error.
   void stop();
   // What the last stop() wrote or could not write (rig export), plain words; "" if nothing.
   const std::string& export_note() const { return export_note_; }
   bool recording() const;
+  // What went wrong in the recording stopped last ("" when it was complete):
+  // the GUI names it on stderr and exits 1 (issue 14, item 3).
+  const std::string& last_error() const { return last_error_; }
+  const std::string& last_folder() const { return last_folder_; }
   RecordingStatus status() const;
 
   // The frame just shown (recorded only when no model runs), and a result
@@ -59,6 +64,7 @@ class GuiRecorder {
   core::exporters::CameraIntrinsics camera_{};
   bool camera_set_ = false;
   std::string export_note_;
+  std::string last_error_, last_folder_;
 };
 
 }  // namespace intershape::app

@@ -78,10 +78,34 @@ class BorrowedEstimator final : public core::HandEstimator {
 
 }  // namespace
 
+void check_no_unfinished_sequence(const std::string& output) {
+  std::error_code ec;
+  if (fs::exists(output + "/" + core::exporters::kSpoolFileName, ec))
+    throw UsageError(output + " holds the sequence of an interrupted run (" +
+                     core::exporters::kSpoolFileName +
+                     "): write its files with `intershape infer --resume --output " + output +
+                     "`, or delete it");
+}
+
+std::vector<std::string> finish_unfinished_sequence(const std::string& output) {
+  std::error_code ec;
+  if (!fs::exists(output + "/" + core::exporters::kSpoolFileName, ec))
+    throw UsageError(output + " holds no interrupted run to resume (no " +
+                     std::string(core::exporters::kSpoolFileName) + ")");
+  return core::exporters::finish_spool(output);
+}
+
 core::SourceSpec infer_source(const std::string& path, bool rerun) {
   if (path.empty()) throw UsageError("no input given");
   std::error_code ec;
   if (!fs::exists(path, ec)) throw UsageError("input " + path + " does not exist");
+  // Opening a FIFO blocks until a writer comes, and a socket cannot be read
+  // as a file: refuse both at once (was: infer hung in open()).
+  const fs::file_type type = fs::status(path, ec).type();
+  if (type == fs::file_type::fifo || type == fs::file_type::socket)
+    throw UsageError("input " + path + " is a " +
+                     (type == fs::file_type::fifo ? "FIFO" : "socket") +
+                     ", not a picture, video, folder or session");
   core::SourceSpec spec;
   try {
     spec = core::classify_source(path);
@@ -121,8 +145,10 @@ InferSummary run_infer(core::HandEstimator& estimator, const InferOptions& optio
 
 InferSummary run_infer(const core::EstimatorFactory& factory, const core::ModelConfig& model,
                        const InferOptions& options, std::FILE* log) {
-  const core::SourceSpec spec = infer_source(options.input, options.rerun);
+  core::SourceSpec spec = infer_source(options.input, options.rerun);
+  spec.image_limits = options.image_limits;
   if (options.output.empty()) throw UsageError("no output folder given");
+  check_no_unfinished_sequence(options.output);
   // An output folder that cannot be made fails now, before the model loads.
   core::formats::ensure_directory(options.output);
 

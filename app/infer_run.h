@@ -18,6 +18,7 @@
 #include "app/exit_codes.h"
 #include "core/exporters/sequence_exporter.h"
 #include "core/hand_estimator.h"
+#include "core/image_limits.h"
 #include "core/pipeline.h"
 
 namespace intershape::app {
@@ -32,6 +33,9 @@ struct InferOptions {
   core::exporters::ExportFormats formats;
   core::exporters::RigOptions rig;  // for glb / bvh
   bool rerun = false;     // input is a recorded session: run the network on its frames
+  // Pictures above these are skipped with a warning naming them (checked from
+  // the header, before decoding).
+  core::ImageLimits image_limits;
   bool progress = false;  // draw a progress bar on `log` (the CLI: only when it is a terminal)
   // Called after each picture's files are written. Optional.
   std::function<void(const core::FrameResult&)> on_result;
@@ -48,6 +52,14 @@ struct InferOptions {
   // Skeleton mode: no network at all, the hands only (needs `detector`).
   bool skeleton = false;
 };
+
+// Throws UsageError when `output` holds the spool of an interrupted run
+// (.sequence.spool): a new run would replace the frames it kept.
+void check_no_unfinished_sequence(const std::string& output);
+// `intershape infer --resume`: writes sequence.npz / sequence.glb from the
+// spool an interrupted run left in `output`, removes it, returns the paths.
+// Throws UsageError (no spool there) or formats::ExportError.
+std::vector<std::string> finish_unfinished_sequence(const std::string& output);
 
 struct InferSummary {
   int processed = 0;  // pictures run and written

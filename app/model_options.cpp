@@ -1,6 +1,15 @@
 #include "app/model_options.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <thread>
+
 namespace intershape::app {
+
+int max_cpu_threads() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return 4 * static_cast<int>(cores == 0 ? 1 : cores);
+}
 
 void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::string& help_suffix) {
   const std::string& s = help_suffix;
@@ -18,12 +27,39 @@ void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::stri
   cmd.add_option("--precision", config.precision, "fp32 | fp16 (CUDA only)" + s)
       ->capture_default_str()
       ->check(CLI::IsMember({"fp32", "fp16"}));
-  cmd.add_option("--threads", config.threads, "CPU threads (0 = all cores)" + s)
+  // Bounded: each thread is a real OS thread in LibTorch's pool; 10000 of
+  // them took minutes to start and never ran a frame (issue 14, item 6).
+  const int max_threads = max_cpu_threads();
+  cmd.add_option("--threads", config.threads,
+                 "CPU threads, 0..4 x cores = " + std::to_string(max_threads) +
+                     " (0 = all cores)" + s)
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Validator(
+          [max_threads](std::string& v) {
+            // CLI11 has converted nothing yet: parse here so -1 and 1e9 get the
+            // same short message instead of a range of 300 digits.
+            char* end = nullptr;
+            errno = 0;
+            const long long n = std::strtoll(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || errno != 0 || n < 0 || n > max_threads)
+              return "must be a whole number from 0 (all cores) to " + std::to_string(max_threads) +
+                     " (4 x " + std::to_string(max_threads / 4) + " cores), not " + v;
+            return std::string();
+          },
+          "0.." + std::to_string(max_threads)));
   cmd.add_flag(
       "--synthetic", config.synthetic,
       "Deterministic rule weights instead of a checkpoint (tests, benchmarks); needs --mano" + s);
+}
+
+void add_image_limit_option(CLI::App& cmd, core::ImageLimits& limits,
+                            const std::string& help_suffix) {
+  cmd.add_option("--max-image-pixels", limits.max_pixels,
+                 "Largest picture read from an image file, width x height; larger ones are "
+                 "skipped, named (default 8192 x 8192)" +
+                     help_suffix)
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 34));
 }
 
 }  // namespace intershape::app

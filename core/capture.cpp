@@ -175,6 +175,22 @@ void Capture::publish(SourceRead&& read, int64_t index, double timestamp_s) {
 }
 
 void Capture::run() {
+  // The thread's top: whatever escapes the loop (a bug, bad_alloc) becomes the
+  // status the UI shows, never std::terminate.
+  try {
+    run_loop();
+  } catch (const std::exception& e) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_.state = CaptureStatus::State::kError;
+    status_.message = "The capture thread stopped: " + std::string(e.what());
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    status_.state = CaptureStatus::State::kError;
+    status_.message = "The capture thread stopped: unknown error";
+  }
+}
+
+void Capture::run_loop() {
   using namespace std::chrono;
   SourceSpec spec;
   bool live = false;

@@ -4,6 +4,11 @@
 // cannot be opened, or that stop delivering, become a status (plain words for
 // the UI), never an exception out of the thread.
 //
+// Stopping is bounded: network streams are opened with FFmpeg's open and read
+// timeouts (kStreamOpenTimeoutMs, kStreamReadTimeoutMs), so a read stuck on a
+// silent server returns, and request_stop() + join() finish within those.
+// Anything a source throws is caught on the thread and becomes a status.
+//
 // Threads: one Capture owns one capture thread. Every public member may be
 // called from any thread (the UI's controls), except that start()/stop() are
 // called by the owner (the Engine).
@@ -87,7 +92,8 @@ class Capture {
   bool loop() const;
 
  private:
-  void run();
+  void run();       // the thread's top: catches everything into the status
+  void run_loop();  // run()'s body
   bool open_now(const SourceSpec& spec);  // thread only
   void publish(SourceRead&& read, int64_t index, double timestamp_s);
   // Applies a control change under the lock and wakes the thread.

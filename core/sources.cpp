@@ -1,5 +1,7 @@
 #include "core/sources.h"
 
+#include "core/image_limits.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -96,8 +98,9 @@ class VideoSource final : public FrameSource {
 // (kFailed), so indices match the file list.
 class ImageFilesSource final : public FrameSource {
  public:
-  ImageFilesSource(std::vector<std::string> files, std::vector<std::string> not_images)
-      : files_(std::move(files)), not_images_(std::move(not_images)) {}
+  ImageFilesSource(std::vector<std::string> files, std::vector<std::string> not_images,
+                   ImageLimits limits)
+      : files_(std::move(files)), not_images_(std::move(not_images)), limits_(limits) {}
   SourceRead read() override {
     SourceRead r;
     if (!not_images_.empty()) {
@@ -109,7 +112,20 @@ class ImageFilesSource final : public FrameSource {
     if (position_ >= count()) return r;  // kEnd
     const std::string& file = files_[static_cast<size_t>(position_)];
     ++position_;
-    r.bgr = to_bgr8(cv::imread(file, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION));
+    // Through the image-size policy (core/image_limits.h): a header bomb, a
+    // FIFO or a corrupt picture is a per-frame failure naming the file (was:
+    // cv::imread threw inside the capture thread, SIGABRT; issue 14, item 1).
+    try {
+      r.bgr = to_bgr8(read_image(file, limits_, cv::IMREAD_UNCHANGED | cv::IMREAD_IGNORE_ORIENTATION));
+    } catch (const ImageError& e) {
+      r.status = SourceRead::Status::kFailed;
+      r.problem = std::string("skipping ") + e.what();
+      return r;
+    } catch (const cv::Exception& e) {  // a conversion of an odd pixel format
+      r.status = SourceRead::Status::kFailed;
+      r.problem = "skipping " + file + ": " + e.what();
+      return r;
+    }
     if (r.bgr.empty()) {
       r.status = SourceRead::Status::kFailed;
       r.problem = "cannot read image " + file + ": not a picture OpenCV can decode";
@@ -133,17 +149,23 @@ class ImageFilesSource final : public FrameSource {
  private:
   std::vector<std::string> files_;
   std::vector<std::string> not_images_;
+  ImageLimits limits_;
   int64_t position_ = 0;
 };
 
-std::unique_ptr<FrameSource> open_folder(const std::string& dir) {
+std::unique_ptr<FrameSource> open_folder(const std::string& dir, const ImageLimits& limits) {
   std::vector<std::string> files, not_images;
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string n = e.path().filename().string();
     if (n.empty() || n[0] == '.') continue;  // hidden files, our own temporaries
     std::error_code ec2;
-    if (!e.is_regular_file(ec2)) continue;
+    if (e.is_directory(ec2)) continue;
+    if (!e.is_regular_file(ec2)) {
+      // A FIFO or device named like a picture would block the read: named, skipped.
+      not_images.push_back(e.path().string());
+      continue;
+    }
     (is_image_file_name(n) ? files : not_images).push_back(e.path().string());
   }
   if (ec) throw SourceError("The folder " + dir + " cannot be read: " + ec.message() + ".");
@@ -151,7 +173,7 @@ std::unique_ptr<FrameSource> open_folder(const std::string& dir) {
   std::sort(not_images.begin(), not_images.end());
   if (files.empty())
     throw SourceError("The folder " + dir + " holds no images (" + image_extensions_text() + ").");
-  return std::make_unique<ImageFilesSource>(std::move(files), std::move(not_images));
+  return std::make_unique<ImageFilesSource>(std::move(files), std::move(not_images), limits);
 }
 
 }  // namespace
@@ -240,7 +262,12 @@ std::unique_ptr<FrameSource> open_source(const SourceSpec& spec) {
                                            "camera" + std::to_string(spec.camera));
     }
     case SourceSpec::Kind::kStream: {
-      cv::VideoCapture cap(spec.path);
+      // FFmpeg with its open and read timeouts: a silent server cannot hold
+      // the capture thread (and so shutdown, and a recording's finalisation).
+      cv::VideoCapture cap;
+      cap.open(spec.path, cv::CAP_FFMPEG,
+               {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, kStreamOpenTimeoutMs,
+                cv::CAP_PROP_READ_TIMEOUT_MSEC, kStreamReadTimeoutMs});
       if (!cap.isOpened()) throw SourceError("The stream " + spec.path + " could not be opened.");
       return std::make_unique<VideoSource>(std::move(cap), true, spec.path, "stream");
     }
@@ -248,6 +275,12 @@ std::unique_ptr<FrameSource> open_source(const SourceSpec& spec) {
       std::error_code ec;
       if (!fs::exists(spec.path, ec))
         throw SourceError("The video file " + spec.path + " does not exist.");
+      // A FIFO blocks the open until a writer comes, a socket never opens as
+      // a file: refused at once (was: the thread hung, and shutdown with it).
+      const fs::file_type type = fs::status(spec.path, ec).type();
+      if (type == fs::file_type::fifo || type == fs::file_type::socket)
+        throw SourceError(spec.path + " is a " + (type == fs::file_type::fifo ? "FIFO" : "socket") +
+                          ", not a video file.");
       // FFmpeg reads every file format we write and expect; letting OpenCV
       // probe all backends on a bad file is slow and leaks inside GStreamer
       // and libusb.
@@ -260,9 +293,9 @@ std::unique_ptr<FrameSource> open_source(const SourceSpec& spec) {
     }
     case SourceSpec::Kind::kImage:
       return std::make_unique<ImageFilesSource>(std::vector<std::string>{spec.path},
-                                                std::vector<std::string>{});
+                                                std::vector<std::string>{}, spec.image_limits);
     case SourceSpec::Kind::kImages:
-      return open_folder(spec.path);
+      return open_folder(spec.path, spec.image_limits);
     case SourceSpec::Kind::kSession:
     case SourceSpec::Kind::kCustom: {
       if (!spec.make) throw SourceError(spec.describe() + " cannot be opened by this build.");

@@ -18,6 +18,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "core/image_limits.h"
 #include "core/types.h"
 
 namespace intershape::core {
@@ -37,6 +38,11 @@ struct SourceRead {
   std::optional<double> timestamp_s;  // kFrame: the source's own clock, when it has one
   std::string problem;                // kSkipped, kFailed: plain words naming the file
 };
+
+// Network streams: how long opening and one read may block (FFmpeg backend),
+// so that stopping the capture thread is bounded.
+inline constexpr int kStreamOpenTimeoutMs = 5000;
+inline constexpr int kStreamReadTimeoutMs = 3000;
 
 class FrameSource {
  public:
@@ -80,6 +86,8 @@ struct SourceSpec {
   std::function<std::unique_ptr<FrameSource>()> make;
   // kSession: the results stored with the frames (may be null).
   std::shared_ptr<StoredResults> stored;
+  // kImage, kImages: pictures above it are skipped, named (checked from the header).
+  ImageLimits image_limits;
 
   static SourceSpec camera_index(int index);
   std::string describe() const;  // "camera 0", "video clip.mp4", ...

@@ -3,7 +3,7 @@
 #   1. the full Release build (LibTorch, GUI under Xvfb) and its CTest suite;
 #   2. a Debug build with AddressSanitizer + UndefinedBehaviorSanitizer of every
 #      part that does not need LibTorch or GL, and its CTest suite;
-#   3. the fuzzers (pickle reader, TFLite reader), each for a bounded time on its seed corpus.
+#   3. every fuzz target (scripts/fuzz.sh) on its seed corpus, sharing FUZZ_SECONDS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,6 +25,6 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 
 if [ -x scripts/fuzz.sh ]; then
   echo "== fuzz"
-  FUZZ_SECONDS="${FUZZ_SECONDS:-60}" scripts/fuzz.sh
+  FUZZ_SECONDS="${FUZZ_SECONDS:-120}" scripts/fuzz.sh
 fi
 echo "== all tests passed"

@@ -1,6 +1,8 @@
 #include "core/exporters/frame_json.h"
 
+#include <cfloat>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -114,7 +116,29 @@ const json& member(const json& obj, const char* key, const std::string& name,
 float to_float(const json& v, const std::string& name, const std::string& where) {
   if (v.is_null()) return NAN;
   if (!v.is_number()) bad(name, where + " is not a number");
-  return static_cast<float>(v.get<double>());
+  // Checked before narrowing: converting 1e300 to float is undefined behaviour.
+  const double d = v.get<double>();
+  if (std::fabs(d) > static_cast<double>(FLT_MAX)) bad(name, where + " is beyond the range of a float");
+  return static_cast<float>(d);
+}
+
+// An integer within [lo, hi]. nlohmann's get<int>() on 1e300 or 2^40 converts
+// out of range (undefined behaviour for a double), so the type and range are
+// checked first.
+int64_t to_integer(const json& v, const std::string& name, const std::string& where,
+                   int64_t lo = INT64_MIN, int64_t hi = INT64_MAX) {
+  int64_t x;
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(INT64_MAX)) bad(name, where + " is out of range");
+    x = static_cast<int64_t>(u);
+  } else if (v.is_number_integer()) {
+    x = v.get<int64_t>();
+  } else {
+    bad(name, where + " is not an integer");
+  }
+  if (x < lo || x > hi) bad(name, where + " is out of range");
+  return x;
 }
 
 void read_floats(const json& arr, float* out, size_t n, const std::string& name,
@@ -291,14 +315,16 @@ FrameResult frame_from_json(std::string_view text, const std::string& name) {
   FrameResult r;
   auto frame = std::make_shared<Frame>();  // where it came from; no picture
   try {
-    if (j.contains("version") && j["version"].get<int>() > kFrameJsonVersion)
-      bad(name, "written by a newer version (" + std::to_string(j["version"].get<int>()) + ")");
-    frame->index = member(j, "frame", name, "").get<int64_t>();
+    if (j.contains("version") && to_integer(j["version"], name, "version") > kFrameJsonVersion)
+      bad(name, "written by a newer version (" + j["version"].dump() + ")");
+    frame->index = to_integer(member(j, "frame", name, ""), name, "frame");
     frame->timestamp_s = member(j, "timestamp", name, "").get<double>();
     frame->source = member(j, "source", name, "").get<std::string>();
     if (j.contains("image_size")) {
-      frame->width = j["image_size"].at(0).get<int>();
-      frame->height = j["image_size"].at(1).get<int>();
+      frame->width =
+          static_cast<int>(to_integer(j["image_size"].at(0), name, "image_size[0]", 0, INT32_MAX));
+      frame->height =
+          static_cast<int>(to_integer(j["image_size"].at(1), name, "image_size[1]", 0, INT32_MAX));
     }
     const json& crop = member(j, "crop", name, "");
     r.crop.x0 = to_float(member(crop, "x0", name, "crop"), name, "crop.x0");

@@ -78,8 +78,9 @@ SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
         formats_.attention = false;
   if ((formats_.glb || formats_.bvh) && !models_)
     throw formats::ExportError("glb/bvh export needs the MANO models, and this estimator has none");
-  if (formats_.glb_frames) glb_frames_.emplace(faces_);
   formats::ensure_directory(dir_);
+  if (formats_.glb_frames || formats_.npz)
+    spool_ = std::make_unique<SequenceSpool>(dir_, formats_.glb_frames, formats_.npz, faces_);
 }
 
 std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr) {
@@ -113,8 +114,8 @@ std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr)
     }
     rig_frames_.push_back(place_hands(result, camera_));
   }
-  if (formats_.glb_frames && meshes) glb_frames_->add(result.frame->timestamp_s, result.output);
-  if (formats_.npz) npz_.add(result);
+  // glb-frames and npz are spooled to disk as they come (a killed run can be finished).
+  if (spool_) spool_->append(result);
   return paths;
 }
 
@@ -146,13 +147,11 @@ std::vector<std::string> SequenceExporter::finish() {
       }
     }
   }
-  if (formats_.glb_frames && glb_frames_->frame_count() > 0) {
-    paths.push_back(dir_ + "/sequence_frames.glb");
-    glb_frames_->write(paths.back());
-  }
-  if (formats_.npz && npz_.frame_count() > 0) {
-    paths.push_back(dir_ + "/sequence.npz");
-    npz_.write(paths.back());
+  if (spool_) {
+    spool_->close();
+    spool_.reset();
+    const std::vector<std::string> spooled = finish_spool(dir_);
+    paths.insert(paths.end(), spooled.begin(), spooled.end());
   }
   return paths;
 }

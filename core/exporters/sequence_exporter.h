@@ -1,8 +1,10 @@
 #pragma once
 // Everything `intershape infer --export ...` writes for a run: per-frame files
 // as each frame comes (NAME_right/left/interacting.obj|.ply, NAME.json,
-// NAME_attention.*), the sequence files (sequence.glb, sequence.npz) collected
-// in memory and written once by finish(). Not thread-safe: one thread feeds it.
+// NAME_attention.*), the sequence files (sequence.glb, sequence.npz) spooled
+// to DIR/.sequence.spool frame by frame (flat memory; a killed run's frames
+// survive, see sequence_spool.h) and written by finish(). Not thread-safe: one
+// thread feeds it.
 
 #include <array>
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "core/exporters/glb_writer.h"
 #include "core/exporters/npz_sequence.h"
 #include "core/exporters/rig_sequence.h"
+#include "core/exporters/sequence_spool.h"
 #include "core/hand_estimator.h"
 #include "core/result_sink.h"
 
@@ -53,6 +56,7 @@ class SequenceExporter final : public ResultSink {
   // for glb and bvh (throws formats::ExportError when they are asked for and
   // `models` is null). Without `faces` (skeleton mode: no network loaded) only
   // json and npz are written.
+  // glb-frames and npz go through a spool on disk, finished here (see sequence_spool.h).
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces,
                    std::shared_ptr<const mano::ManoPair> models = nullptr, RigOptions rig = {});
@@ -76,9 +80,10 @@ class SequenceExporter final : public ResultSink {
   CameraIntrinsics camera_{};
   bool camera_set_ = false;
   std::vector<RigFrame> rig_frames_;
-  std::optional<GlbSequence> glb_frames_;  // when glb-frames is asked for (needs faces)
-  NpzSequence npz_;
   std::vector<std::string> notes_;
+  // glb-frames and npz: spooled to disk per frame, so memory stays flat and a
+  // killed run can be finished by `infer --resume` (sequence_spool.h).
+  std::unique_ptr<SequenceSpool> spool_;
 };
 
 }  // namespace intershape::core::exporters

@@ -116,4 +116,12 @@ void ensure_directory(const std::string& dir) {
     throw ExportError("cannot create folder " + dir + ": a file of that name exists");
 }
 
+void check_writable_folder(const std::string& dir) {
+  const std::string probe = dir + "/.intershape_write_test." + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw ExportError("cannot write into " + dir + ": " + std::strerror(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
 }  // namespace intershape::core::formats

@@ -56,4 +56,10 @@ void write_file_atomic(const std::string& path, std::string_view bytes);
 // Creates `dir` and its parents if missing; throws ExportError naming it.
 void ensure_directory(const std::string& dir);
 
+// Throws ExportError ("cannot write into DIR: Read-only file system") unless a
+// file can be created in the existing folder `dir` (tried with a temporary,
+// removed at once: permission bits alone do not tell root or a read-only
+// mount). For checks before long work (a model load, a whole run).
+void check_writable_folder(const std::string& dir);
+
 }  // namespace intershape::core::formats

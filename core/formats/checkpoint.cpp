@@ -158,7 +158,12 @@ struct Parser {
       }
       // Zero or overlapping strides let a view repeat its storage: bound the
       // copy a read makes by the storage it comes from.
-      const int64_t max_numel = std::max<int64_t>(limit, 1) * kMaxViewRepeat;
+      // Saturating: a storage may claim up to 2^56 elements (persistent_load's
+      // bound), and 2^56 * kMaxViewRepeat does not fit in int64_t.
+      const int64_t base = std::max<int64_t>(limit, 1);
+      const int64_t max_numel = base > std::numeric_limits<int64_t>::max() / kMaxViewRepeat
+                                    ? std::numeric_limits<int64_t>::max()
+                                    : base * kMaxViewRepeat;
       int64_t n = 1;
       for (int64_t s : info.shape) {
         if (s > max_numel / n)

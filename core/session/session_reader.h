@@ -54,10 +54,19 @@ class SessionReader {
     FramePtr frame;
     int64_t source_frame = 0;  // the frame's number in the original source
     std::optional<FrameResult> result;  // stored result (its frame: no picture), if any
+    // Why a stored result the frame should have could not be read (empty when
+    // it was read or there is none): "cannot read DIR/frame_000012.json: ...".
+    std::string result_error;
   };
   // The next frame in order; false at the end. A stored result that cannot be
-  // parsed throws formats::ExportError naming its file.
+  // read or parsed does not stop the replay: the frame comes without it and
+  // result_error says why (`--rerun` recomputes results anyway).
   bool next(Item& item);
+  // Why fewer frames can be read than the manifest lists, in plain words
+  // naming the file ("DIR/frames.csv: line 2 is not
+  // 'position,source_frame,timestamp_s,has_result': \"garbage\""); empty when
+  // nothing was cut short. Updated by next() when the video ends early.
+  const std::string& shortfall() const { return shortfall_; }
   // Restart from the first frame.
   void rewind();
   // The next next() returns the frame at `position` (0 <= position <
@@ -78,6 +87,7 @@ class SessionReader {
   std::vector<Row> rows_;
   cv::VideoCapture video_;
   int64_t position_ = 0;
+  std::string shortfall_;
 };
 
 }  // namespace intershape::core::session

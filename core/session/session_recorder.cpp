@@ -1,5 +1,7 @@
 #include "core/session/session_recorder.h"
 
+#include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +25,10 @@ struct SessionRecorder::Video {
 };
 
 namespace {
+
+// Enough for the video's index (16 bytes a frame in an AVI) of a long
+// recording and the final manifest.
+constexpr off_t kSpaceReserveBytes = 512 * 1024;
 
 std::string utc_now() {
   const std::time_t t = std::time(nullptr);
@@ -56,6 +62,18 @@ void SessionRecorder::start() {
   if (!frames_csv_)
     throw formats::ExportError("cannot write " + dir_ + "/frames.csv: " + std::strerror(errno));
   std::fputs("position,source_frame,timestamp_s,has_result\n", frames_csv_);
+  // Best effort: where the reserve cannot be made, a full disk may also
+  // prevent the final manifest (the error is still in status() and on stderr).
+  reserve_path_ = dir_ + "/.space_reserve";
+  const int fd = ::open(reserve_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    if (::posix_fallocate(fd, 0, kSpaceReserveBytes) != 0) {
+      ::close(fd);
+      ::unlink(reserve_path_.c_str());
+    } else {
+      ::close(fd);
+    }
+  }
   started_at_ = utc_now();
   started_ = true;
   status_.recording = true;
@@ -160,13 +178,22 @@ void SessionRecorder::run() {
       ok = false;
     }
   }
-  // Finalise what exists: the video index, the frame list, the manifest.
-  if (video_) video_->writer.release();
+  // Finalise what exists: the video index, the frame list, the manifest,
+  // with the reserved space given back first.
+  if (!reserve_path_.empty()) ::unlink(reserve_path_.c_str());
   if (frames_csv_) {
-    std::fflush(frames_csv_);
-    ::fsync(fileno(frames_csv_));
-    std::fclose(frames_csv_);
+    const bool flushed = std::fflush(frames_csv_) == 0 && ::fsync(fileno(frames_csv_)) == 0;
+    const int err = errno;
+    if (std::fclose(frames_csv_) != 0 || !flushed) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (status_.error.empty())
+        status_.error = "cannot write " + dir_ + "/frames.csv: " + std::strerror(flushed ? errno : err);
+    }
     frames_csv_ = nullptr;
+  }
+  if (video_) {
+    video_->writer.release();
+    verify_video();
   }
   try {
     write_manifest(true);
@@ -179,17 +206,59 @@ void SessionRecorder::run() {
   failed_ = failed_ || !status_.error.empty();
 }
 
+void SessionRecorder::verify_video() {
+  int64_t written;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    written = status_.frames_written;
+  }
+  if (written == 0) return;
+  const std::string path = dir_ + "/" + video_->file;
+  // The frame count comes from the AVI header, written first; a file cut
+  // short still claims every frame. The last frame is read back too (one
+  // decode: every FFV1 and MJPG frame is a key frame).
+  int64_t readable = -1;
+  {
+    cv::VideoCapture check;
+    if (check.open(path, cv::CAP_FFMPEG)) {
+      readable = static_cast<int64_t>(check.get(cv::CAP_PROP_FRAME_COUNT));
+      cv::Mat last;
+      if (readable >= written &&
+          !(check.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(written - 1)) &&
+            check.read(last) && !last.empty()))
+        readable = -2;
+    }
+  }
+  if (readable >= written) return;
+  std::string why;
+  struct statvfs fs;
+  if (::statvfs(dir_.c_str(), &fs) == 0 && fs.f_bavail == 0) why = " (the disk is full)";
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string message =
+      readable == -2 ? "cannot write " + path + ": its last frame cannot be read back" + why
+      : readable < 0 ? "cannot write " + path + ": the video cannot be read back" + why
+                   : "cannot write " + path + ": it holds " + std::to_string(readable) + " of the " +
+                         std::to_string(written) + " frames recorded" + why;
+  if (status_.error.empty())
+    status_.error = message;
+  else if (status_.error.find(path) == std::string::npos)
+    status_.error += "; " + message;
+  failed_ = true;
+}
+
 void SessionRecorder::write_item(const Item& item) {
   const cv::Mat& bgr = item.frame->bgr;
   if (!video_) {
     auto v = std::make_unique<Video>();
     v->size = bgr.size();
     const std::string path = dir_ + "/" + v->file;
-    if (options_.allow_ffv1 && v->writer.open(path, cv::VideoWriter::fourcc('F', 'F', 'V', '1'),
-                                              info_.fps, v->size, true)) {
+    // FFmpeg only: the other backends print pages of noise when they fail.
+    if (options_.allow_ffv1 &&
+        v->writer.open(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('F', 'F', 'V', '1'),
+                       info_.fps, v->size, true)) {
       v->codec = "FFV1";
-    } else if (v->writer.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), info_.fps, v->size,
-                              true)) {
+    } else if (v->writer.open(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'),
+                              info_.fps, v->size, true)) {
       v->writer.set(cv::VIDEOWRITER_PROP_QUALITY, 95);
       v->codec = "MJPG";
     } else {

@@ -100,6 +100,9 @@ class SessionRecorder final : public ResultSink {
   void write_item(const Item& item);
   void write_manifest(bool complete);
   void set_error(const std::string& message);
+  // After the video is finalised: its frame count against what was written
+  // (cv::VideoWriter::write reports nothing, so a full disk is found here).
+  void verify_video();
 
   const std::string dir_;
   const SessionInfo info_;
@@ -117,6 +120,10 @@ class SessionRecorder final : public ResultSink {
   struct Video;
   std::unique_ptr<Video> video_;
   std::FILE* frames_csv_ = nullptr;
+  // Space held back from the start (a hidden file in the folder), released
+  // before the video and the final manifest are written, so that a full disk
+  // still gets a finished video index and a manifest that says what failed.
+  std::string reserve_path_;
 };
 
 }  // namespace intershape::core::session

@@ -4,9 +4,13 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <utility>
 
 #include <sys/wait.h>
 
@@ -112,4 +116,65 @@ TEST_CASE("skeleton mode: no checkpoint, MediaPipe's hands drawn over a real pho
   CHECK(count(app::kRightHandColor, mid, static_cast<int>(r.x + r.w)) > 50);
   CHECK(count(app::kLeftHandColor, mid, static_cast<int>(r.x + r.w)) < 10);
   std::filesystem::remove_all(dir);
+}
+namespace {
+// What the binary printed and its exit status (-1: it did not exit, e.g. SIGABRT).
+std::pair<int, std::string> run_output(const std::string& args) {
+  const std::string cmd = std::string(INTERSHAPE_BIN) + " " + args + " 2>&1";
+  std::string out;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = ::pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+}  // namespace
+
+TEST_CASE("the header-bomb PNG in a folder: named, skipped, the rest shown, exit 1 (was SIGABRT)") {
+  const auto dir = testing::test_temp_dir("cli_bomb");
+  std::filesystem::create_directories(dir / "in");
+  cv::imwrite((dir / "in/a.png").string(), testing::fake_hands_picture(320, 240, 0));
+  std::filesystem::copy_file(INTERSHAPE_TEST_DATA "/images/bomb_100000x100000.png",
+                             dir / "in/b.png", std::filesystem::copy_options::overwrite_existing);
+  cv::imwrite((dir / "in/c.png").string(), testing::fake_hands_picture(320, 240, 2));
+  const std::string shot = (dir / "shot.png").string();
+  const auto [rc, out] = run_output("--input " + (dir / "in").string() + " --frames 3 --screenshot " + shot);
+  MESSAGE(out);
+  CHECK(rc == 1);  // 0 only if every frame was read
+  CHECK(out.find("skipping " + (dir / "in/b.png").string() + ": 100000 x 100000 pixels") !=
+        std::string::npos);
+  CHECK(out.find("1 frame(s) could not be read and were skipped") != std::string::npos);
+  CHECK(std::filesystem::exists(shot));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a recording that fails: named on stderr, exit 1, the manifest's error filled") {
+  // Issue 14, item 3 (was: exit 0 in silence, "error": ""). The video cannot
+  // be created: a folder already has its name.
+  const auto dir = testing::test_temp_dir("cli_record_fail");
+  const std::string video = (dir / "clip.avi").string();
+  REQUIRE(testing::write_test_video(video, 6, 320, 240));
+  std::filesystem::create_directories(dir / "rec/video.avi");
+  const std::string shot = (dir / "shot.png").string();
+  const auto [rc, out] = run_output("--input " + video + " --frames 4 --screenshot " + shot +
+                                    " --record " + (dir / "rec").string());
+  MESSAGE(out);
+  CHECK(rc == 1);
+  CHECK(out.find("the recording into " + (dir / "rec").string() + " is incomplete: cannot write") !=
+        std::string::npos);
+  std::ifstream in(dir / "rec/manifest.json");
+  REQUIRE(in);
+  const std::string manifest((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(manifest.find("\"error\": \"cannot write " + (dir / "rec/video.avi").string()) !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a --screenshot that cannot be written is a usage error at once, with the reason") {
+  // Issue 14, item 12: was reported only after the whole run, without a reason.
+  const auto [rc, out] = run_output("--input /nonexistent.avi --frames 2 --screenshot /nonexistent_dir/x.png");
+  CHECK(rc == 2);
+  CHECK(out.find("cannot write into /nonexistent_dir: No such file or directory") != std::string::npos);
 }

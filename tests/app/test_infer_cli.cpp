@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <chrono>
 
 #include <cstdio>
 #include <filesystem>
@@ -63,7 +66,51 @@ TEST_CASE("usage errors exit 2 with a message") {
   CHECK(r.status == 2);
 }
 
+TEST_CASE("a FIFO as --input ends with a clear error within a second (was: blocked in open())") {
+  TempDir dir;
+  REQUIRE(::mkfifo((dir / "in.mp4").c_str(), 0600) == 0);
+  // Within a second of what the binary takes to start (loading LibTorch's
+  // libraries alone can take more than a second on a busy machine).
+  auto t0 = std::chrono::steady_clock::now();
+  run_intershape("infer --help");
+  const auto startup = std::chrono::steady_clock::now() - t0;
+  t0 = std::chrono::steady_clock::now();
+  const Run r = run_intershape("infer --input " + (dir / "in.mp4") + " --output " + (dir / "o") +
+                               " --synthetic --mano " + kMano);
+  CHECK(std::chrono::steady_clock::now() - t0 < startup + std::chrono::seconds(1));
+  CHECK(r.status == 2);
+  CHECK(r.output.find("in.mp4 is a FIFO") != std::string::npos);
+}
+
+TEST_CASE("--threads is bounded: 10000 and -1 are refused at once, exit 2, one short line") {
+  // Issue 14, item 6: --threads 10000 started threads for minutes with no
+  // output; --threads -1 printed a range of 300 digits.
+  TempDir dir("cli");
+  for (const char* n : {"10000", "-1", "1e9", "abc"}) {
+    const std::string v = n;
+    CAPTURE(v);
+    const Run r = run_intershape("infer --input " + dir.path() + " --output " + (dir / "o") +
+                                 " --synthetic --mano " + kMano + " --threads " + v);
+    CHECK(r.status == 2);
+    CHECK(r.output.find("--threads") != std::string::npos);
+    CHECK(r.output.find("must be a whole number from 0 (all cores) to") != std::string::npos);
+    CHECK(r.output.size() < 400);
+    CHECK(!fs::exists(dir / "o"));  // refused before anything ran
+  }
+}
+
 #if INTERSHAPE_HAVE_NET
+
+TEST_CASE("bench: usage errors exit 2, as in infer (issue 14, item 12; was 1)") {
+  Run r = run_intershape("bench --synthetic");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("--synthetic needs --mano") != std::string::npos);
+  r = run_intershape("bench --synthetic --mano " + kMano + " --iterations 0");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("--iterations must be at least 1") != std::string::npos);
+  r = run_intershape("bench --synthetic --mano " + kMano + " --threads 10000");
+  CHECK(r.status == 2);
+}
 
 TEST_CASE("synthetic network: an image gives the demo's files" * doctest::test_suite("net")) {
   TempDir dir("cli");

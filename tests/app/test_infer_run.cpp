@@ -3,6 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <opencv2/imgcodecs.hpp>
@@ -137,6 +142,61 @@ TEST_CASE("an empty folder or a file that is no video: a source error naming it"
   CHECK(est.calls == 0);
 }
 
+TEST_CASE("a folder with the 100000^2 header-bomb PNG: the bomb is named and skipped, the rest done") {
+  // Issue 14, item 2: cv::imread threw OpenCV's raw assertion, which ended the
+  // run: no sequence files for the pictures before, nothing after.
+  TempDir dir;
+  const std::string in = dir / "in";
+  fs::create_directories(in);
+  REQUIRE(cv::imwrite(in + "/a.png", picture(0)));
+  fs::copy_file(std::string(INTERSHAPE_TEST_DATA) + "/images/bomb_100000x100000.png", in + "/b.png");
+  REQUIRE(cv::imwrite(in + "/c.png", picture(2)));
+  REQUIRE(::mkfifo((in + "/d.png").c_str(), 0600) == 0);  // a FIFO named like a picture
+  FakeEstimator est;
+  InferOptions opt;
+  opt.input = in;
+  opt.output = dir / "out";
+  opt.formats = ExportFormats::parse("json,npz,glb");
+  char* text = nullptr;
+  size_t text_size = 0;
+  std::FILE* mem = ::open_memstream(&text, &text_size);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto s = run_infer(est, opt, mem);
+  std::fclose(mem);
+  const std::string messages(text, text_size);
+  std::free(text);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
+  CHECK(s.processed == 2);
+  CHECK(s.failed == 1);
+  CHECK(s.skipped == 1);
+  CHECK_FALSE(s.ok());  // exit code 1: not everything was processed
+  CHECK(messages.find("skipping " + in + "/b.png: 100000 x 100000 pixels (PNG) is more than the "
+                      "67108864 pixels allowed (--max-image-pixels); not decoded") !=
+        std::string::npos);
+  CHECK(messages.find("skipping " + in + "/d.png") != std::string::npos);
+  CHECK(fs::exists(dir / "out/a.json"));
+  CHECK(fs::exists(dir / "out/c.json"));
+  CHECK(fs::exists(dir / "out/sequence.npz"));
+  CHECK(fs::exists(dir / "out/sequence.glb"));
+  // The limit is configurable: below the pictures' own size, they are refused too.
+  opt.image_limits.max_pixels = 300 * 200 - 1;
+  opt.output = dir / "out2";
+  mem = ::open_memstream(&text, &text_size);
+  const auto s2 = run_infer(est, opt, mem);
+  std::fclose(mem);
+  std::free(text);
+  CHECK(s2.processed == 0);
+  CHECK(s2.failed == 3);
+}
+
+TEST_CASE("a FIFO as the input is refused at once (it would block in open())") {
+  TempDir dir;
+  REQUIRE(::mkfifo((dir / "in.mp4").c_str(), 0600) == 0);
+  CHECK_THROWS_WITH_AS(infer_source(dir / "in.mp4", false),
+                       doctest::Contains("is a FIFO, not a picture, video, folder or session"),
+                       UsageError);
+}
+
 TEST_CASE("usage errors") {
   TempDir dir;
   FakeEstimator est;
@@ -209,6 +269,20 @@ TEST_CASE("--rerun on a recorded session reproduces the stored results") {
     CHECK(a.output.trans == b.output.trans);
     CHECK(a.keypoints_frame == b.keypoints_frame);
   }
+  // One corrupt stored result does not stop a rerun (issue 14, item 12): it is
+  // recomputed anyway.
+  intershape::core::formats::write_file_atomic(dir / "session/frame_000004.json", "{\"frame\": 4");
+  opt.output = dir / "out2";
+  char* text = nullptr;
+  size_t text_size = 0;
+  std::FILE* mem = ::open_memstream(&text, &text_size);
+  const auto s2 = run_infer(est, opt, mem);
+  std::fclose(mem);
+  const std::string warnings(text, text_size);
+  std::free(text);
+  CHECK(s2.ok());
+  CHECK(s2.processed == 12);
+  (void)warnings;  // --rerun does not read the stored results at all (they are recomputed)
   // Without --rerun a session is a usage error, not a folder of images.
   opt.rerun = false;
   CHECK_THROWS_WITH_AS(run_infer(est, opt, nullptr), doctest::Contains("add --rerun"), UsageError);

@@ -152,6 +152,29 @@ TEST_CASE("frame JSON: bad files give errors naming the file and the problem") {
   CHECK_THROWS_AS(frame_from_json("[1,2]", "y.json"), ExportError);
 }
 
+TEST_CASE("frame JSON: numbers that do not fit are refused before narrowing (UBSan-clean)") {
+  // Issue 14, item 10: 1e300 narrowed to float, or to int by nlohmann's
+  // get<int>(), is undefined behaviour; the session fuzzer reaches it.
+  FakeEstimator est;
+  const auto good = nlohmann::json::parse(frame_to_json(made_frame(est, 1).record));
+  auto j = good;
+  j["crop"]["x0"] = 1e300;
+  CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "f.json"),
+                       "f.json: crop.x0 is beyond the range of a float", ExportError);
+  j = good;
+  j["version"] = 1e300;
+  CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "f.json"), "f.json: version is not an integer",
+                       ExportError);
+  j = good;
+  j["image_size"][0] = int64_t{1} << 40;
+  CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "f.json"), "f.json: image_size[0] is out of range",
+                       ExportError);
+  j = good;
+  j["frame"] = 18446744073709551615ull;
+  CHECK_THROWS_WITH_AS(frame_from_json(j.dump(), "f.json"), "f.json: frame is out of range",
+                       ExportError);
+}
+
 TEST_CASE("OBJ files: the demo's three meshes with normals, values as in memory") {
   FakeEstimator est;
   Made m = made_frame(est, 2);

@@ -167,3 +167,30 @@ TEST_CASE("ensure_directory creates nested folders") {
   CHECK(std::filesystem::is_directory(dir / "a/b/c"));
   ensure_directory(dir / "a/b/c");  // existing: fine
 }
+
+TEST_CASE("check_writable_folder: a read-only folder is found before any work, with the reason") {
+  // Issue 14, item 12: infer found an existing read-only output folder only
+  // after the model load. Permission bits do not stop root: a read-only mount does.
+  intershape::test::TempDir dir("writable");
+  CHECK_NOTHROW(check_writable_folder(dir.path()));
+  CHECK_THROWS_WITH_AS(check_writable_folder(dir / "missing"),
+                       doctest::Contains("missing: No such file or directory"), ExportError);
+  const std::string mnt = dir / "ro";
+  std::filesystem::create_directories(mnt);
+  const std::string report = intershape::test::run_in_child([&]() -> std::string {
+    if (::unshare(CLONE_NEWNS) != 0 || ::mount("none", "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+        ::mount("tmpfs", mnt.c_str(), "tmpfs", MS_RDONLY, "size=64k") != 0)
+      return "skip";
+    try {
+      check_writable_folder(mnt);
+    } catch (const ExportError& e) {
+      return e.what();
+    }
+    return "no error";
+  });
+  if (report == "skip") {
+    MESSAGE("skipped: cannot mount here (needs root)");
+    return;
+  }
+  CHECK(report == "cannot write into " + mnt + ": Read-only file system");
+}

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -253,4 +254,22 @@ TEST_CASE(
     MESSAGE(name_s << ": one-byte flips: " << refused << " refused, " << read << " read");
     CHECK(refused > 0);
   }
+}
+
+TEST_CASE("a storage claiming 2^55 elements: no signed overflow in the view-repeat bound") {
+  // Regression (issue 14, item 7): max(limit, 1) * kMaxViewRepeat overflowed
+  // for storages above 2^53 elements (UBSan in the sanitizer build; in Release
+  // it wrapped to 0 and the file was refused as "view repeats its storage").
+  // The file is a 4-element view of a FloatStorage claiming 2^55 elements.
+  std::ifstream in(std::string(INTERSHAPE_TEST_DATA) +
+                       "/fuzz/pickle/regress_view_repeat_overflow.pkl",
+                   std::ios::binary);
+  REQUIRE(in);
+  const std::vector<uint8_t> pkl((std::istreambuf_iterator<char>(in)),
+                                 std::istreambuf_iterator<char>());
+  const std::vector<TensorInfo> t = state_dict_from_pickle(pkl.data(), pkl.size(), "x.pt", "x/");
+  REQUIRE(t.size() == 1);
+  CHECK(t[0].storage_numel == (int64_t{1} << 55));
+  CHECK(t[0].shape == std::vector<int64_t>{4});
+  CHECK(t[0].numel() == 4);
 }

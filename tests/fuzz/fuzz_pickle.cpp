@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 
 #include "core/formats/checkpoint.h"
 #include "mano/mano_model.h"
@@ -16,13 +17,17 @@ using namespace intershape::mano;
 
 namespace {
 
-// Walks the value graph as a consumer would, depth-bounded (it may be cyclic).
-size_t walk(const pickle::Value* v, int depth) {
-  if (v == nullptr || depth > 32) return 0;
+// Walks the value graph as a consumer would, each node once: values may be
+// shared through the memo (a 1 KB "billion laughs" pickle references one list
+// 2^30 times), so walking every path was exponential and timed out the fuzzer
+// although the reader itself rejects or reads such files in linear time.
+size_t walk(const pickle::Value* v, int depth, std::unordered_set<const pickle::Value*>& seen) {
+  if (v == nullptr || depth > 32 || !seen.insert(v).second) return 0;
   size_t n = 1 + pickle::describe(v).size() % 2;
-  for (const pickle::Value* c : v->items) n += walk(c, depth + 1);
-  for (const auto& [k, x] : v->pairs) n += walk(k, depth + 1) + walk(x, depth + 1);
-  n += walk(v->args, depth + 1) + walk(v->kwargs, depth + 1) + walk(v->state, depth + 1);
+  for (const pickle::Value* c : v->items) n += walk(c, depth + 1, seen);
+  for (const auto& [k, x] : v->pairs) n += walk(k, depth + 1, seen) + walk(x, depth + 1, seen);
+  n += walk(v->args, depth + 1, seen) + walk(v->kwargs, depth + 1, seen) +
+       walk(v->state, depth + 1, seen);
   return n;
 }
 
@@ -35,17 +40,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.max_depth = 64;
   try {
     pickle::Document doc = pickle::parse(data, size, options);
-    volatile size_t n = walk(doc.root(), 0);
+    std::unordered_set<const pickle::Value*> seen;
+    volatile size_t n = walk(doc.root(), 0, seen);
     (void)n;
     try {
       array_from_pickle(doc.root(), "fuzz.pkl", "root");
-    } catch (const ManoError&) {
+    } catch (const ArrayError&) {
     }
     const auto& pairs = doc.root()->pairs;
     for (size_t i = 0; i < pairs.size() && i < 64; ++i) {
       try {
         array_from_pickle(pairs[i].second, "fuzz.pkl", "value");
-      } catch (const ManoError&) {
+      } catch (const ArrayError&) {
       }
     }
   } catch (const pickle::PickleError&) {

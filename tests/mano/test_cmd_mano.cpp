@@ -160,3 +160,45 @@ TEST_CASE("intershape mano: one hand only; bad parameters exit with 1 and say wh
                         (kOut / "left_only.json" / "out").string() + ": Not a directory") !=
         std::string::npos);
 }
+
+TEST_CASE("intershape mano: 1e30 and 1e300 are refused, nothing is written (issue 14, item 4)") {
+  fs::create_directories(kOut);
+  for (const char* big : {"1e30", "1e300"}) {
+    const std::string b = big;
+    CAPTURE(b);
+    std::string pose = "[" + b;
+    for (int i = 1; i < 48; ++i) pose += ",0";
+    write(kOut / "big.json", "{\"right\": {\"pose\": " + pose + "], \"shape\": [0,0,0,0,0,0,0,0,0,0]}}");
+    const fs::path out = kOut / "big_out";
+    fs::remove_all(out);
+    // Was: exit 0 and NaN vertices in mano.json.
+    CHECK(run((kOut / "big.json").string(), out, "--device cpu") == 1);
+    CHECK(log_text().find("right.pose[0] is " + std::string(b == "1e30" ? "1e+30" : "1e+300")) !=
+          std::string::npos);
+    CHECK(!fs::exists(out / "mano.json"));
+  }
+}
+
+TEST_CASE("intershape mano on a full disk: the reason is named and no truncated file is left") {
+  fs::create_directories(kOut);
+  nlohmann::json params;
+  params["right"] = {{"pose", std::vector<float>(48, 0.f)}, {"shape", std::vector<float>(10, 0.f)}};
+  write(kOut / "one.json", params.dump());
+  const fs::path out = kOut / "full";
+  fs::remove_all(out);
+  fs::create_directories(out);
+  // A file size limit of 20 KB (RLIMIT_FSIZE, SIGXFSZ ignored) stands in for a
+  // full disk: right.obj (~60 KB) cannot be written. Was: a truncated file
+  // and "cannot write file" without a reason.
+  const std::string cmd = std::string("bash -c \"ulimit -f 20; trap '' XFSZ; exec '") +
+                          INTERSHAPE_BINARY + "' mano --mano '" + kData + "/mano' --params '" +
+                          (kOut / "one.json").string() + "' --output '" + out.string() +
+                          "' --device cpu\" > '" + (kOut / "log.txt").string() + "' 2>&1";
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(log_text().find("File too large") != std::string::npos);
+  CHECK(!fs::exists(out / "right.obj"));
+  CHECK(!fs::exists(out / "mano.json"));
+  for (const auto& e : fs::directory_iterator(out)) FAIL("left behind: " << e.path());
+}

@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 
@@ -243,8 +246,47 @@ TEST_CASE("a corrupt stored result names its file") {
   write_file_atomic(dir / "s/frame_000000.json", "{\"frame\": 0");
   SessionReader reader(dir / "s");
   SessionReader::Item item;
-  CHECK_THROWS_WITH_AS(reader.next(item), doctest::Contains("frame_000000.json: not valid JSON"),
-                       ExportError);
+  // The frame still comes (issue 14, item 12: a replay or rerun stopped here);
+  // the result's problem is named.
+  REQUIRE(reader.next(item));
+  CHECK(item.frame);
+  CHECK_FALSE(item.result.has_value());
+  CHECK(item.result_error.find("frame_000000.json: not valid JSON") != std::string::npos);
+}
+
+TEST_CASE("frames.csv garbage: the reader says which line and why (was: no reason)") {
+  FakeEstimator est;
+  TempDir dir;
+  {
+    SessionRecorder rec(dir / "s", SessionInfo{});
+    rec.start();
+    for (int k = 0; k < 3; ++k) {
+      auto f = std::make_shared<Frame>();
+      f->bgr = moving_picture(k);
+      f->index = k;
+      REQUIRE(rec.push(infer(est, f)));
+    }
+    rec.stop();
+  }
+  const std::string csv = read_file(dir / "s/frames.csv");
+  const auto lines = split(csv, '\n');
+  REQUIRE(lines.size() >= 4);
+  write_file_atomic(dir / "s/frames.csv", lines[0] + "\n" + lines[1] + "\ngarbage\n" + lines[3] + "\n");
+  SessionReader reader(dir / "s");
+  CHECK(reader.frame_count() == 1);
+  CHECK(reader.shortfall() == dir / "s/frames.csv" +
+                                  ": line 3 is not 'position,source_frame,timestamp_s,has_result': "
+                                  "\"garbage\"; frames from there on are not read");
+  // A last line cut short by a crash is expected, and said so.
+  write_file_atomic(dir / "s/frames.csv", lines[0] + "\n" + lines[1] + "\n1,1,0.0");
+  SessionReader cut(dir / "s");
+  CHECK(cut.frame_count() == 1);
+  CHECK(cut.shortfall().find("the last line is cut short") != std::string::npos);
+  // Manifest numbers that do not fit: a message, not undefined behaviour.
+  write_file_atomic(dir / "s/manifest.json",
+                    "{\"format_version\": 1e300, \"frame_count\": 3, \"video\": {\"file\": \"v.avi\"}}");
+  CHECK_THROWS_WITH_AS(SessionReader(dir / "s"),
+                       doctest::Contains("\"format_version\" is 1e+300, not an integer"), ExportError);
 }
 
 TEST_CASE("disk full while recording: the error is reported, what was written stays readable") {
@@ -284,9 +326,19 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
         } catch (const std::exception& e) {
           read_error = e.what();
         }
+        // The manifest on disk says what failed (issue 14, item 3: it kept
+        // "error": "" and frame_count 0, the disk being too full to replace it).
+        std::string manifest_error, manifest_frames;
+        try {
+          SessionReader reader(mnt + "/s");
+          manifest_error = reader.manifest().error;
+          manifest_frames = std::to_string(reader.manifest().frame_count);
+        } catch (const std::exception& e) {
+          manifest_error = std::string("unreadable: ") + e.what();
+        }
         return std::to_string(st.frames_written) + "|" + std::to_string(readable) + "|" +
                std::to_string(with_result) + "|" + std::to_string(pushed) + "|" + st.error + "|" +
-               read_error;
+               read_error + "|" + manifest_error + "|" + manifest_frames;
       },
       &exited);
   REQUIRE(exited);
@@ -294,9 +346,12 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
     MESSAGE("skipped: cannot mount a small tmpfs here (needs root)");
     return;
   }
-  MESSAGE("written|readable|with result|pushed|error|read error = " << report);
+  MESSAGE("written|readable|with result|pushed|error|read error|manifest error|manifest frames = "
+          << report);
   const std::vector<std::string> parts = split(report, '|');
-  REQUIRE(parts.size() == 6);
+  REQUIRE(parts.size() == 8);
+  CHECK(parts[6].find("No space left on device") != std::string::npos);
+  CHECK(parts[7] == parts[0]);
   const int written = std::stoi(parts[0]), readable = std::stoi(parts[1]),
             with_result = std::stoi(parts[2]);
   CHECK(written > 0);
@@ -306,4 +361,45 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
   // Everything reported as written can be read back with its result.
   CHECK(readable == written);
   CHECK(with_result == written);
+}
+
+TEST_CASE("a video the encoder could not write (file size limit) is an error, not silence") {
+  // cv::VideoWriter::write reports nothing: with RLIMIT_FSIZE (SIGXFSZ
+  // ignored) the video stops growing while frames.csv and the JSON files are
+  // still written. Issue 14, item 3: the recording ended with no error.
+  TempDir dir;
+  bool exited = false;
+  const std::string report = run_in_child(
+      [&]() -> std::string {
+        ::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit{};
+        limit.rlim_cur = limit.rlim_max = 16 * 1024;
+        if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) return "skip";
+        FakeEstimator est;
+        SessionRecorder rec(dir / "s", SessionInfo{});
+        rec.start();
+        for (int k = 0; k < 30; ++k) {
+          auto f = std::make_shared<Frame>();
+          f->bgr = moving_picture(k);
+          f->index = k;
+          rec.push(FramePtr(f));
+        }
+        rec.stop();
+        const RecorderStatus st = rec.status();
+        std::string manifest_error;
+        try {
+          manifest_error = SessionReader(dir / "s").manifest().error;
+        } catch (const std::exception& e) {
+          manifest_error = std::string("unreadable: ") + e.what();
+        }
+        return std::to_string(st.frames_written) + "|" + st.error + "|" + manifest_error;
+      },
+      &exited);
+  REQUIRE(exited);
+  if (report == "skip") return;
+  MESSAGE("written|error|manifest error = " << report);
+  const std::vector<std::string> parts = split(report, '|');
+  REQUIRE(parts.size() == 3);
+  CHECK(parts[1].find("video.avi") != std::string::npos);
+  CHECK(parts[2] == parts[1]);
 }
