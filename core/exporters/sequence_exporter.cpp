@@ -79,8 +79,11 @@ SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
   if ((formats_.glb || formats_.bvh) && !models_)
     throw formats::ExportError("glb/bvh export needs the MANO models, and this estimator has none");
   formats::ensure_directory(dir_);
-  if (formats_.glb_frames || formats_.npz)
-    spool_ = std::make_unique<SequenceSpool>(dir_, formats_.glb_frames, formats_.npz, faces_);
+  // glb-frames (big: a mesh per frame) is spooled to disk; the NPZ stays in
+  // memory (about 30 KB a frame), since it also holds the detections, which
+  // the spool's fixed records do not.
+  if (formats_.glb_frames)
+    spool_ = std::make_unique<SequenceSpool>(dir_, true, false, faces_);
 }
 
 std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr) {
@@ -114,8 +117,9 @@ std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr)
     }
     rig_frames_.push_back(place_hands(result, camera_));
   }
-  // glb-frames and npz are spooled to disk as they come (a killed run can be finished).
-  if (spool_) spool_->append(result);
+  // glb-frames is spooled to disk as it comes (a killed run can be finished).
+  if (spool_ && meshes) spool_->append(result);
+  if (formats_.npz) npz_.add(result);
   return paths;
 }
 
@@ -152,6 +156,10 @@ std::vector<std::string> SequenceExporter::finish() {
     spool_.reset();
     const std::vector<std::string> spooled = finish_spool(dir_);
     paths.insert(paths.end(), spooled.begin(), spooled.end());
+  }
+  if (formats_.npz && npz_.frame_count() > 0) {
+    paths.push_back(dir_ + "/sequence.npz");
+    npz_.write(paths.back());
   }
   return paths;
 }

@@ -81,9 +81,10 @@ class SequenceExporter final : public ResultSink {
   bool camera_set_ = false;
   std::vector<RigFrame> rig_frames_;
   std::vector<std::string> notes_;
-  // glb-frames and npz: spooled to disk per frame, so memory stays flat and a
-  // killed run can be finished by `infer --resume` (sequence_spool.h).
+  // glb-frames: spooled to disk per frame, so memory stays flat and a killed
+  // run can be finished by `infer --resume` (sequence_spool.h).
   std::unique_ptr<SequenceSpool> spool_;
+  NpzSequence npz_;  // in memory: it also holds the detections
 };
 
 }  // namespace intershape::core::exporters

@@ -69,9 +69,14 @@ struct Reader {
 SequenceSpool::SequenceSpool(const std::string& dir, bool glb, bool npz,
                              const std::array<std::vector<int32_t>, 2>& faces)
     : path_(dir + "/" + kSpoolFileName) {
-  for (const auto& f : faces)
-    if (f.size() != kFacesValues)
-      throw formats::ExportError("cannot write " + path_ + ": expected 1540x3 faces per hand");
+  // The triangles are kept for the glb; an npz-only spool (skeleton mode, no
+  // network) has none and stores zeros in their place.
+  std::array<std::vector<int32_t>, 2> stored = faces;
+  for (auto& f : stored) {
+    if (f.size() == kFacesValues) continue;
+    if (glb) throw formats::ExportError("cannot write " + path_ + ": expected 1540x3 faces per hand");
+    f.assign(kFacesValues, 0);
+  }
   fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd_ < 0) throw formats::ExportError("cannot write " + path_ + ": " + std::strerror(errno));
   Writer w;
@@ -79,7 +84,7 @@ SequenceSpool::SequenceSpool(const std::string& dir, bool glb, bool npz,
   w.raw(&kVersion, 4);
   const uint32_t flags = (glb ? 1u : 0u) | (npz ? 2u : 0u);
   w.raw(&flags, 4);
-  for (const auto& f : faces) w.raw(f.data(), f.size() * 4);
+  for (const auto& f : stored) w.raw(f.data(), f.size() * 4);
   write_all(fd_, w.bytes.data(), w.bytes.size(), path_);
 }
 
