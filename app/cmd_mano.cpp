@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -16,7 +15,12 @@
 #include <torch/torch.h>
 
 #include "app/commands.h"
+#include "app/model_options.h"
+#include "core/formats/atomic_file.h"
 #include "core/formats/file_io.h"
+#include "core/mesh/mesh.h"
+#include "core/mesh/mesh_text.h"
+#include "core/net/device.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
 
@@ -85,31 +89,11 @@ std::array<std::unique_ptr<HandParams>, 2> read_params(const std::string& path) 
   return hands;
 }
 
-torch::Device pick_device(const std::string& name) {
-  if (name == "cpu") return torch::Device(torch::kCPU);
-  if (name == "cuda") {
-    if (!torch::cuda::is_available()) throw std::runtime_error("--device cuda: no CUDA device is available");
-    return torch::Device(torch::kCUDA);
-  }
-  return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw std::runtime_error(path.string() + ": cannot write file");
-}
-
-std::string fmt(float v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-  return buf;
-}
-
 int run_mano(const ManoOptions& o) {
   const auto hands = read_params(o.params);
-  const torch::Device device = pick_device(o.device);
+  const core::net::DeviceChoice choice = core::net::resolve_device(o.device);
+  const torch::Device device = choice.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(choice.index))
+                                           : torch::Device(torch::kCPU);
   const mano::ManoPair models = mano::load_mano_dir(o.mano_dir);
   std::error_code ec;
   std::filesystem::create_directories(o.output, ec);
@@ -134,23 +118,22 @@ int run_mano(const ManoOptions& o) {
     const float* v = verts.data_ptr<float>();
     const float* jp = joints.data_ptr<float>();
 
-    std::string obj = std::string("# MANO ") + name + " hand, metres\n";
+    core::mesh::Mesh mesh;
+    mesh.positions.assign(v, v + 3 * mano::kVertices);
+    mesh.triangles.assign(model.faces.begin(), model.faces.end());
     nlohmann::json jv = nlohmann::json::array();
-    for (int i = 0; i < mano::kVertices; ++i) {
-      obj += "v " + fmt(v[3 * i]) + " " + fmt(v[3 * i + 1]) + " " + fmt(v[3 * i + 2]) + "\n";
-      jv.push_back({v[3 * i], v[3 * i + 1], v[3 * i + 2]});
-    }
-    for (int f = 0; f < mano::kFaces; ++f) {
-      obj += "f " + std::to_string(model.faces[3 * f] + 1) + " " + std::to_string(model.faces[3 * f + 1] + 1) + " " +
-             std::to_string(model.faces[3 * f + 2] + 1) + "\n";
-    }
+    for (int i = 0; i < mano::kVertices; ++i) jv.push_back({v[3 * i], v[3 * i + 1], v[3 * i + 2]});
     nlohmann::json jj = nlohmann::json::array();
     for (int i = 0; i < 21; ++i) jj.push_back({jp[3 * i], jp[3 * i + 1], jp[3 * i + 2]});
-    write_text(std::filesystem::path(o.output) / (std::string(name) + ".obj"), obj);
+    core::formats::write_file_atomic(
+        (std::filesystem::path(o.output) / (std::string(name) + ".obj")).string(),
+        core::mesh::obj_text(mesh, core::mesh::vertex_normals(mesh),
+                             std::string("MANO ") + name + " hand, metres"));
     result[name] = {{"vertices", jv}, {"joints", jj}};
   }
-  write_text(std::filesystem::path(o.output) / "mano.json", result.dump() + "\n");
-  std::printf("wrote %s (device %s)\n", o.output.c_str(), device.str().c_str());
+  core::formats::write_file_atomic((std::filesystem::path(o.output) / "mano.json").string(),
+                                   result.dump() + "\n");
+  std::printf("wrote %s (device %s)\n", o.output.c_str(), choice.name.c_str());
   return 0;
 }
 
@@ -165,9 +148,7 @@ void add_mano_command(CLI::App& app, int& exit_code) {
                   "JSON: {\"right\": {\"pose\": [48], \"shape\": [10]}, \"left\": {...}}; either side may be absent")
       ->required();
   cmd->add_option("--output", options->output, "Output folder (created if missing)")->required();
-  cmd->add_option("--device", options->device, "cpu, cuda or auto")
-      ->check(CLI::IsMember({"cpu", "cuda", "auto"}))
-      ->capture_default_str();
+  add_device_option(*cmd, options->device);
   cmd->callback([options, &exit_code] { exit_code = run_mano(*options); });
 }
 

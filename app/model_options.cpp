@@ -2,11 +2,8 @@
 
 namespace intershape::app {
 
-void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::string& help_suffix) {
-  const std::string& s = help_suffix;
-  cmd.add_option("--checkpoint", config.checkpoint, "Model checkpoint (snapshot_99.pth.tar)" + s);
-  cmd.add_option("--mano", config.mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl" + s);
-  cmd.add_option("--device", config.device, "auto | cpu | cuda | cuda:N" + s)
+CLI::Option* add_device_option(CLI::App& cmd, std::string& device, const std::string& help_suffix) {
+  return cmd.add_option("--device", device, "auto | cpu | cuda | cuda:N" + help_suffix)
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}) |
               CLI::Validator(
@@ -15,6 +12,14 @@ void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::stri
                                                                     : std::string("not cuda:N");
                   },
                   "cuda:N"));
+}
+
+void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
+                       const std::string& help_suffix) {
+  const std::string& s = help_suffix;
+  cmd.add_option("--checkpoint", config.checkpoint, "Model checkpoint (snapshot_99.pth.tar)" + s);
+  cmd.add_option("--mano", config.mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl" + s);
+  add_device_option(cmd, config.device, s);
   cmd.add_option("--precision", config.precision, "fp32 | fp16 (CUDA only)" + s)
       ->capture_default_str()
       ->check(CLI::IsMember({"fp32", "fp16"}));

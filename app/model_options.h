@@ -6,14 +6,19 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/hand_estimator.h"
+#include "core/net/network_config.h"
 
 namespace intershape::app {
 
 // Binds --checkpoint, --mano, --device, --precision, --threads and --synthetic
 // on `cmd` to `config` (which must outlive parsing). `help_suffix` is appended
 // to each help text (" (GUI)" where the options sit beside subcommands).
-void add_model_options(CLI::App& cmd, core::ModelConfig& config,
+void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
                        const std::string& help_suffix = "");
+
+// --device (auto | cpu | cuda | cuda:N), checked as core/net/device.h parses it;
+// add_model_options uses it, and so does `intershape mano`.
+CLI::Option* add_device_option(CLI::App& cmd, std::string& device,
+                               const std::string& help_suffix = "");
 
 }  // namespace intershape::app
