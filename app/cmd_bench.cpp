@@ -81,10 +81,12 @@ formats::RgbImage bench_input(const std::string& path) {
   // Any picture OpenCV reads, fitted as the reference demo fits a whole frame.
   cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   if (bgr.empty()) throw std::runtime_error("bench: cannot read image " + path);
-  const cv::Mat rgb = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
+  const cv::Mat rgb =
+      core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
   formats::RgbImage image{rgb.cols, rgb.rows, {}};
   for (int y = 0; y < rgb.rows; ++y)
-    image.pixels.insert(image.pixels.end(), rgb.ptr<uint8_t>(y), rgb.ptr<uint8_t>(y) + 3 * rgb.cols);
+    image.pixels.insert(image.pixels.end(), rgb.ptr<uint8_t>(y),
+                        rgb.ptr<uint8_t>(y) + 3 * rgb.cols);
   return image;
 #else
   formats::RgbImage image;

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "app/commands.h"
 #include "app/model_options.h"
@@ -44,15 +44,19 @@ struct HandParams {
 constexpr uint64_t kMaxParamsBytes = uint64_t{16} << 20;
 
 std::vector<float> numbers(const nlohmann::json& j, const std::string& where, size_t count) {
-  if (!j.is_array()) throw std::runtime_error(where + " must be an array of " + std::to_string(count) + " numbers");
+  if (!j.is_array())
+    throw std::runtime_error(where + " must be an array of " + std::to_string(count) + " numbers");
   if (j.size() != count) {
-    throw std::runtime_error(where + " has " + std::to_string(j.size()) + " values, expected " + std::to_string(count));
+    throw std::runtime_error(where + " has " + std::to_string(j.size()) + " values, expected " +
+                             std::to_string(count));
   }
   std::vector<float> out;
   for (size_t i = 0; i < j.size(); ++i) {
-    if (!j[i].is_number()) throw std::runtime_error(where + "[" + std::to_string(i) + "] is not a number");
+    if (!j[i].is_number())
+      throw std::runtime_error(where + "[" + std::to_string(i) + "] is not a number");
     const double v = j[i].get<double>();
-    if (!std::isfinite(v)) throw std::runtime_error(where + "[" + std::to_string(i) + "] is not finite");
+    if (!std::isfinite(v))
+      throw std::runtime_error(where + "[" + std::to_string(i) + "] is not finite");
     out.push_back(static_cast<float>(v));
   }
   return out;
@@ -60,22 +64,28 @@ std::vector<float> numbers(const nlohmann::json& j, const std::string& where, si
 
 // {"right": {"pose": [48], "shape": [10]}, "left": {...}}; either side may be absent.
 std::array<std::unique_ptr<HandParams>, 2> read_params(const std::string& path) {
-  const std::string text = core::formats::read_file_text(path, kMaxParamsBytes);  // FileError names the file
+  const std::string text =
+      core::formats::read_file_text(path, kMaxParamsBytes);  // FileError names the file
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error(path + ": not valid JSON: " + e.what());
   }
-  if (!j.is_object()) throw std::runtime_error(path + ": expected an object with \"right\" and/or \"left\"");
+  if (!j.is_object())
+    throw std::runtime_error(path + ": expected an object with \"right\" and/or \"left\"");
   std::array<std::unique_ptr<HandParams>, 2> hands;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const int side = it.key() == "right" ? 0 : it.key() == "left" ? 1 : -1;
-    if (side < 0) throw std::runtime_error(path + ": unknown key \"" + it.key() + "\" (expected \"right\" and/or \"left\")");
+    if (side < 0)
+      throw std::runtime_error(path + ": unknown key \"" + it.key() +
+                               "\" (expected \"right\" and/or \"left\")");
     const std::string where = path + ": " + it.key();
-    if (!it.value().is_object()) throw std::runtime_error(where + " must be an object with \"pose\" and \"shape\"");
+    if (!it.value().is_object())
+      throw std::runtime_error(where + " must be an object with \"pose\" and \"shape\"");
     for (auto f = it.value().begin(); f != it.value().end(); ++f) {
-      if (f.key() != "pose" && f.key() != "shape") throw std::runtime_error(where + ": unknown key \"" + f.key() + "\"");
+      if (f.key() != "pose" && f.key() != "shape")
+        throw std::runtime_error(where + ": unknown key \"" + f.key() + "\"");
     }
     if (!it.value().contains("pose") || !it.value().contains("shape")) {
       throw std::runtime_error(where + " needs \"pose\" (48 values) and \"shape\" (10 values)");
@@ -85,15 +95,17 @@ std::array<std::unique_ptr<HandParams>, 2> read_params(const std::string& path) 
     h->shape = numbers(it.value()["shape"], where + ".shape", mano::kShapeComponents);
     hands[static_cast<size_t>(side)] = std::move(h);
   }
-  if (!hands[0] && !hands[1]) throw std::runtime_error(path + ": neither \"right\" nor \"left\" is given");
+  if (!hands[0] && !hands[1])
+    throw std::runtime_error(path + ": neither \"right\" nor \"left\" is given");
   return hands;
 }
 
 int run_mano(const ManoOptions& o) {
   const auto hands = read_params(o.params);
   const core::net::DeviceChoice choice = core::net::resolve_device(o.device);
-  const torch::Device device = choice.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(choice.index))
-                                           : torch::Device(torch::kCPU);
+  const torch::Device device =
+      choice.cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(choice.index))
+                  : torch::Device(torch::kCPU);
   const mano::ManoPair models = mano::load_mano_dir(o.mano_dir);
   std::error_code ec;
   std::filesystem::create_directories(o.output, ec);
@@ -106,9 +118,11 @@ int run_mano(const ManoOptions& o) {
     const char* name = side == 0 ? "right" : "left";
     const mano::ManoModel& model = side == 0 ? models.right : models.left;
     mano::ManoLayer layer(model, device);
-    auto pose = torch::from_blob(const_cast<float*>(hands[side]->pose.data()), {1, 48}, torch::kFloat32).to(device);
-    auto betas = torch::from_blob(const_cast<float*>(hands[side]->shape.data()), {1, mano::kShapeComponents},
-                                  torch::kFloat32)
+    auto pose =
+        torch::from_blob(const_cast<float*>(hands[side]->pose.data()), {1, 48}, torch::kFloat32)
+            .to(device);
+    auto betas = torch::from_blob(const_cast<float*>(hands[side]->shape.data()),
+                                  {1, mano::kShapeComponents}, torch::kFloat32)
                      .to(device);
     torch::NoGradGuard no_grad;
     const mano::ManoLayer::Output out = layer.forward(pose, betas);
@@ -141,11 +155,14 @@ int run_mano(const ManoOptions& o) {
 
 void add_mano_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ManoOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "mano", "Pose MANO hands from parameters (JSON) and write right.obj, left.obj and mano.json (metres)");
-  cmd->add_option("--mano", options->mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl")->required();
+  CLI::App* cmd = app.add_subcommand("mano",
+                                     "Pose MANO hands from parameters (JSON) and write right.obj, "
+                                     "left.obj and mano.json (metres)");
+  cmd->add_option("--mano", options->mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl")
+      ->required();
   cmd->add_option("--params", options->params,
-                  "JSON: {\"right\": {\"pose\": [48], \"shape\": [10]}, \"left\": {...}}; either side may be absent")
+                  "JSON: {\"right\": {\"pose\": [48], \"shape\": [10]}, \"left\": {...}}; either "
+                  "side may be absent")
       ->required();
   cmd->add_option("--output", options->output, "Output folder (created if missing)")->required();
   add_device_option(*cmd, options->device);

@@ -19,8 +19,7 @@ net::RgbView rgb_view(const cv::Mat& input_rgb) {
 NetworkEstimator::NetworkEstimator(std::unique_ptr<net::TwoHandNetwork> network)
     : network_(std::move(network)) {}
 
-NetworkOutput NetworkEstimator::estimate(const cv::Mat& input_rgb,
-                                         const EstimateOptions& options) {
+NetworkOutput NetworkEstimator::estimate(const cv::Mat& input_rgb, const EstimateOptions& options) {
   return network_->estimate(rgb_view(input_rgb), options);
 }
 

@@ -54,7 +54,8 @@ RgbImage parse_ppm(const std::vector<uint8_t>& bytes, const std::string& name) {
   if (i >= bytes.size() || !std::isspace(bytes[i]))
     throw FileError(name + ": PPM header does not end in whitespace");
   ++i;
-  const size_t need = size_t{3} * static_cast<size_t>(image.width) * static_cast<size_t>(image.height);
+  const size_t need =
+      size_t{3} * static_cast<size_t>(image.width) * static_cast<size_t>(image.height);
   if (bytes.size() - i < need)
     throw FileError(name + ": PPM is truncated: " + std::to_string(bytes.size() - i) +
                     " pixel bytes for " + std::to_string(image.width) + "x" +

@@ -15,10 +15,10 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
+#include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
 #include "core/net/device.h"
 #include "core/net/weight_rule.h"
-#include "core/formats/checkpoint.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
 
@@ -72,7 +72,8 @@ class RuleSource final : public WeightSource {
 
 class CheckpointSource final : public WeightSource {
  public:
-  explicit CheckpointSource(const core::formats::Checkpoint& checkpoint) : checkpoint_(checkpoint) {}
+  explicit CheckpointSource(const core::formats::Checkpoint& checkpoint)
+      : checkpoint_(checkpoint) {}
   at::Tensor take(const std::string& key) override {
     const ParamSpec& spec = spec_of(key);
     const core::formats::TensorInfo* info = checkpoint_.find(key);
@@ -428,7 +429,8 @@ std::vector<float> input_to_chw(const RgbView& input) {
   constexpr int kPlane = kInputSize * kInputSize;
   std::vector<float> out(3 * kPlane);
   for (int y = 0; y < kInputSize; ++y) {
-    const uint8_t* row = input.data + static_cast<size_t>(y) * static_cast<size_t>(input.stride_bytes);
+    const uint8_t* row =
+        input.data + static_cast<size_t>(y) * static_cast<size_t>(input.stride_bytes);
     for (int x = 0; x < kInputSize; ++x)
       for (int c = 0; c < 3; ++c)
         out[c * kPlane + y * kInputSize + x] = static_cast<float>(row[3 * x + c]) / 255.0f;

@@ -17,9 +17,9 @@ inline constexpr int kJointsPerHand = 21;  // 16 MANO joints + 5 fingertips
 inline constexpr int kJoints = 42;         // right hand first, then left
 inline constexpr int kVertsPerHand = 778;
 inline constexpr int kFacesPerHand = 1540;
-inline constexpr int kPoseDim = 48;        // axis-angle: global 3 + 15 joints x 3
+inline constexpr int kPoseDim = 48;  // axis-angle: global 3 + 15 joints x 3
 inline constexpr int kShapeDim = 10;
-inline constexpr int kStages = 4;          // stage 0 = MeshRegNet, 1..3 = cascade
+inline constexpr int kStages = 4;  // stage 0 = MeshRegNet, 1..3 = cascade
 
 enum class Hand { kRight = 0, kLeft = 1 };
 inline const char* hand_name(Hand h) { return h == Hand::kRight ? "right" : "left"; }
@@ -32,17 +32,18 @@ struct HandParams {
 
 // Everything the network gives for one hand.
 struct HandOutput {
-  HandParams params;               // final (stage 3)
-  std::vector<float> joints3d;     // [21*3] mm, MANO space as the network outputs it
-  std::vector<float> verts3d;      // [778*3] mm
-  float presence = 0.f;            // InterNet hand-type probability (sigmoid)
+  HandParams params;            // final (stage 3)
+  std::vector<float> joints3d;  // [21*3] mm, MANO space as the network outputs it
+  std::vector<float> verts3d;   // [778*3] mm
+  float presence = 0.f;         // InterNet hand-type probability (sigmoid)
 };
 
 // Optional per-stage detail, filled when EstimateOptions::stage_details is set.
 struct StageDetail {
-  std::array<HandParams, 2> params;               // [right, left]
-  std::array<std::vector<float>, 2> joints3d;     // [21*3] mm each
-  std::array<std::vector<float>, 2> verts3d;      // [778*3] mm each (may be empty for stages 0..2 when not requested)
+  std::array<HandParams, 2> params;            // [right, left]
+  std::array<std::vector<float>, 2> joints3d;  // [21*3] mm each
+  std::array<std::vector<float>, 2>
+      verts3d;  // [778*3] mm each (may be empty for stages 0..2 when not requested)
 };
 
 // Optional heavy tensors for the attention inspector, filled only when asked
@@ -63,8 +64,8 @@ struct NetworkOutput {
   std::array<float, 4> trans{};     // left relative to right: [log scale, tx, ty, tz]
   // Per joint (0..20 right, 21..41 left): heatmap argmax cell x, y (0..63) and the peak value.
   std::array<std::array<float, 3>, kJoints> xyc{};
-  std::vector<float> attention;     // [2, 64, 64]: right, left
-  std::vector<StageDetail> stages;  // empty, or kStages entries (0..3)
+  std::vector<float> attention;                             // [2, 64, 64]: right, left
+  std::vector<StageDetail> stages;                          // empty, or kStages entries (0..3)
   std::shared_ptr<const AttentionDetail> attention_detail;  // may be null
 
   // Per-stage timings of this pass, milliseconds.

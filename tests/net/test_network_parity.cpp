@@ -283,7 +283,8 @@ TEST_CASE("a batch of two gives each image its own result") {
     for (int x = 0; x < flipped_image.width; ++x)
       for (int c = 0; c < 3; ++c)
         flipped_image.pixels[(y * flipped_image.width + x) * 3 + c] =
-            test::parity_image().pixels[(y * flipped_image.width + flipped_image.width - 1 - x) * 3 + c];
+            test::parity_image()
+                .pixels[(y * flipped_image.width + flipped_image.width - 1 - x) * 3 + c];
   const RgbView flipped = test::view_of(flipped_image);
   const std::vector<core::net::NetworkOutput> outs = s.net->estimate_batch({flipped, s.input}, {});
   REQUIRE(outs.size() == 2);
@@ -316,7 +317,8 @@ TEST_CASE("a wrong input size, an empty view or a short stride is a clear error"
   const core::formats::RgbImage& in = test::parity_image();
   for (int y = 0; y < 256; ++y)
     std::copy_n(in.pixels.data() + y * 768, 768, big.data() + (y + 10) * 900 + 30);
-  const core::net::NetworkOutput out = s.net->estimate(RgbView{big.data() + 10 * 900 + 30, 256, 256, 900}, {});
+  const core::net::NetworkOutput out =
+      s.net->estimate(RgbView{big.data() + 10 * 900 + 30, 256, 256, 900}, {});
   CHECK(max_diff(out.hands[1].joints3d, s.out.hands[1].joints3d) == 0.0);
 }
 
