@@ -17,6 +17,7 @@
 
 #include "app/allocator.h"
 #include "app/commands.h"
+#include "app/exit_codes.h"
 #include "app/model_options.h"
 #include "core/formats/file_io.h"
 #include "core/formats/ppm.h"
@@ -107,13 +108,13 @@ formats::RgbImage bench_input(const std::string& path) {
 
 int run_bench(const BenchOptions& o) {
   if (o.model.synthetic == !o.model.checkpoint.empty())
-    throw std::runtime_error("bench: give exactly one of --checkpoint FILE or --synthetic");
+    throw UsageError("give exactly one of --checkpoint FILE or --synthetic");
   if (o.model.synthetic && o.model.mano_dir.empty())
-    throw std::runtime_error(
-        "bench: --synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
+    throw UsageError(
+        "--synthetic needs --mano DIR (a folder with MANO_RIGHT.pkl and MANO_LEFT.pkl; "
         "in a source tree: tests/data/mano)");
-  if (o.iterations < 1) throw std::runtime_error("bench: --iterations must be at least 1");
-  if (o.warmup < 0) throw std::runtime_error("bench: --warmup must be >= 0");
+  if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
+  if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
 
   const formats::RgbImage image = bench_input(o.image);
   const core::net::RgbView input{image.pixels.data(), image.width, image.height, 3 * image.width};

@@ -1,7 +1,8 @@
 // `intershape infer`: the reference demo's offline run on an image, a folder
 // of images, a video or a recorded session, writing meshes and results.
-// Exit status: 0 everything processed, 1 something failed (model, unreadable
-// input, cannot write), 2 usage errors.
+// Exit status (app/exit_codes.h): 0 everything processed, 1 something failed
+// (unreadable input, cannot write), 2 usage errors, 3 the model or the input
+// cannot be opened.
 
 #include <signal.h>
 #include <unistd.h>
@@ -15,7 +16,7 @@
 #include "app/commands.h"
 #include "app/model_options.h"
 #include "core/formats/atomic_file.h"
-#include "app/batch_infer.h"
+#include "app/infer_run.h"
 #include "core/hand_estimator.h"
 
 namespace intershape::app {
@@ -38,65 +39,39 @@ struct InferArgs {
 };
 
 int run(const InferArgs& a) {
-  ex::InferOptions opt;
+  InferOptions opt;
   try {
     opt.formats = ex::ExportFormats::parse(a.exports);
-    if (a.model.synthetic && a.model.mano_dir.empty())
-      throw ex::UsageError("--synthetic needs --mano DIR (the MANO model files)");
-    if (!a.model.synthetic && a.model.checkpoint.empty())
-      throw ex::UsageError("--checkpoint FILE is required (or --synthetic)");
-    if (a.model.precision == "fp16" && a.model.device == "cpu")
-      throw ex::UsageError(
-          "--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
-    ex::classify_input(a.input, a.rerun);  // usage problems before the model loads
-  } catch (const ex::UsageError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
   } catch (const std::invalid_argument& e) {  // the --export list
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
+    throw UsageError(e.what());
   }
-  try {
-    // An output folder that cannot be made fails now, not after a model load of seconds.
-    core::formats::ensure_directory(a.output);
-  } catch (const core::formats::ExportError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  }
+  if (a.model.synthetic && a.model.mano_dir.empty())
+    throw UsageError("--synthetic needs --mano DIR (the MANO model files)");
+  if (!a.model.synthetic && a.model.checkpoint.empty())
+    throw UsageError("--checkpoint FILE is required (or --synthetic)");
+  if (a.model.precision == "fp16" && a.model.device == "cpu")
+    throw UsageError("--precision fp16 needs a CUDA device (half precision is not implemented on CPU)");
+  infer_source(a.input, a.rerun);  // usage problems before the model loads
   opt.input = a.input;
   opt.output = a.output;
   opt.rerun = a.rerun;
   opt.progress = ::isatty(STDERR_FILENO) != 0;
-
 #if INTERSHAPE_WITH_TORCH
-  try {
-    std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(a.model);
-    std::fprintf(stderr, "intershape infer: model on %s\n", estimator->describe().c_str());
-    opt.cancel = &g_interrupted;
-    ::signal(SIGINT, on_interrupt);
-    const ex::InferSummary s = ex::run_infer(*estimator, opt, stderr);
-    std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n",
-                 s.processed, s.failed, s.skipped, s.written.size(), a.output.c_str());
-    if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
-    return s.ok() ? 0 : 1;
-  } catch (const ex::UsageError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 2;
-  } catch (const core::ModelError& e) {
-    std::fprintf(stderr, "intershape infer: cannot load the model: %s\n", e.what());
-    return 1;
-  } catch (const core::formats::ExportError& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "intershape infer: %s\n", e.what());
-    return 1;
-  }
+  opt.cancel = &g_interrupted;
+  ::signal(SIGINT, on_interrupt);
+  // The model is made on the engine's worker thread, which runs it.
+  auto factory = [](const core::ModelConfig& m) {
+    std::unique_ptr<core::HandEstimator> e = core::create_estimator(m);
+    std::fprintf(stderr, "intershape infer: model on %s\n", e->describe().c_str());
+    return e;
+  };
+  const InferSummary s = run_infer(factory, a.model, opt, stderr);
+  std::fprintf(stderr, "intershape infer: %d processed, %d failed, %d skipped; %zu files in %s\n",
+               s.processed, s.failed, s.skipped, s.written.size(), a.output.c_str());
+  if (s.processed == 0) std::fprintf(stderr, "intershape infer: nothing was processed\n");
+  return s.ok() ? kOk : kFailure;
 #else
-  std::fprintf(
-      stderr,
-      "intershape infer: built without LibTorch: the network is not available in this build\n");
-  return 1;
+  throw std::runtime_error("built without LibTorch: the network is not available in this build");
 #endif
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // Each subcommand registers itself on the CLI11 app; its callback sets the
-// process exit code. Setup failures are thrown and reported once by main().
+// exit code of a run that went to its end (kOk or kFailure, app/exit_codes.h).
+// Everything else is thrown and mapped to an exit code once, by main().
 
 #include <CLI/CLI.hpp>
 

@@ -22,6 +22,7 @@
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
 
+#include "app/exit_codes.h"
 #include "app/gui_state.h"
 #include "app/window.h"
 #include "core/mesh/hand_composition.h"
@@ -106,6 +107,15 @@ struct ImGuiSession {
 };
 
 double seconds_of(Clock::time_point t) { return duration<double>(t.time_since_epoch()).count(); }
+
+// The picture to draw under the overlay.
+void show_frame(GuiState& s, const core::FramePtr& frame) {
+  if (!frame || frame == s.frame || frame->bgr.empty()) return;
+  s.frame = frame;
+  const cv::Mat& bgr = frame->bgr;
+  s.renderer->frame_texture.upload(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step),
+                                   render::PixelFormat::kBgr8);
+}
 
 // A new result: smooth what is drawn; hands under the presence threshold are hidden.
 void take_result(GuiState& s, core::ResultPtr r) {
@@ -301,7 +311,9 @@ void apply_settings(GuiState& s) {
   o.stage_details = s.ui.show_attention;
   o.attention_details = s.ui.show_attention;
   o.full_heatmaps = s.ui.show_attention && s.attention.depth_slices;
-  if (o.stage_details != s.requested_options.stage_details ||
+  o.keep_input = s.ui.show_attention;  // the maps are drawn over the network's input
+  if (o.keep_input != s.requested_options.keep_input ||
+      o.stage_details != s.requested_options.stage_details ||
       o.attention_details != s.requested_options.attention_details ||
       o.full_heatmaps != s.requested_options.full_heatmaps) {
     s.engine.set_estimate_options(o);
@@ -310,20 +322,26 @@ void apply_settings(GuiState& s) {
 }
 
 // Without a model (replaying a recording), the MANO triangles come from the
-// MANO folder in the Model panel, loaded once per folder.
+// MANO folder in the Model panel, loaded once per folder on a thread of its
+// own (reading the pkl files takes a while); until then meshes are not drawn.
 std::shared_ptr<const core::Faces> replay_faces(GuiState& s) {
   if (!s.result || s.form.mano_dir.empty()) return nullptr;
   if (s.fallback_faces_dir != s.form.mano_dir) {
     s.fallback_faces_dir = s.form.mano_dir;
     s.fallback_faces.reset();
-    try {
-      const mano::ManoPair pair = mano::load_mano_dir(s.form.mano_dir);
-      s.fallback_faces = std::make_shared<const core::Faces>(
-          core::Faces{pair.right.faces, pair.left.faces});
-    } catch (const std::exception&) {
-      // The Model panel reports MANO problems when the model is loaded.
-    }
+    s.fallback_faces_loading =
+        std::async(std::launch::async, [dir = s.form.mano_dir]() -> std::shared_ptr<const core::Faces> {
+          try {
+            const mano::ManoPair pair = mano::load_mano_dir(dir);
+            return std::make_shared<const core::Faces>(core::Faces{pair.right.faces, pair.left.faces});
+          } catch (const std::exception&) {
+            return nullptr;  // the Model panel reports MANO problems when the model is loaded
+          }
+        });
   }
+  if (s.fallback_faces_loading.valid() &&
+      s.fallback_faces_loading.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+    s.fallback_faces = s.fallback_faces_loading.get();
   return s.fallback_faces;
 }
 
@@ -525,19 +543,26 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     // The newest frame and result; never waits for inference. When the display
     // does not throttle swaps (no vsync), the rest of the frame period is spent
     // waiting for a result, so a result that arrives is drawn at once.
+    // While results come (a model, or a replay), the picture shown is each
+    // result's own frame unless the user chose the live frame.
+    const bool results_flowing =
+        s.result && Clock::now() - s.result->finished_at < std::chrono::seconds(1);
+    const bool follow_results = results_flowing && !s.ui.live_frame;
     if (auto f = engine.take_frame()) {
-      s.frame = *f;
-      const cv::Mat& bgr = s.frame->bgr;
-      s.renderer->frame_texture.upload(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step),
-                                       render::PixelFormat::kBgr8);
-      s.recorder.on_frame(s.frame,
-                          engine.worker_status().state == core::WorkerStatus::State::kReady);
+      if (!follow_results) show_frame(s, *f);
+      // Frames are recorded on their own only when no result will come for them.
+      const auto state = engine.worker_status().state;
+      const bool results_expected = state == core::WorkerStatus::State::kReady ||
+                                    state == core::WorkerStatus::State::kLoading ||
+                                    engine.replaying();
+      s.recorder.on_frame(*f, results_expected);
     }
     const auto wait = last_frame_time + display_period - Clock::now();
     std::optional<core::ResultPtr> r =
         wait > Clock::duration::zero() ? engine.wait_result_for(wait) : engine.take_result();
     if (r && *r) {
       take_result(s, *r);
+      if (!s.ui.live_frame) show_frame(s, s.result->frame);
       s.recorder.on_result(s.result);
       ++report.results_seen;
     }
@@ -591,12 +616,14 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (settle == 0) {
         if (!save_screenshot(config.screenshot, fb_w, fb_h))
           throw render::RenderError("Could not write the screenshot " + config.screenshot);
+        // The exit status (app/exit_codes.h): the source or the model could not
+        // be opened. The screenshot above still shows the error in the window.
         if (cs.state == core::CaptureStatus::State::kError) {
           std::fprintf(stderr, "intershape: %s\n", cs.message.c_str());
-          exit_code = 1;
+          exit_code = kModelOrSource;
         } else if (config.load_model && ws.state == core::WorkerStatus::State::kError) {
           std::fprintf(stderr, "intershape: the model did not load: %s\n", ws.message.c_str());
-          exit_code = 3;  // 2 is a usage error (main)
+          exit_code = kModelOrSource;
         }
         window.request_close();
       }

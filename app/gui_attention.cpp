@@ -100,8 +100,9 @@ void attention_panel(GuiState& s) {
     return;
   }
   const core::ResultPtr result = s.result;
-  if (!result || result->output.attention.size() !=
-                     static_cast<size_t>(2 * core::kHeatmapSize * core::kHeatmapSize)) {
+  if (!result || !result->network_input ||
+      result->output.attention.size() !=
+          static_cast<size_t>(2 * core::kHeatmapSize * core::kHeatmapSize)) {
     ImGui::TextWrapped("No result yet: the maps appear with the next network result.");
     ImGui::End();
     return;
@@ -109,7 +110,7 @@ void attention_panel(GuiState& s) {
   AttentionState& a = s.attention;
   Renderer& r = *s.renderer;
   if (a.crop_for != result) {  // the network's own input for this result
-    const cv::Mat input = core::make_network_input(result->frame->bgr, result->crop);
+    const cv::Mat& input = *result->network_input;
     r.crop_texture.upload(input.data, input.cols, input.rows, static_cast<int>(input.step),
                           render::PixelFormat::kRgb8);
     a.crop_for = result;

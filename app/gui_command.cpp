@@ -8,6 +8,7 @@
 #include "app/model_options.h"
 #include "core/capture.h"
 #include "core/hand_estimator.h"
+#include "core/session/session_source.h"
 
 #if INTERSHAPE_WITH_GUI
 #include "app/gui.h"
@@ -56,7 +57,7 @@ void add_gui_options(CLI::App& app, int& exit_code) {
 #if INTERSHAPE_WITH_GUI
     GuiConfig c;
     c.source =
-        o->input.empty() ? core::SourceSpec::camera_index(o->camera) : source_from_text(o->input);
+        o->input.empty() ? core::SourceSpec::camera_index(o->camera) : core::session::resolve_source(o->input);
     c.model = o->model;
     c.load_model = !o->model.checkpoint.empty() || o->model.synthetic;
     c.frames = o->frames;

@@ -8,6 +8,7 @@
 #include <imgui_stdlib.h>
 
 #include "app/gui_state.h"
+#include "core/session/session_source.h"
 
 namespace intershape::app {
 
@@ -89,7 +90,8 @@ void playback_panel(GuiState& s) {
   ImGui::PushItemWidth(-70);
   ImGui::InputText("##source", &s.source_text);
   ImGui::SameLine();
-  if (ImGui::Button("Open") && !s.source_text.empty()) cap.open(source_from_text(s.source_text));
+  if (ImGui::Button("Open") && !s.source_text.empty())
+    s.engine.open(core::session::resolve_source(s.source_text));
   ImGui::InputInt("##camera", &s.camera_index);
   s.camera_index = std::clamp(s.camera_index, 0, 99);
   ImGui::SameLine();
@@ -158,6 +160,12 @@ void thresholds_panel(GuiState& s) {
   ImGui::PopItemWidth();
   ImGui::Checkbox("Mirror", &u.mirror);
   ImGui::SameLine();
+  ImGui::Checkbox("Live frame", &u.live_frame);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Show the newest camera frame with the latest result over it (smoother on a slow\n"
+        "CPU; the overlay lags by the result's age). Off: each result on its own frame.");
+  ImGui::SameLine();
   ImGui::Checkbox("Wireframe", &u.wireframe);
   ImGui::SameLine();
   ImGui::Checkbox("Meshes", &u.show_meshes);
@@ -177,14 +185,6 @@ void thresholds_panel(GuiState& s) {
 void recording_panel(GuiState& s) {
   place("Recording", window_width() - kRightColumnWidth, 250, kRightColumnWidth, 120);
   if (!ImGui::Begin("Recording")) {
-    ImGui::End();
-    return;
-  }
-  if (!GuiRecorder::available()) {
-    ImGui::BeginDisabled();
-    ImGui::Button("Start recording");
-    ImGui::EndDisabled();
-    ImGui::TextWrapped("Recording is unavailable in this build (no exporters).");
     ImGui::End();
     return;
   }

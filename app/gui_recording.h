@@ -1,17 +1,17 @@
 #pragma once
-// Recording from the GUI into a session folder (core/session/session_recorder.h
-// when this build has the exporters; otherwise available() is false and the
-// panel says so). Main thread only.
+// Recording from the GUI into a session folder (core/session/session_recorder.h).
+// Main thread only.
 //
-// Every frame the window shows is recorded, in order; a network result is
-// attached to the frame it belongs to. Frames wait (bounded) for their result
-// while a model runs; frames the network skipped are recorded without one.
+// What is recorded is what the window shows: while a model runs, each result
+// with the frame it was computed from (every result carries its frame); with
+// no model, each frame shown. So a recording runs at the result rate while the
+// network runs, and at the display rate without it.
 
-#include <deque>
 #include <memory>
 #include <string>
 
 #include "core/pipeline.h"
+#include "core/session/session_recorder.h"
 
 namespace intershape::app {
 
@@ -22,12 +22,6 @@ struct RecordingStatus {
   std::string error;  // plain words, empty when fine
 };
 
-// The source for what the user typed: a recorded session folder is replayed
-// (when this build has the exporters; its stored results are shown without the
-// network unless Engine::set_rerun_recorded), anything else is
-// SourceSpec::parse(text).
-core::SourceSpec source_from_text(const std::string& text);
-
 class GuiRecorder {
  public:
   GuiRecorder();
@@ -35,7 +29,6 @@ class GuiRecorder {
   GuiRecorder(const GuiRecorder&) = delete;
   GuiRecorder& operator=(const GuiRecorder&) = delete;
 
-  static bool available();  // this build has the exporters
   // Starts recording into `folder`; returns an error in plain words or "".
   std::string start(const std::string& folder, const core::Engine& engine,
                     const std::string& settings_json);
@@ -43,18 +36,15 @@ class GuiRecorder {
   bool recording() const;
   RecordingStatus status() const;
 
-  // The frame just shown, and a result just taken; `model_running` says
-  // whether a result can still come for pending frames.
+  // The frame just shown (recorded only when no model runs), and a result
+  // just taken (recorded with its frame).
   void on_frame(const core::FramePtr& frame, bool model_running);
   void on_result(const core::ResultPtr& result);
 
   static std::string default_folder();  // ~/intershape_sessions/session-YYYYmmdd-HHMMSS
 
  private:
-  void push(const core::FramePtr& frame, const core::ResultPtr& result);
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::deque<core::FramePtr> pending_;  // shown, waiting for their result
+  std::unique_ptr<core::session::SessionRecorder> recorder_;
 };
 
 }  // namespace intershape::app

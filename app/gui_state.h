@@ -4,6 +4,7 @@
 
 #include <array>
 #include <map>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -26,6 +27,11 @@ struct UiSettings {
   float smoothing = 0.3f;           // One-Euro strength on joints, vertices, placement
   float presence_threshold = 0.5f;  // below: the hand is not drawn
   bool mirror = false;              // display only
+  // false (default): while results come, the picture shown is the frame each
+  // result was computed from, so mesh and image always agree. true: the newest
+  // camera frame with the latest result over it (smoother video on a slow CPU,
+  // but the overlay lags the picture by the result's age).
+  bool live_frame = false;
   // Drawing
   bool show_video = true;
   bool show_meshes = true;
@@ -102,6 +108,8 @@ struct GuiState {
   std::shared_ptr<const core::Faces> faces;
   std::shared_ptr<const core::Faces> fallback_faces;  // from the MANO folder (replay)
   std::string fallback_faces_dir;
+  // The MANO files are read on a thread of their own, never on the GL thread.
+  std::future<std::shared_ptr<const core::Faces>> fallback_faces_loading;
 
   double render_hz = 0.0;
   uint64_t frames_shown = 0;

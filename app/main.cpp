@@ -1,36 +1,65 @@
 // intershape: live two-hand reconstruction (GUI, the default) and its headless
-// commands (mano, infer, bench). One engine behind all of them.
+// commands (mano, infer, bench). The GUI and every command run on the one
+// engine of core/pipeline.h. The exit status is decided here, once
+// (app/exit_codes.h).
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "app/allocator.h"
 #include "app/commands.h"
+#include "app/exit_codes.h"
+#include "core/net/network_config.h"
+#if !INTERSHAPE_ENGINE_ONLY
+#include "core/sources.h"
+#endif
+
+namespace {
+
+// "intershape infer: " for a subcommand's error, "intershape: " for the GUI's.
+std::string prefix(const CLI::App& app) {
+  const auto subs = app.get_subcommands();
+  return subs.empty() ? "intershape: " : "intershape " + subs.front()->get_name() + ": ";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+  using namespace intershape;
   // Process-wide allocator policy for the network's per-frame tensors (app/allocator.h).
-  intershape::app::configure_allocator();
+  app::configure_allocator();
   CLI::App app{"Intershape Live: 3D pose and shape of two interacting hands, from a camera or video"};
   app.require_subcommand(0, 1);
-  int exit_code = 0;
+  int exit_code = app::kOk;
   try {
-    // Subcommands are registered here as they are implemented.
 #if INTERSHAPE_WITH_TORCH
-    intershape::app::add_mano_command(app, exit_code);
-    intershape::app::add_bench_command(app, exit_code);
+    app::add_mano_command(app, exit_code);
+    app::add_bench_command(app, exit_code);
 #endif
 #if !INTERSHAPE_ENGINE_ONLY
-    intershape::app::add_infer_command(app, exit_code);
-    intershape::app::add_gui_options(app, exit_code);
+    app::add_infer_command(app, exit_code);
+    app::add_gui_options(app, exit_code);
 #endif
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // usage errors: 2
+    return app.exit(e) == 0 ? app::kOk : app::kUsage;
+  } catch (const app::UsageError& e) {
+    std::fprintf(stderr, "%s%s\n", prefix(app).c_str(), e.what());
+    return app::kUsage;
+  } catch (const core::net::ModelError& e) {
+    std::fprintf(stderr, "%scannot load the model: %s\n", prefix(app).c_str(), e.what());
+    return app::kModelOrSource;
+#if !INTERSHAPE_ENGINE_ONLY
+  } catch (const core::SourceError& e) {
+    std::fprintf(stderr, "%s%s\n", prefix(app).c_str(), e.what());
+    return app::kModelOrSource;
+#endif
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "intershape: %s\n", e.what());
-    return 1;
+    std::fprintf(stderr, "%s%s\n", prefix(app).c_str(), e.what());
+    return app::kFailure;
   }
   return exit_code;
 }

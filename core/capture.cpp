@@ -11,138 +11,9 @@
 
 namespace intershape::core {
 
-namespace fs = std::filesystem;
-
-// ---- sources -----------------------------------------------------------------
-
 namespace {
-
-cv::Mat to_bgr8(const cv::Mat& in) {
-  if (in.empty()) return {};
-  cv::Mat out;
-  if (in.channels() == 1)
-    cv::cvtColor(in, out, cv::COLOR_GRAY2BGR);
-  else if (in.channels() == 4)
-    cv::cvtColor(in, out, cv::COLOR_BGRA2BGR);
-  else
-    out = in;
-  if (out.depth() != CV_8U) out.convertTo(out, CV_8U, out.depth() == CV_16U ? 1.0 / 257 : 1.0);
-  return out;
-}
-
-class VideoSource final : public FrameSource {
- public:
-  VideoSource(cv::VideoCapture cap, bool live) : cap_(std::move(cap)), live_(live) {
-    if (!live_) {
-      const double n = cap_.get(cv::CAP_PROP_FRAME_COUNT);
-      count_ = n > 0 ? static_cast<int64_t>(n) : -1;
-    }
-    const double f = cap_.get(cv::CAP_PROP_FPS);
-    fps_ = (f > 0 && f < 1000) ? f : 0.0;
-  }
-  bool read(cv::Mat& bgr) override {
-    cv::Mat raw;
-    if (!cap_.read(raw) || raw.empty()) return false;
-    bgr = to_bgr8(raw);
-    ++position_;
-    return !bgr.empty();
-  }
-  bool seek(int64_t frame) override {
-    if (live_) return false;
-    frame = std::max<int64_t>(0, count_ > 0 ? std::min(frame, count_ - 1) : frame);
-    if (!cap_.set(cv::CAP_PROP_POS_FRAMES, static_cast<double>(frame))) return false;
-    position_ = frame;
-    return true;
-  }
-  int64_t position() const override { return position_; }
-  int64_t count() const override { return count_; }
-  double fps() const override { return fps_; }
-  bool seekable() const override { return !live_ && count_ > 0; }
-
- private:
-  cv::VideoCapture cap_;
-  bool live_;
-  int64_t count_ = -1;
-  double fps_ = 0.0;
-  int64_t position_ = 0;
-};
-
-class ImageFolderSource final : public FrameSource {
- public:
-  explicit ImageFolderSource(std::vector<std::string> files) : files_(std::move(files)) {}
-  bool read(cv::Mat& bgr) override {
-    while (position_ < count()) {
-      const std::string& file = files_[static_cast<size_t>(position_)];
-      ++position_;
-      bgr = to_bgr8(cv::imread(file, cv::IMREAD_UNCHANGED));
-      if (!bgr.empty()) return true;  // unreadable files are skipped
-    }
-    return false;
-  }
-  bool seek(int64_t frame) override {
-    position_ = std::clamp<int64_t>(frame, 0, std::max<int64_t>(0, count() - 1));
-    return true;
-  }
-  int64_t position() const override { return position_; }
-  int64_t count() const override { return static_cast<int64_t>(files_.size()); }
-  double fps() const override { return 30.0; }
-  bool seekable() const override { return true; }
-
- private:
-  std::vector<std::string> files_;
-  int64_t position_ = 0;
-};
-
-bool is_image_file(const fs::path& p) {
-  std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".tif" ||
-         ext == ".tiff" || ext == ".webp";
-}
-
+constexpr size_t kMaxPendingProblems = 256;  // messages waiting for take_problems()
 }  // namespace
-
-// ---- SourceSpec ----------------------------------------------------------------
-
-SourceSpec SourceSpec::camera_index(int index) {
-  SourceSpec s;
-  s.kind = Kind::kCamera;
-  s.camera = index;
-  return s;
-}
-
-SourceSpec SourceSpec::parse(const std::string& text) {
-  SourceSpec s;
-  if (!text.empty() && text.size() <= 2 &&
-      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
-    return camera_index(std::stoi(text));
-  s.path = text;
-  std::error_code ec;
-  if (fs::is_directory(text, ec))
-    s.kind = Kind::kImages;
-  else if (text.find("://") != std::string::npos)
-    s.kind = Kind::kStream;
-  else
-    s.kind = Kind::kVideo;
-  return s;
-}
-
-std::string SourceSpec::describe() const {
-  switch (kind) {
-    case Kind::kCamera:
-      return "camera " + std::to_string(camera);
-    case Kind::kVideo:
-      return "video " + path;
-    case Kind::kImages:
-      return "image folder " + path;
-    case Kind::kStream:
-      return "stream " + path;
-    case Kind::kCustom:
-      return custom_kind + " " + path;
-  }
-  return "?";
-}
 
 const char* state_name(CaptureStatus::State s) {
   switch (s) {
@@ -236,6 +107,17 @@ CaptureStatus Capture::status() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return status_;
 }
+std::vector<std::string> Capture::take_problems() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> out = std::move(pending_problems_);
+  pending_problems_.clear();
+  if (problems_not_kept_ > 0) {
+    out.push_back(std::to_string(problems_not_kept_) + " more input(s) could not be read");
+    problems_not_kept_ = 0;
+  }
+  return out;
+}
+
 Pacing Capture::pacing() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return pacing_;
@@ -265,65 +147,9 @@ bool Capture::open_now(const SourceSpec& spec) {
   std::unique_ptr<FrameSource> src;
   std::string problem;
   try {
-    switch (spec.kind) {
-      case SourceSpec::Kind::kCamera: {
-#if defined(__linux__)
-        // V4L2 directly: CAP_ANY would also probe GStreamer and USB depth
-        // cameras, which is slow to fail and leaks inside those libraries.
-        cv::VideoCapture cap(spec.camera, cv::CAP_V4L2);
-#else
-        cv::VideoCapture cap(spec.camera);
-#endif
-        if (cap.isOpened())
-          src = std::make_unique<VideoSource>(std::move(cap), true);
-        else
-          problem = "Camera " + std::to_string(spec.camera) +
-                    " could not be opened. Is it connected, and not in use by another program?";
-        break;
-      }
-      case SourceSpec::Kind::kStream: {
-        cv::VideoCapture cap(spec.path);
-        if (cap.isOpened())
-          src = std::make_unique<VideoSource>(std::move(cap), true);
-        else
-          problem = "The stream " + spec.path + " could not be opened.";
-        break;
-      }
-      case SourceSpec::Kind::kVideo: {
-        std::error_code ec;
-        if (!fs::exists(spec.path, ec)) {
-          problem = "The video file " + spec.path + " does not exist.";
-          break;
-        }
-        // FFmpeg reads every file format we write and expect; letting
-        // OpenCV probe all backends on a bad file is slow and leaks inside
-        // GStreamer and libusb.
-        cv::VideoCapture cap(spec.path, cv::CAP_FFMPEG);
-        if (cap.isOpened())
-          src = std::make_unique<VideoSource>(std::move(cap), false);
-        else
-          problem = "The video file " + spec.path +
-                    " could not be opened (not a video, or a codec this build cannot read).";
-        break;
-      }
-      case SourceSpec::Kind::kCustom: {
-        if (spec.make) src = spec.make();
-        if (!src) problem = spec.describe() + " could not be opened.";
-        break;
-      }
-      case SourceSpec::Kind::kImages: {
-        std::vector<std::string> files;
-        std::error_code ec;
-        for (const auto& e : fs::directory_iterator(spec.path, ec))
-          if (e.is_regular_file() && is_image_file(e.path())) files.push_back(e.path().string());
-        std::sort(files.begin(), files.end());
-        if (files.empty())
-          problem = "The folder " + spec.path + " holds no images (png, jpg, bmp, tif, webp).";
-        else
-          src = std::make_unique<ImageFolderSource>(std::move(files));
-        break;
-      }
-    }
+    src = open_source(spec);
+  } catch (const SourceError& e) {
+    problem = e.what();
   } catch (const std::exception& e) {
     problem = spec.describe() + " could not be opened: " + e.what();
   }
@@ -342,15 +168,10 @@ bool Capture::open_now(const SourceSpec& spec) {
   return true;
 }
 
-void Capture::publish(cv::Mat&& bgr, int64_t index, double timestamp_s) {
-  auto frame = std::make_shared<Frame>();
-  frame->bgr = std::move(bgr);
-  frame->index = index;
-  frame->timestamp_s = timestamp_s;
-  frame->captured_at = Clock::now();
-  frame->recorded = source_ ? source_->recorded() : nullptr;
-  FramePtr shared = std::move(frame);
-  for (auto* slot : outputs_) slot->put(shared);
+void Capture::publish(SourceRead&& read, int64_t index, double timestamp_s) {
+  FramePtr frame = make_frame(std::move(read.bgr), index, read.timestamp_s.value_or(timestamp_s),
+                              std::move(read.source), std::move(read.name));
+  for (auto* slot : outputs_) slot->put(frame);
 }
 
 void Capture::run() {
@@ -438,14 +259,35 @@ void Capture::run() {
     const double fps = source_->fps();
     lock.unlock();
     const auto t0 = Clock::now();
-    cv::Mat bgr;
-    const bool ok = source_->read(bgr);
+    SourceRead read;
+    try {
+      read = source_->read();
+    } catch (const std::exception& e) {
+      // A decoder that throws (OpenCV on a hostile file) fails this item only.
+      read = SourceRead{};
+      read.status = SourceRead::Status::kFailed;
+      read.problem = spec.describe() + ", frame " + std::to_string(index) + ": " + e.what();
+    }
     const auto t1 = Clock::now();
     const double ts = live ? duration<double>(t1 - t_start).count()
                            : (fps > 0 ? static_cast<double>(index) / fps : 0.0);
-    if (ok) {
-      const int w = bgr.cols, h = bgr.rows;
-      publish(std::move(bgr), index, ts);
+    if (read.status == SourceRead::Status::kSkipped || read.status == SourceRead::Status::kFailed) {
+      // One unreadable item is a per-frame outcome: counted, named, and the
+      // source goes on with the next.
+      lock.lock();
+      ++(read.status == SourceRead::Status::kSkipped ? status_.items_skipped
+                                                     : status_.items_failed);
+      status_.last_problem = read.problem;
+      if (pending_problems_.size() < kMaxPendingProblems)
+        pending_problems_.push_back(std::move(read.problem));
+      else
+        ++problems_not_kept_;
+      status_.position = source_->position();
+      continue;
+    }
+    if (read.status == SourceRead::Status::kFrame) {
+      const int w = read.bgr.cols, h = read.bgr.rows;
+      publish(std::move(read), index, ts);
       lock.lock();
       status_.read_ms = duration<double, std::milli>(t1 - t0).count();
       status_.width = w;

@@ -1,6 +1,6 @@
 #pragma once
-// The capture thread: owns the source (cv::VideoCapture or an image folder),
-// reads frames and publishes the newest one to its output slots. Sources that
+// The capture thread: owns the source (core/sources.h), reads frames and
+// publishes the newest one to its output slots. Sources that
 // cannot be opened, or that stop delivering, become a status (plain words for
 // the UI), never an exception out of the thread.
 //
@@ -18,47 +18,10 @@
 #include <vector>
 
 #include "core/latest_slot.h"
+#include "core/sources.h"
 #include "core/types.h"
 
 namespace intershape::core {
-
-using FramePtr = std::shared_ptr<const Frame>;
-
-// Where frames come from. The capture thread owns one and is its only user.
-// Built-in: cameras/streams/files (cv::VideoCapture) and image folders; other
-// sources (e.g. a recorded session, app/) come in through SourceSpec::make.
-class FrameSource {
- public:
-  virtual ~FrameSource() = default;
-  // Reads the next frame into `bgr` (CV_8UC3); false at the end or on failure.
-  virtual bool read(cv::Mat& bgr) = 0;
-  virtual bool seek(int64_t frame) = 0;
-  virtual int64_t position() const = 0;  // index of the next frame
-  virtual int64_t count() const = 0;     // -1 unknown
-  virtual double fps() const = 0;        // 0 unknown
-  virtual bool seekable() const = 0;
-  // The result recorded with the frame read last, if the source has one.
-  virtual std::shared_ptr<const RecordedResult> recorded() const { return nullptr; }
-};
-
-// What to read from.
-struct SourceSpec {
-  enum class Kind { kCamera, kVideo, kImages, kStream, kCustom };
-  Kind kind = Kind::kCamera;
-  int camera = 0;    // kCamera
-  std::string path;  // kVideo (file), kImages (folder), kStream (URL), kCustom (shown)
-  // kCustom: opens the source on the capture thread; throws (any
-  // std::exception, what() in plain words) when it cannot.
-  std::function<std::unique_ptr<FrameSource>()> make;
-  std::string custom_kind;  // kCustom: what it is, for describe() ("recorded session")
-
-  static SourceSpec camera_index(int index);
-  // "0".."99" -> camera; an existing folder -> images; "scheme://..." -> stream;
-  // anything else -> a video file.
-  static SourceSpec parse(const std::string& text);
-  std::string describe() const;  // "camera 0", "video clip.mp4", ...
-  bool is_live() const { return kind == Kind::kCamera || kind == Kind::kStream; }
-};
 
 // How fast a recorded source (video, images) is read. Live sources deliver at
 // their own rate and drop what the pipeline cannot take, whatever is chosen.
@@ -78,6 +41,9 @@ struct CaptureStatus {
   double source_fps = 0.0;   // the file's rate (0 for unknown)
   int width = 0, height = 0;
   uint64_t frames_read = 0;
+  uint64_t items_skipped = 0;  // files that are not pictures (image folders)
+  uint64_t items_failed = 0;   // pictures that could not be read
+  std::string last_problem;    // the newest skip/failure message
   double read_ms = 0.0;  // last decode time
   double rate_hz = 0.0;  // smoothed frames published per second
   bool seekable = false;
@@ -112,6 +78,9 @@ class Capture {
   void set_last_frame(int64_t last);
 
   CaptureStatus status() const;
+  // The skip/failure messages since the last call, oldest first (a headless
+  // consumer prints them; at most kMaxPendingProblems are kept, then counted).
+  std::vector<std::string> take_problems();
   Pacing pacing() const;
   double speed() const;
   bool paused() const;
@@ -120,7 +89,7 @@ class Capture {
  private:
   void run();
   bool open_now(const SourceSpec& spec);  // thread only
-  void publish(cv::Mat&& bgr, int64_t index, double timestamp_s);
+  void publish(SourceRead&& read, int64_t index, double timestamp_s);
   // Applies a control change under the lock and wakes the thread.
   template <class Change>
   void command(Change&& change);
@@ -141,6 +110,8 @@ class Capture {
   bool loop_ = false;
   int64_t last_frame_ = -1;
   CaptureStatus status_;
+  std::vector<std::string> pending_problems_;
+  uint64_t problems_not_kept_ = 0;
   uint64_t commands_ = 0;  // bumps on every control call, so timed waits re-plan
 
   std::unique_ptr<FrameSource> source_;  // capture thread only

@@ -17,10 +17,15 @@
 
 namespace intershape::core {
 
-// The network's configuration and options (core/net/network_config.h).
+// The network's configuration and error (core/net/network_config.h).
 using ModelConfig = net::NetworkConfig;
-using EstimateOptions = net::EstimateOptions;
 using ModelError = net::ModelError;
+
+// What the network returns beyond the final hands (core/net's options), and
+// what the worker keeps beside it.
+struct EstimateOptions : net::EstimateOptions {
+  bool keep_input = false;  // the worker keeps the 256x256 input in FrameResult::network_input
+};
 
 class HandEstimator {
  public:

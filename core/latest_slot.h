@@ -91,6 +91,10 @@ class LatestSlot {
     closed_ = false;
   }
 
+  bool empty() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return !value_.has_value();
+  }
   bool closed() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return closed_;

@@ -38,9 +38,29 @@ void Engine::start(const SourceSpec& source, const ModelConfig& model, bool load
     // Loading is reported from now on, not from when the worker gets to it.
     if (load_model) status_.state = WorkerStatus::State::kLoading;
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stored_ = source.stored;
+  }
   running_ = true;
   worker_ = std::thread([this] { worker_run(); });
   capture_.start(source);
+}
+
+void Engine::open(const SourceSpec& source) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stored_ = source.stored;
+  }
+  capture_.open(source);
+}
+
+bool Engine::finished() const {
+  const CaptureStatus cs = capture_.status();
+  if (cs.state != CaptureStatus::State::kEnded && cs.state != CaptureStatus::State::kError)
+    return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return status_.frames_done >= cs.frames_read && result_slot_.empty();
 }
 
 void Engine::stop() {
@@ -102,6 +122,10 @@ void Engine::set_rerun_recorded(bool rerun) {
   std::lock_guard<std::mutex> lock(mutex_);
   rerun_recorded_ = rerun;
 }
+bool Engine::replaying() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stored_ && !rerun_recorded_;
+}
 bool Engine::rerun_recorded() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return rerun_recorded_;
@@ -127,7 +151,6 @@ void Engine::worker_run() {
   using namespace std::chrono;
   std::unique_ptr<HandEstimator> estimator;
   CropTracker tracker;
-  auto last_result = Clock::time_point{};
 
   for (;;) {
     ModelConfig to_load;
@@ -192,77 +215,98 @@ void Engine::worker_run() {
     std::optional<FramePtr> next = worker_slot_.wait_take();
     if (!next || !*next) continue;
     const FramePtr& frame = *next;
-    if (frame->bgr.empty()) continue;
-    bool rerun = false;
-    {
+    ResultPtr result;
+    try {
+      result = step(frame, estimator.get(), tracker, options);
+    } catch (const std::exception& e) {
+      // A failed step is reported and the next frame is tried.
       std::lock_guard<std::mutex> lock(mutex_);
-      rerun = rerun_recorded_;
-    }
-    if (frame->recorded && !rerun) {
-      // Replay: the recorded result is published as it was, no network.
-      auto result = std::make_shared<InferenceResult>();
-      result->frame = frame;
-      result->crop = frame->recorded->crop;
-      result->output = frame->recorded->output;
-      result->keypoints_frame = frame->recorded->keypoints_frame;
-      result->finished_at = Clock::now();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++status_.results;
-        status_.last_crop = result->crop;
-      }
-      if (capture_.pacing() == Pacing::kEveryFrame) result_slot_.wait_empty();
-      result_slot_.put(std::move(result));
+      ++status_.failures;
+      ++status_.frames_done;
+      status_.last_failure = (frame->name.empty() ? "frame " + std::to_string(frame->index)
+                                                  : frame->name) +
+                             ": " + e.what();
+      status_.state = WorkerStatus::State::kError;
+      status_.message = std::string("Inference failed: ") + e.what();
       continue;
     }
-    if (!estimator) continue;  // no model: the video still plays on the display slot
-
-    try {
-      const int w = frame->bgr.cols, h = frame->bgr.rows;
-      const CropRect crop = tracker.next(w, h);
-      const auto t0 = Clock::now();
-      const cv::Mat input = make_network_input(frame->bgr, crop);
-      const auto t1 = Clock::now();
-      NetworkOutput out = estimator->estimate(input, options);
-      const auto t2 = Clock::now();
-
-      auto result = std::make_shared<InferenceResult>();
-      result->frame = frame;
-      result->crop = crop;
-      result->output = std::move(out);
-      result->keypoints_frame = keypoints_in_frame(result->output.xyc, crop);
-      result->finished_at = t2;
-      tracker.update(result->keypoints_frame, w, h);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++status_.results;
-        status_.preprocess_ms = duration<double, std::milli>(t1 - t0).count();
-        status_.network_ms = duration<double, std::milli>(t2 - t1).count();
-        status_.frame_age_ms = duration<double, std::milli>(t2 - frame->captured_at).count();
-        status_.last_crop = crop;
-        if (last_result != Clock::time_point{}) {
-          const double dt = duration<double>(t2 - last_result).count();
-          if (dt > 0)
-            status_.rate_hz = status_.rate_hz == 0 ? 1 / dt : 0.8 * status_.rate_hz + 0.2 / dt;
-        }
-        if (status_.state == WorkerStatus::State::kError) {
-          status_.state = WorkerStatus::State::kReady;
-          status_.message.clear();
-        }
-      }
-      last_result = t2;
+    if (result) {
       // Every-frame pacing is lock-step end to end: the consumer gets every
       // result too (headless runs, tests). Otherwise the newest result wins.
       if (capture_.pacing() == Pacing::kEveryFrame) result_slot_.wait_empty();
       result_slot_.put(std::move(result));
-    } catch (const std::exception& e) {
-      // A failed pass is reported and the next frame is tried.
-      std::lock_guard<std::mutex> lock(mutex_);
-      status_.state = WorkerStatus::State::kError;
-      status_.message = std::string("Inference failed: ") + e.what();
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++status_.frames_done;
   }
   estimator.reset();  // the model is destroyed on the thread that made it
+}
+
+ResultPtr Engine::step(const FramePtr& frame, HandEstimator* estimator, CropTracker& tracker,
+                       const EstimateOptions& options) {
+  using namespace std::chrono;
+  if (frame->bgr.empty()) return nullptr;
+  std::shared_ptr<StoredResults> stored;
+  bool rerun = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stored = stored_;
+    rerun = rerun_recorded_;
+  }
+  if (stored && !rerun) {
+    // Replay: the stored result, on the frame it was stored with; no network.
+    std::optional<FrameResult> kept = stored->result_for(*frame);
+    if (kept) {
+      auto result = std::make_shared<FrameResult>(std::move(*kept));
+      result->frame = frame;
+      result->replayed = true;
+      if (options.keep_input)
+        result->network_input =
+            std::make_shared<const cv::Mat>(make_network_input(frame->bgr, result->crop));
+      result->finished_at = Clock::now();
+      std::lock_guard<std::mutex> lock(mutex_);
+      ++status_.results;
+      status_.last_crop = result->crop;
+      return result;
+    }
+  }
+  if (!estimator) return nullptr;  // no model: the video still plays on the display slot
+
+  // Localise, crop, estimate, make the result.
+  const int w = frame->bgr.cols, h = frame->bgr.rows;
+  const CropRect crop = tracker.next(w, h);
+  const auto t0 = Clock::now();
+  cv::Mat input = make_network_input(frame->bgr, crop);
+  const auto t1 = Clock::now();
+  NetworkOutput out = estimator->estimate(input, options);
+  const auto t2 = Clock::now();
+
+  auto result = std::make_shared<FrameResult>();
+  result->frame = frame;
+  result->crop = crop;
+  result->output = std::move(out);
+  result->keypoints_frame = keypoints_in_frame(result->output.xyc, crop);
+  if (options.keep_input) result->network_input = std::make_shared<const cv::Mat>(std::move(input));
+  result->preprocess_ms = duration<double, std::milli>(t1 - t0).count();
+  result->finished_at = t2;
+  tracker.update(result->keypoints_frame, w, h);
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++status_.results;
+  status_.preprocess_ms = result->preprocess_ms;
+  status_.network_ms = duration<double, std::milli>(t2 - t1).count();
+  status_.frame_age_ms = duration<double, std::milli>(t2 - frame->captured_at).count();
+  status_.last_crop = crop;
+  if (last_result_ != Clock::time_point{}) {
+    const double dt = duration<double>(t2 - last_result_).count();
+    if (dt > 0) status_.rate_hz = status_.rate_hz == 0 ? 1 / dt : 0.8 * status_.rate_hz + 0.2 / dt;
+  }
+  last_result_ = t2;
+  if (status_.state == WorkerStatus::State::kError) {
+    status_.state = WorkerStatus::State::kReady;
+    status_.message.clear();
+  }
+  return result;
 }
 
 }  // namespace intershape::core

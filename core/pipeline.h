@@ -2,14 +2,22 @@
 // The engine behind the GUI and the headless paths: a capture thread, an
 // inference worker thread, and the latest-value slots between them.
 //
-//   capture --frames--> [display slot] --> renderer (take, never waits)
-//           \---------> [worker slot]  --> worker: crop, network --> [result slot] --> renderer
+//   source -> capture --frames--> [display slot] --> renderer (take, never waits)
+//                     \---------> [worker slot]  --> worker: the per-frame step
+//                                                      --> [result slot] --> renderer, recorder, files
+//
+// The per-frame step is "localise, crop, estimate, make the result": the crop
+// tracker (or the user's crop) chooses the square, make_network_input cuts it,
+// the estimator runs, and one FrameResult carrying its frame is published.
+// Replay is the same step with a source that stored its results
+// (SourceSpec::stored): the step returns the stored result instead of running
+// the network, unless rerun is on.
 //
 // The worker creates the estimator on its own thread (model loading happens
-// there; a load error is a status, not an exception), always takes the newest
-// frame, and publishes InferenceResult values that carry their own frame.
-// With Pacing::kEveryFrame the whole chain runs lock-step (the capture waits
-// for the worker, the worker for the consumer): nothing is dropped.
+// there; a load error is a status, not an exception) and always takes the
+// newest frame. With Pacing::kEveryFrame the whole chain runs lock-step (the
+// capture waits for the worker, the worker for the consumer): nothing is
+// dropped, and finished() tells a headless consumer when the source is done.
 //
 // Threads: construct, start() and stop() from one owner thread (main). The
 // controls and the status getters may be called from any thread. take_*() are
@@ -32,7 +40,7 @@
 
 namespace intershape::core {
 
-using ResultPtr = std::shared_ptr<const InferenceResult>;
+using ResultPtr = FrameResultPtr;
 using Faces = std::array<std::vector<int32_t>, 2>;
 
 // Makes an estimator on the calling thread; throws ModelError (or any
@@ -51,6 +59,9 @@ struct WorkerStatus {
   double network_ms = 0.0;     // last estimate() call
   double frame_age_ms = 0.0;   // capture -> result finished, last result
   CropRect last_crop;
+  uint64_t frames_done = 0;  // frames the worker finished with (result, replay or failure)
+  uint64_t failures = 0;     // frames whose step threw
+  std::string last_failure;  // plain words, naming the frame
 };
 const char* state_name(WorkerStatus::State s);
 
@@ -64,6 +75,8 @@ class Engine {
   // Starts both threads. With load_model false the worker waits for
   // reload_model() and the video still plays.
   void start(const SourceSpec& source, const ModelConfig& model, bool load_model);
+  // Switches the source (any thread); a session's stored results come with it.
+  void open(const SourceSpec& source);
   // Request stop -> close slots -> join. Returns within a frame read or a
   // forward pass, whichever is longer. Idempotent.
   void stop();
@@ -79,10 +92,13 @@ class Engine {
   void set_manual_crop(const CropRect& crop);
   void reset_crop();
   void set_estimate_options(const EstimateOptions& o);
-  // Frames that carry a recorded result (session replay) are published with
-  // it and skip the network, unless `rerun` (then the model runs on them).
+  // Frames of a source with stored results (session replay) are published with
+  // them and skip the network, unless `rerun` (then the model runs on them).
   void set_rerun_recorded(bool rerun);
   bool rerun_recorded() const;
+  // True when results come without the model: the source stored them and
+  // rerun is off (session replay).
+  bool replaying() const;
   EstimateOptions estimate_options() const;
 
   // Consumer side (one thread).
@@ -95,6 +111,9 @@ class Engine {
   std::optional<ResultPtr> wait_result() { return result_slot_.wait_take(); }
 
   WorkerStatus worker_status() const;
+  // Headless runs with Pacing::kEveryFrame: true once the source has ended and
+  // the worker has finished every frame it was given.
+  bool finished() const;
   CaptureStatus capture_status() const { return capture_.status(); }
   // The loaded model's triangles (null without a model). Shared, immutable.
   std::shared_ptr<const Faces> faces() const;
@@ -103,6 +122,9 @@ class Engine {
 
  private:
   void worker_run();
+  // The per-frame step; null when there is nothing to publish (no model).
+  ResultPtr step(const FramePtr& frame, HandEstimator* estimator, CropTracker& tracker,
+                 const EstimateOptions& options);
 
   EstimatorFactory factory_;
   LatestSlot<FramePtr> display_slot_;
@@ -120,6 +142,8 @@ class Engine {
   bool reset_crop_ = false;
   EstimateOptions estimate_options_;
   bool rerun_recorded_ = false;
+  std::shared_ptr<StoredResults> stored_;  // the current source's, or null
+  Clock::time_point last_result_{};        // worker thread only
   WorkerStatus status_;
   std::shared_ptr<const Faces> faces_;
 

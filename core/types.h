@@ -38,18 +38,19 @@ using net::StageDetail;
 using net::AttentionDetail;
 using net::NetworkOutput;
 
-struct RecordedResult;  // below
-
-// One picture from a source. `bgr` is CV_8UC3 and owned by this frame.
+// One picture from a source, and where it came from. `bgr` is CV_8UC3 and
+// owned by this frame; it is empty only for a result read back without its
+// picture (a per-frame JSON file on its own).
 struct Frame {
   cv::Mat bgr;
-  int64_t index = 0;         // frame number in the source (0-based)
-  double timestamp_s = 0.0;  // source time: video position, or seconds since capture start
+  int width = 0, height = 0;  // the picture's size, pixels (kept when bgr is empty)
+  int64_t index = 0;          // frame number in the source (0-based)
+  double timestamp_s = 0.0;   // source time: video position, or seconds since capture start
   Clock::time_point captured_at{};
-  // Replay of a recorded session only: the result stored with this frame
-  // (null otherwise). The worker publishes it instead of running the network.
-  std::shared_ptr<const RecordedResult> recorded;
+  std::string source;  // what it came from, as exports name it: "clip.mp4", "IMG_1.png", "camera 0"
+  std::string name;    // the stem its exported files get: "clip_000012", "IMG_1"
 };
+using FramePtr = std::shared_ptr<const Frame>;
 
 // The square region of a frame that the network sees, in frame pixels. The
 // network input is that square scaled to 256x256: input = (frame - origin) * scale,
@@ -63,22 +64,26 @@ struct CropRect {
   }
 };
 
-// A result read back from a recording, carried by its frame (Frame::recorded).
-struct RecordedResult {
-  CropRect crop;
-  NetworkOutput output;
-  std::array<std::array<float, 3>, kJoints> keypoints_frame{};
-};
-
-// What the inference worker publishes: the result and the frame it belongs to,
-// so an overlay always matches its picture.
-struct InferenceResult {
-  std::shared_ptr<const Frame> frame;
-  CropRect crop;
+// What the per-frame step makes of one frame, and the one type every consumer
+// takes: the renderer, the panels, the recorder, the JSON/NPZ/glTF exporters
+// and replay. It carries the frame it came from, so an overlay always matches
+// its picture. Published once, never mutated after (shared_ptr<const>).
+struct FrameResult {
+  FramePtr frame;  // never null
+  CropRect crop;   // what the network saw, frame pixels
   NetworkOutput output;
   // Keypoints in frame pixels: x, y, confidence (42 rows, right hand first).
   std::array<std::array<float, 3>, kJoints> keypoints_frame{};
+  // The 256x256 RGB network input, only when EstimateOptions::keep_input asked for it.
+  std::shared_ptr<const cv::Mat> network_input;
+  double preprocess_ms = 0.0;  // crop + resize; the network's own times are in output.timings
   Clock::time_point finished_at{};
+  bool replayed = false;  // read back from a recording, not computed now
 };
+using FrameResultPtr = std::shared_ptr<const FrameResult>;
+
+// A frame made from a picture: size from the picture, the rest as given.
+FramePtr make_frame(cv::Mat bgr, int64_t index, double timestamp_s, std::string source,
+                    std::string name);
 
 }  // namespace intershape::core

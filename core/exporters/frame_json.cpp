@@ -141,39 +141,24 @@ void read_params(const json& obj, HandParams& p, const std::string& name,
 
 }  // namespace
 
-FrameRecord make_frame_record(const InferenceResult& result, const std::string& source) {
-  FrameRecord r;
-  if (result.frame) {
-    r.frame = result.frame->index;
-    r.timestamp_s = result.frame->timestamp_s;
-    r.image_width = result.frame->bgr.cols;
-    r.image_height = result.frame->bgr.rows;
-  }
-  r.source = source;
-  r.crop = result.crop;
-  r.output = result.output;
-  r.output.attention_detail.reset();
-  r.keypoints2d = result.keypoints_frame;
-  return r;
-}
-
-std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
+std::string frame_to_json(const FrameResult& rec, const JsonOptions& options) {
   Emitter e;
   e.out.reserve(64 * 1024);
   const NetworkOutput& o = rec.output;
+  const Frame& f = *rec.frame;
   e.open('{');
   e.key("version");
   e.i(kFrameJsonVersion);
   e.key("frame");
-  e.i(rec.frame);
+  e.i(f.index);
   e.key("timestamp");
-  e.d(rec.timestamp_s);
+  e.d(f.timestamp_s);
   e.key("source");
-  e.str(rec.source);
+  e.str(f.source);
   e.key("image_size");
   e.open('[');
-  e.i(rec.image_width);
-  e.i(rec.image_height);
+  e.i(f.bgr.empty() ? f.width : f.bgr.cols);
+  e.i(f.bgr.empty() ? f.height : f.bgr.rows);
   e.close(']');
   e.key("crop");
   e.open('{');
@@ -202,7 +187,7 @@ std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
   e.key("trans");
   e.floats(o.trans.data(), o.trans.size());
   e.key("keypoints2d");
-  e.rows(rec.keypoints2d[0].data(), kJoints, 3);
+  e.rows(rec.keypoints_frame[0].data(), kJoints, 3);
   e.key("heatmap_xyc");
   e.rows(o.xyc[0].data(), kJoints, 3);
   if (options.attention && !o.attention.empty()) {
@@ -261,7 +246,7 @@ std::string frame_to_json(const FrameRecord& rec, const JsonOptions& options) {
   return std::move(e.out);
 }
 
-FrameRecord frame_from_json(std::string_view text, const std::string& name) {
+FrameResult frame_from_json(std::string_view text, const std::string& name) {
   json j;
   try {
     j = json::parse(text.begin(), text.end());
@@ -269,16 +254,17 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
     bad(name, std::string("not valid JSON (") + ex.what() + ")");
   }
   if (!j.is_object()) bad(name, "not a JSON object");
-  FrameRecord r;
+  FrameResult r;
+  auto frame = std::make_shared<Frame>();  // where it came from; no picture
   try {
     if (j.contains("version") && j["version"].get<int>() > kFrameJsonVersion)
       bad(name, "written by a newer version (" + std::to_string(j["version"].get<int>()) + ")");
-    r.frame = member(j, "frame", name, "").get<int64_t>();
-    r.timestamp_s = member(j, "timestamp", name, "").get<double>();
-    r.source = member(j, "source", name, "").get<std::string>();
+    frame->index = member(j, "frame", name, "").get<int64_t>();
+    frame->timestamp_s = member(j, "timestamp", name, "").get<double>();
+    frame->source = member(j, "source", name, "").get<std::string>();
     if (j.contains("image_size")) {
-      r.image_width = j["image_size"].at(0).get<int>();
-      r.image_height = j["image_size"].at(1).get<int>();
+      frame->width = j["image_size"].at(0).get<int>();
+      frame->height = j["image_size"].at(1).get<int>();
     }
     const json& crop = member(j, "crop", name, "");
     r.crop.x0 = to_float(member(crop, "x0", name, "crop"), name, "crop.x0");
@@ -306,7 +292,7 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
         read_rows(member(j, "heatmap_xyc", name, ""), kJoints, 3, name, "heatmap_xyc");
     for (int k = 0; k < kJoints; ++k)
       for (int c = 0; c < 3; ++c) {
-        r.keypoints2d[k][c] = kp[3 * k + c];
+        r.keypoints_frame[k][c] = kp[3 * k + c];
         o.xyc[k][c] = xyc[3 * k + c];
       }
     if (j.contains("attention")) {
@@ -347,6 +333,7 @@ FrameRecord frame_from_json(std::string_view text, const std::string& name) {
   } catch (const json::exception& ex) {
     bad(name, std::string("unexpected value (") + ex.what() + ")");
   }
+  r.frame = std::move(frame);
   return r;
 }
 

@@ -5,12 +5,12 @@
 
 namespace intershape::core::exporters {
 
-void NpzSequence::add(const FrameRecord& r) {
+void NpzSequence::add(const FrameResult& r) {
   for (int h = 0; h < 2; ++h) {
     const HandOutput& hand = r.output.hands[h];
     if (hand.verts3d.size() != size_t(kVertsPerHand) * 3 ||
         hand.joints3d.size() != size_t(kJointsPerHand) * 3)
-      throw formats::ExportError("npz: frame " + std::to_string(r.frame) + " has " +
+      throw formats::ExportError("npz: frame " + std::to_string(r.frame->index) + " has " +
                         std::to_string(hand.verts3d.size()) + " vertex and " +
                         std::to_string(hand.joints3d.size()) + " joint values for the " +
                         hand_name(static_cast<Hand>(h)) + " hand, expected 778x3 and 21x3");
@@ -24,11 +24,11 @@ void NpzSequence::add(const FrameRecord& r) {
   trans_.insert(trans_.end(), r.output.trans.begin(), r.output.trans.end());
   for (int k = 0; k < kJoints; ++k)
     for (int c = 0; c < 3; ++c) {
-      keypoints2d_.push_back(r.keypoints2d[k][c]);
+      keypoints2d_.push_back(r.keypoints_frame[k][c]);
       heatmap_xyc_.push_back(r.output.xyc[k][c]);
     }
-  frame_index_.push_back(r.frame);
-  timestamp_.push_back(r.timestamp_s);
+  frame_index_.push_back(r.frame->index);
+  timestamp_.push_back(r.frame->timestamp_s);
 }
 
 void NpzSequence::write(const std::string& path) const {

@@ -12,7 +12,7 @@ namespace intershape::core::exporters {
 
 class NpzSequence {
  public:
-  void add(const FrameRecord& record);
+  void add(const FrameResult& result);
   size_t frame_count() const { return frame_index_.size(); }
   // Throws formats::ExportError (also for an empty sequence).
   void write(const std::string& path) const;

@@ -62,22 +62,34 @@ SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
   formats::ensure_directory(dir_);
 }
 
-std::vector<std::string> SequenceExporter::add(const std::string& name, const FrameRecord& record,
-                                               const NetworkOutput& full_output,
-                                               const cv::Mat& input_rgb) {
+std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr) {
+  const FrameResult& result = *result_ptr;
+  const std::string& name = result.frame->name;
   std::vector<std::string> paths;
   auto append = [&](std::vector<std::string> p) { paths.insert(paths.end(), p.begin(), p.end()); };
-  if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", record.output, faces_));
-  if (formats_.ply) append(write_demo_meshes(dir_, name, "ply", record.output, faces_));
+  if (formats_.obj) append(write_demo_meshes(dir_, name, "obj", result.output, faces_));
+  if (formats_.ply) append(write_demo_meshes(dir_, name, "ply", result.output, faces_));
   if (formats_.json) {
     const std::string path = dir_ + "/" + name + ".json";
-    formats::write_file_atomic(path, frame_to_json(record));
+    formats::write_file_atomic(path, frame_to_json(result));
     paths.push_back(path);
   }
-  if (formats_.attention) append(write_attention(dir_, name, full_output, input_rgb));
-  if (formats_.glb) glb_.add(record.timestamp_s, record.output);
-  if (formats_.npz) npz_.add(record);
+  if (formats_.attention) {
+    if (!result.network_input)
+      throw std::logic_error("attention export needs the network input (EstimateOptions::keep_input)");
+    append(write_attention(dir_, name, result.output, *result.network_input));
+  }
+  if (formats_.glb) glb_.add(result.frame->timestamp_s, result.output);
+  if (formats_.npz) npz_.add(result);
   return paths;
+}
+
+EstimateOptions estimate_options_for(const ExportFormats& formats) {
+  EstimateOptions o;
+  o.stage_details = formats.json;  // the JSON's "stages"
+  o.attention_details = formats.attention;
+  o.keep_input = formats.attention;  // the maps are drawn over the input
+  return o;
 }
 
 std::vector<std::string> SequenceExporter::finish() {

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/core/mat.hpp>
-
 #include "core/exporters/frame_json.h"
 #include "core/exporters/glb_writer.h"
 #include "core/exporters/npz_sequence.h"
+#include "core/hand_estimator.h"
+#include "core/result_sink.h"
 
 namespace intershape::core::exporters {
 
@@ -25,17 +25,20 @@ struct ExportFormats {
   std::string to_string() const;
 };
 
-class SequenceExporter {
+// What the per-frame step must provide for these formats (stage details for
+// the JSON, the attention detail and the network input for the maps).
+EstimateOptions estimate_options_for(const ExportFormats& formats);
+
+class SequenceExporter final : public ResultSink {
  public:
   // Creates `dir` if missing (throws formats::ExportError).
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces);
-  // Writes this frame's files now; returns their paths. `input_rgb` (the
-  // 256x256 network input) is needed for the attention PNGs only.
-  std::vector<std::string> add(const std::string& name, const FrameRecord& record,
-                               const NetworkOutput& full_output, const cv::Mat& input_rgb);
+  // Writes this frame's files now, named after result.frame->name; returns
+  // their paths. The attention PNGs need result.network_input.
+  std::vector<std::string> add(const FrameResultPtr& result) override;
   // Writes sequence.glb / sequence.npz when asked for and at least one frame came.
-  std::vector<std::string> finish();
+  std::vector<std::string> finish() override;
   const ExportFormats& formats() const { return formats_; }
 
  private:

@@ -9,6 +9,7 @@
 #include "core/formats/atomic_file.h"
 #include "core/session/session_recorder.h"
 #include "core/formats/file_io.h"
+#include "core/sources.h"
 
 namespace intershape::core::session {
 namespace {
@@ -28,7 +29,19 @@ bool SessionReader::is_session(const std::string& dir) {
   return std::filesystem::is_regular_file(dir + "/manifest.json", ec);
 }
 
-SessionReader::SessionReader(std::string dir) : dir_(std::move(dir)) {
+std::optional<FrameResult> SessionReader::stored_result(const std::string& dir, int64_t position) {
+  char name[32];
+  std::snprintf(name, sizeof name, "frame_%06lld.json", static_cast<long long>(position));
+  const std::string path = dir + "/" + name;
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::nullopt;
+  return exporters::frame_from_json(read_text(path), path);
+}
+
+SessionReader::SessionReader(std::string dir, bool read_results)
+    : dir_(std::move(dir)), read_results_(read_results) {
+  stem_ = std::filesystem::path(dir_).filename().string();
+  if (stem_.empty()) stem_ = std::filesystem::path(dir_).parent_path().filename().string();
   const std::string mpath = dir_ + "/manifest.json";
   nlohmann::json m;
   try {
@@ -95,23 +108,24 @@ void SessionReader::seek(int64_t position) {
 
 bool SessionReader::next(Item& item) {
   if (position_ >= frame_count()) return false;
-  auto frame = std::make_shared<Frame>();
-  if (!video_.read(frame->bgr) || frame->bgr.empty()) {
+  cv::Mat bgr;
+  if (!video_.read(bgr) || bgr.empty()) {
     rows_.resize(static_cast<size_t>(position_));  // the video ends early (a session cut short)
     return false;
   }
   const Row& row = rows_[static_cast<size_t>(position_)];
-  frame->index = position_;
-  frame->timestamp_s = row.timestamp_s;
-  frame->captured_at = Clock::now();
-  item.frame = frame;
+  item.frame = make_frame(std::move(bgr), position_, row.timestamp_s,
+                          manifest_.source.empty() ? stem_ : manifest_.source,
+                          numbered_name(stem_, position_));
   item.source_frame = row.source_frame;
   item.result.reset();
-  if (row.has_result) {
-    char name[32];
-    std::snprintf(name, sizeof name, "frame_%06lld.json", static_cast<long long>(position_));
-    const std::string path = dir_ + "/" + name;
-    item.result = exporters::frame_from_json(read_text(path), path);
+  if (row.has_result && read_results_) {
+    item.result = stored_result(dir_, position_);
+    if (!item.result) {
+      char name[32];
+      std::snprintf(name, sizeof name, "frame_%06lld.json", static_cast<long long>(position_));
+      throw formats::ExportError("cannot read " + dir_ + "/" + name + ": no such file");
+    }
   }
   ++position_;
   return true;

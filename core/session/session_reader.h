@@ -33,9 +33,14 @@ class SessionReader {
  public:
   // Throws formats::ExportError naming the file: no/corrupt manifest.json, a newer
   // format, a missing or unreadable video.
-  explicit SessionReader(std::string dir);
+  // With read_results false, next() leaves Item::result empty (replay reads
+  // stored results on demand, rerun ignores them).
+  explicit SessionReader(std::string dir, bool read_results = true);
 
   static bool is_session(const std::string& dir);  // has a manifest.json
+  // The stored result of the frame at `position`, nullopt when it has none.
+  // Throws formats::ExportError naming the file when it cannot be parsed.
+  static std::optional<FrameResult> stored_result(const std::string& dir, int64_t position);
 
   const SessionManifest& manifest() const { return manifest_; }
   const std::string& folder() const { return dir_; }
@@ -44,10 +49,11 @@ class SessionReader {
   int64_t frame_count() const { return static_cast<int64_t>(rows_.size()); }
 
   struct Item {
-    std::shared_ptr<const Frame>
-        frame;                 // index = position in the recording, timestamp = source time
+    // index = position in the recording, timestamp = source time, source =
+    // the recorded source, name = "<session folder>_<position>".
+    FramePtr frame;
     int64_t source_frame = 0;  // the frame's number in the original source
-    std::optional<exporters::FrameRecord> result;  // stored result, if any
+    std::optional<FrameResult> result;  // stored result (its frame: no picture), if any
   };
   // The next frame in order; false at the end. A stored result that cannot be
   // parsed throws formats::ExportError naming its file.
@@ -66,6 +72,8 @@ class SessionReader {
     bool has_result = false;
   };
   std::string dir_;
+  std::string stem_;  // the folder's name
+  bool read_results_ = true;
   SessionManifest manifest_;
   std::vector<Row> rows_;
   cv::VideoCapture video_;

@@ -62,9 +62,26 @@ void SessionRecorder::start() {
   writer_ = std::thread([this] { run(); });
 }
 
-bool SessionRecorder::push(std::shared_ptr<const Frame> frame,
-                           std::shared_ptr<const InferenceResult> result) {
-  if (!frame || frame->bgr.empty()) return false;
+bool SessionRecorder::push(FrameResultPtr result) {
+  if (!result) return false;
+  FramePtr frame = result->frame;
+  return enqueue({std::move(frame), std::move(result)});
+}
+
+bool SessionRecorder::push(FramePtr frame) { return enqueue({std::move(frame), nullptr}); }
+
+std::vector<std::string> SessionRecorder::add(const FrameResultPtr& result) {
+  push(result);
+  return {};
+}
+
+std::vector<std::string> SessionRecorder::finish() {
+  stop();
+  return {dir_};
+}
+
+bool SessionRecorder::enqueue(Item item) {
+  if (!item.frame || item.frame->bgr.empty()) return false;
   std::unique_lock<std::mutex> lock(mutex_);
   if (!started_ || stopping_ || failed_) return false;
   if (queue_.size() >= options_.queue_capacity) {
@@ -77,7 +94,7 @@ bool SessionRecorder::push(std::shared_ptr<const Frame> frame,
       return false;
     }
   }
-  queue_.push_back({std::move(frame), std::move(result)});
+  queue_.push_back(std::move(item));
   status_.queued = static_cast<int64_t>(queue_.size());
   not_empty_.notify_one();
   return true;
@@ -189,9 +206,15 @@ void SessionRecorder::write_item(const Item& item) {
     position = status_.frames_written;
   }
   if (item.result) {
-    exporters::FrameRecord rec = exporters::make_frame_record(*item.result, info_.source);
-    rec.frame = position;
-    formats::write_file_atomic(dir_ + "/" + frame_json_name(position), exporters::frame_to_json(rec, options_.json));
+    // The stored JSON names the frame by its position in video.avi and the
+    // session's source; the picture itself is in the video.
+    FrameResult stored = *item.result;
+    auto frame = std::make_shared<Frame>(*item.result->frame);
+    frame->index = position;
+    frame->source = info_.source;
+    stored.frame = std::move(frame);
+    formats::write_file_atomic(dir_ + "/" + frame_json_name(position),
+                               exporters::frame_to_json(stored, options_.json));
   }
   if (bgr.size() == video_->size && bgr.type() == CV_8UC3) {
     video_->writer.write(bgr);

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/exporters/frame_json.h"
+#include "core/result_sink.h"
 #include "core/types.h"
 
 namespace intershape::core::session {
@@ -65,7 +66,7 @@ struct RecorderStatus {
   std::string error;  // empty, or what went wrong, in plain words
 };
 
-class SessionRecorder {
+class SessionRecorder final : public ResultSink {
  public:
   SessionRecorder(std::string dir, SessionInfo info, RecorderOptions options = {});
   ~SessionRecorder();  // stop()
@@ -75,9 +76,14 @@ class SessionRecorder {
   // Creates the folder and starts the writer. Throws formats::ExportError when the
   // folder cannot be created or already holds a session.
   void start();
-  // `result` may be null; when set it must be the result of `frame`. Returns
-  // false when the frame was not queued (dropped, stopped or failed).
-  bool push(std::shared_ptr<const Frame> frame, std::shared_ptr<const InferenceResult> result);
+  // A frame with its result (result->frame), or a frame that has none.
+  // Returns false when it was not queued (dropped, stopped or failed).
+  bool push(FrameResultPtr result);
+  bool push(FramePtr frame);
+  // ResultSink: push(result); finish() is stop() and returns the folder.
+  // Failures show in status().error (add() does not throw).
+  std::vector<std::string> add(const FrameResultPtr& result) override;
+  std::vector<std::string> finish() override;
   // Finishes: drains the queue, finalises the video, writes the manifest.
   // Idempotent. Does not throw; problems end up in status().error.
   void stop();
@@ -86,9 +92,10 @@ class SessionRecorder {
 
  private:
   struct Item {
-    std::shared_ptr<const Frame> frame;
-    std::shared_ptr<const InferenceResult> result;
+    FramePtr frame;
+    FrameResultPtr result;  // null, or the result of `frame`
   };
+  bool enqueue(Item item);
   void run();
   void write_item(const Item& item);
   void write_manifest(bool complete);

@@ -59,7 +59,7 @@ TEST_CASE("--frames beyond the end of the video: stops at its last frame") {
 TEST_CASE("bad input is an error in plain words, not a crash") {
   const auto dir = testing::test_temp_dir("cli_bad");
   const std::string shot = (dir / "shot.png").string();
-  CHECK(run("--input /nonexistent/clip.mp4 --frames 2 --screenshot " + shot) == 1);
+  CHECK(run("--input /nonexistent/clip.mp4 --frames 2 --screenshot " + shot) == 3);  // source error
   CHECK(std::filesystem::exists(shot));  // the window with its error is still saved
   CHECK(run("--frames 2") != 0);         // --frames needs --screenshot
   std::filesystem::remove_all(dir);

@@ -17,6 +17,7 @@
 #include <fstream>
 
 #include "app/gui.h"
+#include "core/session/session_source.h"
 #include "app/gui_recording.h"
 #include "tests/app/turbo.h"
 #include "core/overlay_fit.h"
@@ -130,7 +131,7 @@ std::string make_video() {
 
 app::GuiConfig config_for(const std::string& video, const std::string& shot) {
   app::GuiConfig c;
-  c.source = core::SourceSpec::parse(video);
+  c.source = core::classify_source(video);
   c.load_model = true;
   c.width = kW;
   c.height = kH;
@@ -267,10 +268,6 @@ TEST_CASE("one frame, or more frames than the video has: each waits for its last
 }
 
 TEST_CASE("--record: the shown frames and their results go into a session folder") {
-  if (!app::GuiRecorder::available()) {
-    MESSAGE("this build has no exporters: recording is not tested");
-    return;
-  }
   const auto dir = testing::test_temp_dir("gui_record");
   const std::string shot = (screenshot_dir() / "gui_record.png").string();
   app::GuiConfig c = config_for(make_video(), shot);
@@ -290,8 +287,8 @@ TEST_CASE("--record: the shown frames and their results go into a session folder
   // Replay: the recorded results are shown without any model.
   const std::string replay_shot = (screenshot_dir() / "gui_replay.png").string();
   app::GuiConfig r;
-  r.source = app::source_from_text(c.record_folder);
-  CHECK(r.source.kind == core::SourceSpec::Kind::kCustom);
+  r.source = core::session::resolve_source(c.record_folder);
+  CHECK(r.source.kind == core::SourceSpec::Kind::kSession);
   r.frames = 100;  // more than recorded: stops at the end
   r.screenshot = replay_shot;
   app::GuiRunReport report;
@@ -313,7 +310,7 @@ TEST_CASE("--record: the shown frames and their results go into a session folder
 
 TEST_CASE("SIGINT ends the GUI cleanly: threads stopped and joined, exit code 0") {
   app::GuiConfig c;
-  c.source = core::SourceSpec::parse(make_video());
+  c.source = core::classify_source(make_video());
   c.load_model = true;
   c.remember_layout = false;  // leave the user's config folder alone
   std::thread signaller;

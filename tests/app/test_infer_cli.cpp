@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -70,12 +72,59 @@ TEST_CASE("synthetic network: an image gives the demo's files" * doctest::test_s
   CHECK(r.output.find("\r[") == std::string::npos);  // stderr is not a terminal: no progress bar
 }
 
-TEST_CASE("a missing checkpoint is a model error: exit 1, named" * doctest::test_suite("net")) {
+namespace {
+// Every number of two result JSON files, walked together; floats within
+// `tol` (the network's sums may round differently on another CPU), the rest
+// equal. Timings are not compared.
+void check_same_json(const nlohmann::json& a, const nlohmann::json& b, const std::string& at,
+                     double tol) {
+  if (at == "/timings_ms") return;
+  INFO(at);
+  REQUIRE(a.type() == b.type());
+  if (a.is_object()) {
+    REQUIRE(a.size() == b.size());
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      REQUIRE(b.contains(it.key()));
+      check_same_json(it.value(), b[it.key()], at + "/" + it.key(), tol);
+    }
+  } else if (a.is_array()) {
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i)
+      check_same_json(a[i], b[i], at + "/" + std::to_string(i), tol);
+  } else if (a.is_number_float()) {
+    CHECK(std::abs(a.get<double>() - b.get<double>()) <= tol * (1 + std::abs(b.get<double>())));
+  } else {
+    CHECK(a == b);
+  }
+}
+}  // namespace
+
+TEST_CASE("infer on the engine writes what infer wrote before it" * doctest::test_suite("net")) {
+  // tests/data/infer_before: the output of the previous, separate infer path.
+  const std::string before = std::string(INTERSHAPE_TEST_DATA) + "/infer_before/";
+  TempDir dir("cli_before");
+  const Run r = run_intershape("infer --synthetic --mano " + kMano + " --device cpu --input " +
+                               before + "clip6.mp4 --output " + (dir / "out") +
+                               " --export json,npz");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  for (const char* name : {"clip6_000000.json", "clip6_000005.json"}) {
+    INFO(name);
+    const auto want = nlohmann::json::parse(intershape::test::read_file(before + name));
+    const auto got = nlohmann::json::parse(intershape::test::read_file(dir / ("out/" + std::string(name))));
+    check_same_json(got, want, "", 1e-4);
+  }
+  const auto want = intershape::test::load_npz_with_numpy(before + "sequence.npz");
+  const auto got = intershape::test::load_npz_with_numpy(dir / "out/sequence.npz");
+  check_same_json(got, want, "", 1e-4);
+}
+
+TEST_CASE("a missing checkpoint is a model error: exit 3, named" * doctest::test_suite("net")) {
   TempDir dir("cli");
   REQUIRE(cv::imwrite(dir / "x.png", cv::Mat(64, 64, CV_8UC3, cv::Scalar(1, 2, 3))));
   const Run r = run_intershape("infer --checkpoint " + (dir / "nope.pth.tar") + " --input " +
                                (dir / "x.png") + " --output " + (dir / "out"));
-  CHECK(r.status == 1);
+  CHECK(r.status == 3);
   CHECK(r.output.find("nope.pth.tar") != std::string::npos);
 }
 

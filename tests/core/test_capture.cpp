@@ -25,14 +25,14 @@ bool wait_for_state(const Capture& c, CaptureStatus::State state) {
 }  // namespace
 
 TEST_CASE("source specs are parsed from what people type") {
-  CHECK(SourceSpec::parse("0").kind == SourceSpec::Kind::kCamera);
-  CHECK(SourceSpec::parse("2").camera == 2);
-  CHECK(SourceSpec::parse("clip.mp4").kind == SourceSpec::Kind::kVideo);
-  CHECK(SourceSpec::parse("rtsp://host/stream").kind == SourceSpec::Kind::kStream);
-  CHECK(SourceSpec::parse("http://host/x.mjpg").is_live());
+  CHECK(classify_source("0").kind == SourceSpec::Kind::kCamera);
+  CHECK(classify_source("2").camera == 2);
+  CHECK(classify_source("clip.mp4").kind == SourceSpec::Kind::kVideo);
+  CHECK(classify_source("rtsp://host/stream").kind == SourceSpec::Kind::kStream);
+  CHECK(classify_source("http://host/x.mjpg").is_live());
   const auto dir = test_temp_dir("capture_parse");
-  CHECK(SourceSpec::parse(dir.string()).kind == SourceSpec::Kind::kImages);
-  CHECK(SourceSpec::parse("0").describe() == "camera 0");
+  CHECK(classify_source(dir.string()).kind == SourceSpec::Kind::kImages);
+  CHECK(classify_source("0").describe() == "camera 0");
   std::filesystem::remove_all(dir);
 }
 
@@ -45,7 +45,7 @@ TEST_CASE("an image folder plays in name order, every frame, then ends") {
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
   cap.set_pacing(Pacing::kEveryFrame);
-  cap.start(SourceSpec::parse(dir.string()));
+  cap.start(classify_source(dir.string()));
   for (int i = 0; i < 5; ++i) {
     auto f = slot.wait_take();
     REQUIRE(f.has_value());
@@ -82,10 +82,10 @@ TEST_CASE("an empty folder and a non-video file are reported, and another source
   { std::ofstream(bogus) << "this is not a video"; }
   LatestSlot<FramePtr> slot;
   Capture cap({&slot}, &slot);
-  cap.start(SourceSpec::parse(dir.string()));  // holds no images
+  cap.start(classify_source(dir.string()));  // holds no images
   REQUIRE(wait_for_state(cap, CaptureStatus::State::kError));
   CHECK(cap.status().message.find("holds no images") != std::string::npos);
-  cap.open(SourceSpec::parse(bogus));
+  cap.open(classify_source(bogus));
   for (int i = 0; i < 4000 && cap.status().source != "video " + bogus; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   REQUIRE(wait_for_state(cap, CaptureStatus::State::kError));
@@ -94,7 +94,7 @@ TEST_CASE("an empty folder and a non-video file are reported, and another source
   // A good video after that plays.
   const std::string video = (dir / "clip.avi").string();
   REQUIRE(write_test_video(video, 3));
-  cap.open(SourceSpec::parse(video));
+  cap.open(classify_source(video));
   auto f = slot.wait_take();
   REQUIRE(f.has_value());
   CHECK((*f)->bgr.cols == 320);

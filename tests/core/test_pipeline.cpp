@@ -33,7 +33,7 @@ ResultPtr next_result(Engine& e) {
 
 // The fake records the mean RGB of the input it saw; recompute it from the
 // result's own frame and crop.
-void check_result_matches_its_frame(const InferenceResult& r) {
+void check_result_matches_its_frame(const FrameResult& r) {
   REQUIRE(r.frame);
   const cv::Mat input = make_network_input(r.frame->bgr, r.crop);
   const cv::Scalar mean = cv::mean(input);
@@ -56,7 +56,7 @@ TEST_CASE("every-frame pacing: each frame gets its own result, in order") {
   REQUIRE(write_test_video(video, 40));
   Engine engine(fake_factory());
   engine.capture().set_pacing(Pacing::kEveryFrame);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   for (int i = 0; i < 40; ++i) {
     ResultPtr r = next_result(engine);
     CHECK(r->frame->index == i);
@@ -84,7 +84,7 @@ TEST_CASE("a slow network never builds a backlog: it takes the newest frame") {
   REQUIRE(write_test_video(video, 150));
   Engine engine(fake_factory(25ms));
   engine.capture().set_pacing(Pacing::kFast);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   std::vector<ResultPtr> results;
   int64_t last_index = -1;
   for (;;) {
@@ -112,7 +112,7 @@ TEST_CASE("a missing video and a failing model are statuses, not crashes") {
   });
   ModelConfig cfg;
   cfg.checkpoint = "/nonexistent/snapshot_99.pth.tar";
-  engine.start(SourceSpec::parse("/nonexistent/clip.mp4"), cfg, true);
+  engine.start(classify_source("/nonexistent/clip.mp4"), cfg, true);
   // Reload is processed on the worker; a result never comes. Wait for the
   // statuses by polling the status words (bounded loop, no timing asserted).
   for (int i = 0; i < 2000; ++i) {
@@ -137,7 +137,7 @@ TEST_CASE("stop returns while the worker is in a long forward pass and the video
   REQUIRE(write_test_video(video, 30));
   Engine engine(fake_factory(300ms));
   engine.capture().set_loop(true);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   // Frames keep flowing to the display while the network is busy.
   std::set<int64_t> shown;
   while (shown.size() < 5) {
@@ -160,7 +160,7 @@ TEST_CASE("pause, seek and step control a video") {
   Engine engine(fake_factory());
   engine.capture().set_paused(true);
   engine.capture().set_pacing(Pacing::kEveryFrame);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   engine.capture().seek(42);
   ResultPtr r = next_result(engine);
   CHECK(r->frame->index == 42);
@@ -183,7 +183,7 @@ TEST_CASE("soak: a few hundred frames, progress keeps coming, memory stays flat"
   opts.attention_details = true;  // the heaviest per-result payload
   opts.stage_details = true;
   engine.set_estimate_options(opts);
-  engine.start(SourceSpec::parse(video), ModelConfig{}, true);
+  engine.start(classify_source(video), ModelConfig{}, true);
   double rss_at_100 = 0;
   for (int i = 0; i < kFrames; ++i) {
     ResultPtr r = next_result(engine);  // fails if any thread stalls
@@ -204,19 +204,18 @@ TEST_CASE("soak: a few hundred frames, progress keeps coming, memory stays flat"
 }
 
 namespace {
-// A custom source whose frames carry recorded results (as a session replay does).
-class RecordedSource final : public FrameSource {
+// A source paired with stored results, as a session replay is: frames from
+// the source, results from StoredResults (even frames only).
+class PicturesSource final : public FrameSource {
  public:
-  explicit RecordedSource(int n) : n_(n) {}
-  bool read(cv::Mat& bgr) override {
-    if (pos_ >= n_) return false;
-    bgr = fake_hands_picture(160, 120, static_cast<int>(pos_));
-    auto r = std::make_shared<RecordedResult>();
-    r->crop = CropRect{1.f, 2.f, 100.f};
-    r->keypoints_frame[0] = {static_cast<float>(pos_), 7.f, 0.5f};
-    recorded_ = pos_ % 2 == 0 ? r : nullptr;  // odd frames have none
+  explicit PicturesSource(int n) : n_(n) {}
+  SourceRead read() override {
+    SourceRead r;
+    if (pos_ >= n_) return r;
+    r.status = SourceRead::Status::kFrame;
+    r.bgr = fake_hands_picture(160, 120, static_cast<int>(pos_));
     ++pos_;
-    return true;
+    return r;
   }
   bool seek(int64_t f) override {
     pos_ = f;
@@ -226,20 +225,29 @@ class RecordedSource final : public FrameSource {
   int64_t count() const override { return n_; }
   double fps() const override { return 30.0; }
   bool seekable() const override { return true; }
-  std::shared_ptr<const RecordedResult> recorded() const override { return recorded_; }
 
  private:
   int64_t n_, pos_ = 0;
-  std::shared_ptr<const RecordedResult> recorded_;
+};
+
+class EvenFramesStored final : public StoredResults {
+ public:
+  std::optional<FrameResult> result_for(const Frame& frame) override {
+    if (frame.index % 2) return std::nullopt;  // odd frames have none
+    FrameResult r;
+    r.crop = CropRect{1.f, 2.f, 100.f};
+    r.keypoints_frame[0] = {static_cast<float>(frame.index), 7.f, 0.5f};
+    return r;
+  }
 };
 }  // namespace
 
 TEST_CASE("replay: recorded results are published without a model, on their own frames") {
   SourceSpec spec;
-  spec.kind = SourceSpec::Kind::kCustom;
+  spec.kind = SourceSpec::Kind::kSession;
   spec.path = "test";
-  spec.custom_kind = "recorded session";
-  spec.make = [] { return std::make_unique<RecordedSource>(6); };
+  spec.make = [] { return std::make_unique<PicturesSource>(6); };
+  spec.stored = std::make_shared<EvenFramesStored>();
   CHECK(spec.describe() == "recorded session test");
   int factory_calls = 0;
   Engine engine([&](const ModelConfig&) -> std::unique_ptr<HandEstimator> {
@@ -253,6 +261,7 @@ TEST_CASE("replay: recorded results are published without a model, on their own 
     CHECK(r->frame->index == i);  // odd frames carry nothing: no result for them
     CHECK(r->keypoints_frame[0][0] == static_cast<float>(i));
     CHECK(r->crop.side == 100.f);
+    CHECK(r->replayed);
   }
   CHECK(factory_calls == 0);
   engine.stop();

@@ -16,7 +16,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
-#include "app/batch_infer.h"
+#include "app/infer_run.h"
 #include "core/exporters/glb_writer.h"
 #include "core/exporters/tinygltf_config.h"
 #include "core/postprocess.h"
@@ -87,11 +87,12 @@ inline std::vector<float> read_ply_positions(const std::string& path) {
 inline void check_every_format(core::HandEstimator& estimator, const std::string& dir) {
   using namespace core;
   using namespace core::exporters;
+  using namespace app;
   const std::string video = dir + "/clip.avi";
   write_test_video(video);
   struct Kept {
     std::string name;
-    FrameRecord record;
+    FrameResult record;  // as exported: no attention detail
     NetworkOutput full;
   };
   std::vector<Kept> kept;
@@ -99,8 +100,9 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
   opt.input = video;
   opt.output = dir + "/out";
   opt.formats = ExportFormats::parse("obj,ply,glb,json,npz,attention");
-  opt.on_result = [&](const std::string& name, const FrameRecord& r, const NetworkOutput& o) {
-    kept.push_back({name, r, o});
+  opt.on_result = [&](const FrameResult& r) {
+    kept.push_back({r.frame->name, r, r.output});
+    kept.back().record.output.attention_detail.reset();
   };
   const InferSummary s = run_infer(estimator, opt, nullptr);
   REQUIRE(s.ok());
@@ -115,9 +117,9 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
     const Kept& e = kept[k];
     const NetworkOutput& o = e.record.output;
     INFO("frame " << k);
-    const FrameRecord j = frame_from_json(read_file(out + e.name + ".json"), e.name + ".json");
-    CHECK(j.frame == static_cast<int64_t>(k));
-    CHECK(j.timestamp_s == doctest::Approx(k / 25.0));
+    const FrameResult j = frame_from_json(read_file(out + e.name + ".json"), e.name + ".json");
+    CHECK(j.frame->index == static_cast<int64_t>(k));
+    CHECK(j.frame->timestamp_s == doctest::Approx(k / 25.0));
     for (int h = 0; h < 2; ++h) {
       CHECK(j.output.hands[h].verts3d == o.hands[h].verts3d);
       CHECK(j.output.hands[h].joints3d == o.hands[h].joints3d);
@@ -125,7 +127,7 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
     }
     CHECK(j.output.trans == o.trans);
     CHECK(j.output.xyc == o.xyc);
-    CHECK(j.keypoints2d == e.record.keypoints2d);
+    CHECK(j.keypoints_frame == e.record.keypoints_frame);
     CHECK(j.output.stages.size() == o.stages.size());
     const auto rm = right_mesh(o, estimator.faces()), lm = left_mesh(o, estimator.faces());
     const auto im = interacting_mesh(o, estimator.faces());
@@ -176,7 +178,7 @@ inline void check_every_format(core::HandEstimator& estimator, const std::string
     CHECK(npz["frame_index"]["data"][k].get<int64_t>() == static_cast<int64_t>(k));
     CHECK(npz["timestamp"]["data"][k].get<double>() == doctest::Approx(k / 25.0));
     CHECK(npz["keypoints2d"]["data"][k * 126 + 125].get<float>() ==
-          kept[k].record.keypoints2d[41][2]);
+          kept[k].record.keypoints_frame[41][2]);
   }
 
   // GLB: parses, 60 animated frames, frame k's vertices as computed in memory.

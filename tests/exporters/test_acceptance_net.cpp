@@ -20,7 +20,7 @@ TEST_CASE("60-frame video, every format, parsed back (synthetic network)") {
 
 #include <opencv2/videoio.hpp>
 
-#include "app/batch_infer.h"
+#include "app/infer_run.h"
 #include "core/session/session_reader.h"
 #include "core/session/session_recorder.h"
 #include "core/preprocess.h"
@@ -50,13 +50,13 @@ TEST_CASE(
       f->bgr = bgr.clone();
       f->index = k;
       f->timestamp_s = k / 25.0;
-      auto r = std::make_shared<InferenceResult>();
+      auto r = std::make_shared<FrameResult>();
       r->frame = f;
       r->crop = CropRect::whole_frame(bgr.cols, bgr.rows);
       r->output = estimator->estimate(make_network_input(f->bgr, r->crop), {});
       r->keypoints_frame = keypoints_in_frame(r->output.xyc, r->crop);
       recorded.push_back(r->output);
-      REQUIRE(rec.push(f, r));
+      REQUIRE(rec.push(r));
     }
     rec.stop();
     CHECK(rec.status().error == "");

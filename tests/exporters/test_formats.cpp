@@ -42,17 +42,14 @@ cv::Mat test_picture(int k, int w = 320, int h = 240) {
 }
 
 struct Made {
-  FrameRecord record;
+  FrameResult record;  // as exported: no attention detail
   NetworkOutput full;  // with attention detail
   cv::Mat input_rgb;
 };
 
-Made make_frame(FakeEstimator& est, int k) {
-  auto frame = std::make_shared<Frame>();
-  frame->bgr = test_picture(k);
-  frame->index = k;
-  frame->timestamp_s = k / 25.0;
-  InferenceResult r;
+Made made_frame(FakeEstimator& est, int k) {
+  FramePtr frame = make_frame(test_picture(k), k, k / 25.0, "test.avi", "f" + std::to_string(k));
+  FrameResult r;
   r.frame = frame;
   r.crop = CropRect::whole_frame(frame->bgr.cols, frame->bgr.rows);
   Made m;
@@ -63,7 +60,8 @@ Made make_frame(FakeEstimator& est, int k) {
   r.output = est.estimate(m.input_rgb, opt);
   r.keypoints_frame = keypoints_in_frame(r.output.xyc, r.crop);
   m.full = r.output;
-  m.record = make_frame_record(r, "test.avi");
+  m.record = r;
+  m.record.output.attention_detail.reset();
   return m;
 }
 
@@ -87,7 +85,7 @@ uint32_t u32(const std::string& s, size_t at) {
 
 TEST_CASE("frame JSON: schema fields and an exact round trip") {
   FakeEstimator est;
-  const Made m = make_frame(est, 3);
+  const Made m = made_frame(est, 3);
   const std::string text = frame_to_json(m.record);
   const auto j = nlohmann::json::parse(text);
   CHECK(j["frame"] == 3);
@@ -110,10 +108,10 @@ TEST_CASE("frame JSON: schema fields and an exact round trip") {
   CHECK(j["keypoints2d"][5][0].get<double>() ==
         doctest::Approx(m.record.output.xyc[5][0] * 4 * 320 / 256.0));
 
-  const FrameRecord back = frame_from_json(text, "f.json");
-  CHECK(back.frame == 3);
-  CHECK(back.timestamp_s == m.record.timestamp_s);
-  CHECK(back.image_width == 320);
+  const FrameResult back = frame_from_json(text, "f.json");
+  CHECK(back.frame->index == 3);
+  CHECK(back.frame->timestamp_s == m.record.frame->timestamp_s);
+  CHECK(back.frame->width == 320);
   for (int h = 0; h < 2; ++h) {
     const auto& a = m.record.output.hands[h];
     const auto& b = back.output.hands[h];
@@ -132,7 +130,7 @@ TEST_CASE("frame JSON: schema fields and an exact round trip") {
   check_same_floats(m.record.output.trans, back.output.trans, "trans");
   check_same_floats(m.record.output.attention, back.output.attention, "attention");
   for (int k = 0; k < kJoints; ++k) {
-    check_same_floats(m.record.keypoints2d[k], back.keypoints2d[k], "keypoints2d");
+    check_same_floats(m.record.keypoints_frame[k], back.keypoints_frame[k], "keypoints2d");
     check_same_floats(m.record.output.xyc[k], back.output.xyc[k], "xyc");
   }
   // Round trip is a fixed point.
@@ -141,7 +139,7 @@ TEST_CASE("frame JSON: schema fields and an exact round trip") {
 
 TEST_CASE("frame JSON: bad files give errors naming the file and the problem") {
   FakeEstimator est;
-  auto j = nlohmann::json::parse(frame_to_json(make_frame(est, 1).record));
+  auto j = nlohmann::json::parse(frame_to_json(made_frame(est, 1).record));
   CHECK_THROWS_WITH_AS(frame_from_json("{not json", "frame_000001.json"),
                        doctest::Contains("frame_000001.json: not valid JSON"), ExportError);
   j["right"]["verts3d"].erase(5);
@@ -155,7 +153,7 @@ TEST_CASE("frame JSON: bad files give errors naming the file and the problem") {
 
 TEST_CASE("OBJ files: the demo's three meshes with normals, values as in memory") {
   FakeEstimator est;
-  const Made m = make_frame(est, 2);
+  const Made m = made_frame(est, 2);
   TempDir dir;
   const auto paths = write_demo_meshes(dir.path(), "img", "obj", m.record.output, est.faces());
   REQUIRE(paths.size() == 3);
@@ -195,7 +193,7 @@ TEST_CASE("OBJ files: the demo's three meshes with normals, values as in memory"
 
 TEST_CASE("PLY files: binary little-endian with normals, values as in memory") {
   FakeEstimator est;
-  const Made m = make_frame(est, 4);
+  const Made m = made_frame(est, 4);
   TempDir dir;
   const auto paths = write_demo_meshes(dir.path(), "img", "ply", m.record.output, est.faces());
   REQUIRE(paths.size() == 3);
@@ -258,10 +256,12 @@ TEST_CASE("NPZ written by hand is what numpy reads") {
 TEST_CASE("sequence NPZ: names, shapes, dtypes and values as numpy sees them") {
   FakeEstimator est;
   NpzSequence seq;
-  std::vector<FrameRecord> recs;
+  std::vector<FrameResult> recs;
   for (int k = 0; k < 5; ++k) {
-    recs.push_back(make_frame(est, k).record);
-    recs.back().frame = 10 + k;
+    recs.push_back(made_frame(est, k).record);
+    auto renumbered = std::make_shared<Frame>(*recs.back().frame);
+    renumbered->index = 10 + k;
+    recs.back().frame = renumbered;
     seq.add(recs.back());
   }
   TempDir dir;
@@ -285,11 +285,11 @@ TEST_CASE("sequence NPZ: names, shapes, dtypes and values as numpy sees them") {
     }
     CHECK(j["left_pose"]["data"][k * 48 + 47].get<float>() == o.hands[1].params.pose[47]);
     CHECK(j["trans"]["data"][k * 4 + 2].get<float>() == o.trans[2]);
-    CHECK(j["keypoints2d"]["data"][k * 126 + 40].get<float>() == recs[k].keypoints2d[13][1]);
+    CHECK(j["keypoints2d"]["data"][k * 126 + 40].get<float>() == recs[k].keypoints_frame[13][1]);
     CHECK(j["right_present"]["data"][k].get<float>() == o.hands[0].presence);
     CHECK(j["right_present"]["dtype"] == "<f4");
     CHECK(j["frame_index"]["data"][k] == 10 + k);
-    CHECK(j["timestamp"]["data"][k].get<double>() == recs[k].timestamp_s);
+    CHECK(j["timestamp"]["data"][k].get<double>() == recs[k].frame->timestamp_s);
   }
 }
 
@@ -300,7 +300,7 @@ TEST_CASE("GLB: valid binary glTF, an animation tinygltf reads, frame k as in me
   std::vector<NetworkOutput> outs;
   const double times[T] = {0.5, 0.54, 0.58, 0.58, 0.7, 0.74};  // one repeated time
   for (int k = 0; k < T; ++k) {
-    outs.push_back(make_frame(est, k).record.output);
+    outs.push_back(made_frame(est, k).record.output);
     glb.add(times[k], outs.back());
   }
   TempDir dir;
@@ -431,7 +431,7 @@ TEST_CASE("GLB: valid binary glTF, an animation tinygltf reads, frame k as in me
 
 TEST_CASE("attention export: npz arrays and PNG overlays") {
   FakeEstimator est;
-  const Made m = make_frame(est, 7);
+  const Made m = made_frame(est, 7);
   TempDir dir;
   const auto paths = write_attention(dir.path(), "img", m.full, m.input_rgb);
   REQUIRE(paths.size() == 3);
@@ -473,7 +473,7 @@ TEST_CASE("export format list parsing") {
 TEST_CASE("the Python snippet in docs/FORMATS.md loads our NPZ") {
   FakeEstimator est;
   NpzSequence seq;
-  for (int k = 0; k < 3; ++k) seq.add(make_frame(est, k).record);
+  for (int k = 0; k < 3; ++k) seq.add(made_frame(est, k).record);
   TempDir dir;
   seq.write(dir / "sequence.npz");
   const std::string doc = read_file(std::string(INTERSHAPE_SOURCE_DIR) + "/docs/FORMATS.md");

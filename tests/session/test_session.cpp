@@ -29,6 +29,11 @@ using intershape::test::TempDir;
 
 namespace {
 
+// A frame with its result, or a frame that has none.
+bool push_with(SessionRecorder& rec, FramePtr frame, FrameResultPtr result) {
+  return result ? rec.push(std::move(result)) : rec.push(std::move(frame));
+}
+
 cv::Mat moving_picture(int k) {
   cv::Mat img(240, 320, CV_8UC3, cv::Scalar(40, 50, 60));
   cv::circle(img, cv::Point(60 + 3 * k, 100 + (k % 7) * 4), 30, cv::Scalar(180, 140, 200 - k), -1);
@@ -38,9 +43,9 @@ cv::Mat moving_picture(int k) {
   return img;
 }
 
-std::shared_ptr<InferenceResult> infer(FakeEstimator& est,
+std::shared_ptr<FrameResult> infer(FakeEstimator& est,
                                        const std::shared_ptr<const Frame>& frame) {
-  auto r = std::make_shared<InferenceResult>();
+  auto r = std::make_shared<FrameResult>();
   r->frame = frame;
   r->crop = CropRect::whole_frame(frame->bgr.cols, frame->bgr.rows);
   r->output = est.estimate(make_network_input(frame->bgr, r->crop), {});
@@ -74,7 +79,7 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
   info.settings = {{"threads", 2}};
   info.fps = 25;
   std::vector<std::shared_ptr<const Frame>> frames;
-  std::vector<std::shared_ptr<InferenceResult>> results;
+  std::vector<std::shared_ptr<FrameResult>> results;
   {
     SessionRecorder rec(folder, info);
     rec.start();
@@ -86,7 +91,7 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
       frames.push_back(f);
       // Every third frame has no result (the network was busy).
       results.push_back(k % 3 == 2 ? nullptr : infer(est, f));
-      REQUIRE(rec.push(f, results.back()));
+      REQUIRE(push_with(rec, f, results.back()));
     }
     rec.stop();
     const auto st = rec.status();
@@ -96,7 +101,7 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
     CHECK(st.error == "");
     CHECK(st.codec == "FFV1");
     CHECK_FALSE(st.recording);
-    CHECK_FALSE(rec.push(frames[0], nullptr));  // stopped
+    CHECK_FALSE(rec.push(frames[0]));  // stopped
   }
   const auto manifest = nlohmann::json::parse(read_file(folder + "/manifest.json"));
   CHECK(manifest["frame_count"] == 60);
@@ -125,8 +130,8 @@ TEST_CASE("record 60 frames with results, read back, re-run gives the stored res
     REQUIRE(item.result.has_value() == (results[k] != nullptr));
     if (results[k]) {
       check_same_output(item.result->output, results[k]->output);
-      CHECK(item.result->keypoints2d == results[k]->keypoints_frame);
-      CHECK(item.result->frame == k);
+      CHECK(item.result->keypoints_frame == results[k]->keypoints_frame);
+      CHECK(item.result->frame->index == k);
       // Re-running on the replayed frame reproduces the stored result exactly.
       auto again = infer(rerun, item.frame);
       check_same_output(again->output, item.result->output);
@@ -160,7 +165,7 @@ TEST_CASE("MJPG fallback records a readable, close-to-original video") {
     f->bgr = moving_picture(k);
     f->index = k;
     pics.push_back(f->bgr);
-    REQUIRE(rec.push(f, nullptr));
+    REQUIRE(rec.push(f));
   }
   rec.stop();
   CHECK(rec.status().codec == "MJPG");
@@ -187,7 +192,7 @@ TEST_CASE("a producer faster than the disk: every frame is written or counted as
   int accepted = 0;
   auto f = std::make_shared<Frame>();
   f->bgr = moving_picture(1);
-  for (int k = 0; k < 100; ++k) accepted += rec.push(f, nullptr) ? 1 : 0;
+  for (int k = 0; k < 100; ++k) accepted += rec.push(f) ? 1 : 0;
   rec.stop();
   const auto st = rec.status();
   CHECK(st.frames_written == accepted);
@@ -232,7 +237,7 @@ TEST_CASE("a corrupt stored result names its file") {
     rec.start();
     auto f = std::make_shared<Frame>();
     f->bgr = moving_picture(3);
-    REQUIRE(rec.push(f, infer(est, f)));
+    REQUIRE(push_with(rec, f, infer(est, f)));
     rec.stop();
   }
   write_file_atomic(dir / "s/frame_000000.json", "{\"frame\": 0");
@@ -262,7 +267,7 @@ TEST_CASE("disk full while recording: the error is reported, what was written st
           auto f = std::make_shared<Frame>();
           f->bgr = moving_picture(k);
           f->index = k;
-          if (!rec.push(f, infer(est, f))) break;
+          if (!push_with(rec, f, infer(est, f))) break;
           ++pushed;
         }
         rec.stop();

@@ -9,7 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/formats/atomic_file.h"
-#include "app/batch_infer.h"
+#include "app/infer_run.h"
 #include "core/session/session_recorder.h"
 #include "core/preprocess.h"
 #include "tests/exporters/fake_estimator.h"
@@ -19,6 +19,7 @@ using namespace intershape::core;
 using namespace intershape::core::exporters;
 using namespace intershape::core::formats;
 using namespace intershape::core::session;
+using namespace intershape::app;
 using intershape::test::FakeEstimator;
 using intershape::test::read_file;
 using intershape::test::TempDir;
@@ -58,14 +59,14 @@ TEST_CASE("single image: the demo's files, named after the image") {
   for (const char* f : {"hands_right.obj", "hands_left.obj", "hands_interacting.obj", "hands.json"})
     CHECK(fs::exists(dir / ("out/" + std::string(f))));
   CHECK_FALSE(fs::exists(dir / "out/sequence.glb"));  // not asked for
-  const FrameRecord rec = frame_from_json(read_file(dir / "out/hands.json"), "hands.json");
+  const FrameResult rec = frame_from_json(read_file(dir / "out/hands.json"), "hands.json");
   const NetworkOutput want = expected_output(cv::imread(dir / "hands.png"));
   CHECK(rec.output.hands[0].verts3d == want.hands[0].verts3d);
   CHECK(rec.output.stages.size() == 4);
   CHECK(rec.crop.side == 400.f);
-  CHECK(rec.image_width == 400);
-  CHECK(rec.source == "hands.png");
-  CHECK(rec.keypoints2d[3][0] == doctest::Approx(want.xyc[3][0] * 4 * 400 / 256.f));
+  CHECK(rec.frame->width == 400);
+  CHECK(rec.frame->source == "hands.png");
+  CHECK(rec.keypoints_frame[3][0] == doctest::Approx(want.xyc[3][0] * 4 * 400 / 256.f));
 }
 
 TEST_CASE(
@@ -106,10 +107,10 @@ TEST_CASE(
   CHECK(fs::exists(dir / "out/sequence.glb"));
   CHECK(fs::exists(dir / "out/a.json"));
   CHECK_FALSE(fs::exists(dir / "out/broken.json"));
-  CHECK(frame_from_json(read_file(dir / "out/b.json"), "b.json").source == "b.png");
+  CHECK(frame_from_json(read_file(dir / "out/b.json"), "b.json").frame->source == "b.png");
 }
 
-TEST_CASE("empty folder and unreadable inputs: nothing processed, not ok") {
+TEST_CASE("an empty folder or a file that is no video: a source error naming it") {
   TempDir dir;
   fs::create_directories(dir / "empty");
   FakeEstimator est;
@@ -117,12 +118,12 @@ TEST_CASE("empty folder and unreadable inputs: nothing processed, not ok") {
   opt.input = dir / "empty";
   opt.output = dir / "out";
   std::FILE* log = null_log();
-  CHECK_FALSE(run_infer(est, opt, log).ok());
+  CHECK_THROWS_WITH_AS(run_infer(est, opt, log), doctest::Contains("holds no images"),
+                       intershape::core::SourceError);
   write_file_atomic(dir / "fake.mp4", "not a video");
   opt.input = dir / "fake.mp4";
-  const auto s = run_infer(est, opt, log);
-  CHECK(s.failed == 1);
-  CHECK_FALSE(s.ok());
+  CHECK_THROWS_WITH_AS(run_infer(est, opt, log), doctest::Contains("fake.mp4"),
+                       intershape::core::SourceError);
   std::fclose(log);
   CHECK(est.calls == 0);
 }
@@ -163,12 +164,12 @@ TEST_CASE("--rerun on a recorded session reproduces the stored results") {
       f->bgr = picture(k, 320, 240);
       f->index = k;
       f->timestamp_s = 0.5 + k / 30.0;
-      auto r = std::make_shared<InferenceResult>();
+      auto r = std::make_shared<FrameResult>();
       r->frame = f;
       r->crop = CropRect::whole_frame(320, 240);
       r->output = live.estimate(make_network_input(f->bgr, r->crop), {});
       r->keypoints_frame = keypoints_in_frame(r->output.xyc, r->crop);
-      REQUIRE(rec.push(f, r));
+      REQUIRE(rec.push(r));
     }
     rec.stop();
   }
@@ -187,17 +188,17 @@ TEST_CASE("--rerun on a recorded session reproduces the stored results") {
     char stored[64], rerun[64];
     std::snprintf(stored, sizeof stored, "session/frame_%06d.json", k);
     std::snprintf(rerun, sizeof rerun, "out/session_%06d.json", k);
-    const FrameRecord a = frame_from_json(read_file(dir / stored), stored);
-    const FrameRecord b = frame_from_json(read_file(dir / rerun), rerun);
-    CHECK(a.frame == b.frame);
-    CHECK(a.timestamp_s == b.timestamp_s);
-    CHECK(a.source == b.source);
+    const FrameResult a = frame_from_json(read_file(dir / stored), stored);
+    const FrameResult b = frame_from_json(read_file(dir / rerun), rerun);
+    CHECK(a.frame->index == b.frame->index);
+    CHECK(a.frame->timestamp_s == b.frame->timestamp_s);
+    CHECK(a.frame->source == b.frame->source);
     for (int h = 0; h < 2; ++h) {
       CHECK(a.output.hands[h].verts3d == b.output.hands[h].verts3d);
       CHECK(a.output.hands[h].params.pose == b.output.hands[h].params.pose);
     }
     CHECK(a.output.trans == b.output.trans);
-    CHECK(a.keypoints2d == b.keypoints2d);
+    CHECK(a.keypoints_frame == b.keypoints_frame);
   }
   // Without --rerun a session is a usage error, not a folder of images.
   opt.rerun = false;
@@ -241,7 +242,7 @@ TEST_CASE("cancelling stops after the current picture and still writes the seque
   opt.formats = ExportFormats::parse("json,npz");
   opt.cancel = &cancel;
   int seen = 0;
-  opt.on_result = [&](const std::string&, const FrameRecord&, const NetworkOutput&) {
+  opt.on_result = [&](const FrameResult&) {
     if (++seen == 2) cancel = true;  // as a SIGINT handler would
   };
   std::FILE* log = std::tmpfile();
