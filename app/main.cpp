@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   // Process-wide allocator policy for the network's per-frame tensors (app/allocator.h).
   app::configure_allocator();
   CLI::App app{"Intershape Live: 3D pose and shape of two interacting hands, from a camera or video"};
-  app.require_subcommand(0, 1);
+  // The GUI is the default; the engine-only build has none, so it needs a command.
+  app.require_subcommand(INTERSHAPE_ENGINE_ONLY ? 1 : 0, 1);
   int exit_code = app::kOk;
   try {
 #if INTERSHAPE_WITH_TORCH
