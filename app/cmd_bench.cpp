@@ -40,7 +40,7 @@ struct BenchOptions {
   core::net::NetworkConfig model;
   bool no_onednn = false;
   std::string image;
-  int iterations = 20, warmup = 3;
+  int iterations = 20, warmup = 3, batch = 1;
   bool json = false;
 };
 
@@ -115,6 +115,7 @@ int run_bench(const BenchOptions& o) {
         "in a source tree: tests/data/mano)");
   if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
+  if (o.batch < 1) throw UsageError("--batch must be at least 1");
 
   const formats::RgbImage image = bench_input(o.image);
   const core::net::RgbView input{image.pixels.data(), image.width, image.height, 3 * image.width};
@@ -128,11 +129,18 @@ int run_bench(const BenchOptions& o) {
   release_free_memory();  // the load's transient buffers (heap trimming is off, app/allocator.h)
   const double rss_after_load = peak_rss_mb();
 
-  for (int i = 0; i < o.warmup; ++i) estimator->estimate(input, {});
+  // --batch N: N copies of the input in one forward pass (the batch-size
+  // curve of `intershape eval`); times are per batch, the rate per image.
+  const std::vector<core::net::RgbView> batch_inputs(static_cast<size_t>(o.batch), input);
+  auto forward = [&]() {
+    return o.batch > 1 ? estimator->estimate_batch(batch_inputs, {}).front()
+                       : estimator->estimate(input, {});
+  };
+  for (int i = 0; i < o.warmup; ++i) forward();
   std::vector<double> wall, internet, attention, meshreg, cascade, mano, total;
   for (int i = 0; i < o.iterations; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    const core::net::NetworkOutput out = estimator->estimate(input, {});
+    const core::net::NetworkOutput out = forward();
     wall.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     internet.push_back(out.timings.internet_ms);
@@ -165,6 +173,8 @@ int run_bench(const BenchOptions& o) {
     for (const auto& [name, s] : rows)
       j["stages_ms"][name] = {
           {"median", s.median}, {"p10", s.p10}, {"p90", s.p90}, {"min", s.min}, {"max", s.max}};
+    j["batch"] = o.batch;
+    j["images_per_s"] = 1000.0 * o.batch / end_to_end.median;
     j["peak_rss_mb"] = rss;
     j["rss_after_load_mb"] = rss_after_load;
     std::printf("%s\n", j.dump().c_str());
@@ -180,6 +190,7 @@ int run_bench(const BenchOptions& o) {
     }
     std::printf("%-12s %9.1f %9.1f %9.1f %9.1f %9.1f\n", "end to end", end_to_end.median,
                 end_to_end.p10, end_to_end.p90, end_to_end.min, end_to_end.max);
+    std::printf("batch %d: %.1f images/s (median)\n", o.batch, 1000.0 * o.batch / end_to_end.median);
     std::printf("peak RSS %.0f MB (after load %.0f MB)\n", rss, rss_after_load);
   }
   return 0;
@@ -201,6 +212,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
                   "in the engine-only build a 256x256 binary PPM");
   cmd->add_flag("--no-onednn", options->no_onednn,
                 "CPU fp32: do not pre-pack convolution weights for oneDNN (A/B timing)");
+  cmd->add_option("--batch", options->batch, "Images per forward pass (times are per batch)")
+      ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object");
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });
 }

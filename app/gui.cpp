@@ -152,96 +152,62 @@ void take_result(GuiState& s, core::ResultPtr r) {
   }
 }
 
-// Frame pixels -> clip space of the video viewport (orthographic; mirrored on
-// request). Depth: pixels, larger = farther.
-glm::mat4 overlay_projection(const GuiState& s, float fw, float fh) {
-  const float zr = 8.f * std::max(fw, fh);
-  const glm::mat4 proj =
-      s.ui.mirror ? glm::ortho(fw, 0.f, fh, 0.f, -zr, zr) : glm::ortho(0.f, fw, fh, 0.f, -zr, zr);
-  return proj * glm::scale(glm::mat4(1.f), glm::vec3(1.f, 1.f, -1.f));
-}
-
-void draw_scene(GuiState& s, int fb_w, int fb_h) {
-  Renderer& r = *s.renderer;
-  render::RenderTarget::bind_default(fb_w, fb_h);
-  glClearColor(0.07f, 0.07f, 0.08f, 1.f);
-  glClearDepth(1.0);
-  glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
-  if (!s.frame) return;
+// What the video view shows now, as plain data for render/ (the layout is
+// computed in window coordinates, as ImGui and the mouse see them, and drawn in
+// framebuffer pixels: they differ on high-DPI screens).
+render::VideoScene video_scene(GuiState& s, int fb_w, int fb_h) {
+  render::VideoScene scene;
+  if (!s.frame) return scene;
   const int fw = s.frame->bgr.cols, fh = s.frame->bgr.rows;
-  // Layout in window coordinates (as ImGui and the mouse see them), drawn in
-  // framebuffer pixels (they differ on high-DPI screens).
   const ImVec2 window = ImGui::GetIO().DisplaySize;
   const float sx = window.x > 0 ? fb_w / window.x : 1.f, sy = window.y > 0 ? fb_h / window.y : 1.f;
   s.video_px = video_rect(static_cast<int>(window.x), static_cast<int>(window.y), fw, fh);
   const PixelRect& v = s.video_px;
-  glViewport(static_cast<int>(v.x * sx), static_cast<int>(fb_h - (v.y + v.h) * sy),
-             static_cast<int>(v.w * sx), static_cast<int>(v.h * sy));
-  if (s.ui.show_video) {
-    const glm::vec4 uv = s.ui.mirror ? glm::vec4(1, 0, 0, 1) : glm::vec4(0, 0, 1, 1);
-    r.video.draw(r.frame_texture, {-1, 1, 1, -1}, uv);
-  }
-  const glm::mat4 mvp = overlay_projection(s, static_cast<float>(fw), static_cast<float>(fh));
-  // Meshes: placed by the fit, in this frame's pixels.
-  if (s.ui.show_meshes && s.faces && s.result) {
-    glClear(GL_DEPTH_BUFFER_BIT);
-    for (int h = 0; h < 2; ++h) {
-      HandView& hv = s.hands[h];
-      if (!hv.visible) continue;
-      hv.overlay_mesh.upload(core::apply_overlay(hv.verts, hv.fit), (*s.faces)[h]);
-      render::MeshStyle style;
-      style.color = hand_color(h);
-      style.opacity = s.ui.mesh_opacity;
-      style.wireframe = s.ui.wireframe;
-      style.light_dir = glm::normalize(glm::vec3(0.3f, -0.6f, -1.f));
-      style.view_dir = {0.f, 0.f, -1.f};
-      r.mesh.draw(hv.overlay_mesh, mvp, style);
-    }
-  }
-  std::vector<render::LineVertex> lines, points;
+  scene.frame_width = fw;
+  scene.frame_height = fh;
+  scene.viewport_x = static_cast<int>(v.x * sx);
+  scene.viewport_y = static_cast<int>(fb_h - (v.y + v.h) * sy);
+  scene.viewport_w = static_cast<int>(v.w * sx);
+  scene.viewport_h = static_cast<int>(v.h * sy);
+  scene.mirror = s.ui.mirror;
+  scene.show_video = s.ui.show_video;
+  scene.mesh_opacity = s.ui.mesh_opacity;
+  scene.wireframe = s.ui.wireframe;
   if (s.result) {
     const auto& kp = s.result->keypoints_frame;
     for (int h = 0; h < 2; ++h) {
+      render::HandOverlay& hand = scene.hands[h];
+      hand.color = hand_color(h);
+      const HandView& hv = s.hands[h];
+      if (s.ui.show_meshes && s.faces && hv.visible) {
+        hand.mesh_verts = core::apply_overlay(hv.verts, hv.fit);  // placed by the fit
+        hand.mesh_faces = std::shared_ptr<const std::vector<int32_t>>(s.faces, &(*s.faces)[h]);
+      }
       if (s.result->output.hands[h].presence < s.ui.presence_threshold) continue;
-      const glm::vec3 c = hand_color(h);
+      if (!s.ui.show_keypoints && !s.ui.show_skeleton) continue;
       for (int j = 0; j < core::kJointsPerHand; ++j) {
         const auto& k = kp[h * core::kJointsPerHand + j];
-        if (s.ui.show_keypoints)
-          points.push_back({{k[0], k[1], 0.f},
-                            {0.25f + 0.75f * c.x, 0.25f + 0.75f * c.y, 0.25f + 0.75f * c.z,
-                             0.3f + 0.7f * k[2]}});
-        const int p = kJointParents[j];
-        if (s.ui.show_skeleton && p >= 0) {
-          const auto& q = kp[h * core::kJointsPerHand + p];
-          lines.push_back({{k[0], k[1], 0.f}, {c * 0.6f, 0.9f}});
-          lines.push_back({{q[0], q[1], 0.f}, {c * 0.6f, 0.9f}});
-        }
+        hand.keypoints.emplace_back(k[0], k[1], k[2]);
       }
+      hand.show_points = s.ui.show_keypoints;
+      if (s.ui.show_skeleton)
+        hand.skeleton_parents.assign(std::begin(kJointParents), std::end(kJointParents));
     }
-    r.lines.draw(lines, GL_LINES, mvp);
-    r.lines.draw(points, GL_POINTS, mvp, 7.f);
     if (s.ui.show_crop) {
       const core::CropRect& c = s.result->crop;
-      const glm::vec4 col(1.f, 1.f, 1.f, 0.6f);
-      r.lines.draw({{{c.x0, c.y0, 0}, col},
-                    {{c.x0 + c.side, c.y0, 0}, col},
-                    {{c.x0 + c.side, c.y0 + c.side, 0}, col},
-                    {{c.x0, c.y0 + c.side, 0}, col}},
-                   GL_LINE_LOOP, mvp);
+      scene.crop = render::FrameSquare{c.x0, c.y0, c.side};
     }
   }
   if (s.dragging) {
     const float side = std::max(std::fabs(s.drag_x1 - s.drag_x0), std::fabs(s.drag_y1 - s.drag_y0));
-    const float x0 = s.drag_x1 < s.drag_x0 ? s.drag_x0 - side : s.drag_x0;
-    const float y0 = s.drag_y1 < s.drag_y0 ? s.drag_y0 - side : s.drag_y0;
-    const glm::vec4 col(0.3f, 1.f, 0.4f, 0.9f);
-    r.lines.draw({{{x0, y0, 0}, col},
-                  {{x0 + side, y0, 0}, col},
-                  {{x0 + side, y0 + side, 0}, col},
-                  {{x0, y0 + side, 0}, col}},
-                 GL_LINE_LOOP, mvp);
+    scene.drag = render::FrameSquare{s.drag_x1 < s.drag_x0 ? s.drag_x0 - side : s.drag_x0,
+                                     s.drag_y1 < s.drag_y0 ? s.drag_y0 - side : s.drag_y0, side};
   }
-  render::RenderTarget::bind_default(fb_w, fb_h);
+  return scene;
+}
+
+void draw_scene(GuiState& s, int fb_w, int fb_h) {
+  s.renderer->video_scene.draw(video_scene(s, fb_w, fb_h), s.renderer->frame_texture, fb_w, fb_h);
 }
 
 // Window pixels -> frame pixels of the shown frame (undoing the mirror).
@@ -641,7 +607,6 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   // destroy GL objects -> ImGui -> the context (the window, last).
   engine.stop();
   for (HandView& h : s.hands) {
-    h.overlay_mesh = render::MeshBuffers();
     h.view_mesh = render::MeshBuffers();
   }
   s.renderer.reset();

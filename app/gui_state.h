@@ -15,6 +15,7 @@
 #include "core/overlay_fit.h"
 #include "core/pipeline.h"
 #include "render/passes.h"
+#include "render/video_scene.h"
 
 namespace intershape::app {
 
@@ -61,7 +62,7 @@ struct HandView {
   std::vector<float> joints, verts;  // smoothed, mm
   core::OverlayFit fit;              // smoothed placement
   core::OneEuroVector joints_filter, verts_filter, fit_filter;
-  render::MeshBuffers overlay_mesh, view_mesh;
+  render::MeshBuffers view_mesh;
 };
 
 struct Orbit {
@@ -81,6 +82,7 @@ struct AttentionState {
 
 // GL resources of the GUI; destroyed before the context.
 struct Renderer {
+  render::VideoSceneRenderer video_scene;  // the video with its overlays
   render::VideoPass video;
   render::MeshPass mesh;
   render::LinePass lines;

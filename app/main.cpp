@@ -1,5 +1,5 @@
 // intershape: live two-hand reconstruction (GUI, the default) and its headless
-// commands (mano, infer, bench). The GUI and every command run on the one
+// commands (mano, infer, bench, eval). The GUI and every command run on the one
 // engine of core/pipeline.h. The exit status is decided here, once
 // (app/exit_codes.h).
 
@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
 #if INTERSHAPE_WITH_TORCH
     app::add_mano_command(app, exit_code);
     app::add_bench_command(app, exit_code);
+#endif
+#if INTERSHAPE_WITH_TORCH && !INTERSHAPE_ENGINE_ONLY
+    app::add_eval_command(app, exit_code);
 #endif
 #if !INTERSHAPE_ENGINE_ONLY
     app::add_infer_command(app, exit_code);

@@ -75,6 +75,15 @@ ManoLayer::ManoLayer(const ManoModel& model, torch::Device device)
 }
 
 ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Tensor& betas) const {
+  return forward(pose, betas, transl_);
+}
+
+ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Tensor& betas,
+                                     const torch::Tensor& transl) const {
+  if (transl.dim() != 2 || transl.size(1) != 3 ||
+      (transl.size(0) != 1 && transl.size(0) != pose.size(0))) {
+    throw std::invalid_argument("ManoLayer::forward: expected transl [1, 3] or [B, 3]");
+  }
   if (pose.dim() != 2 || pose.size(1) != 48 || betas.dim() != 2 ||
       betas.size(1) != kShapeComponents || pose.size(0) != betas.size(0)) {
     throw std::invalid_argument("ManoLayer::forward: expected pose [B, 48] and betas [B, 10]");
@@ -139,8 +148,8 @@ ManoLayer::Output ManoLayer::forward(const torch::Tensor& pose, const torch::Ten
 
   torch::Tensor all_joints = torch::cat({posed_joints, verts.index_select(1, tip_index_)}, 1);
   Output out;
-  out.vertices = (verts + transl_.unsqueeze(1)) * 1000.0;
-  out.joints = (all_joints + transl_.unsqueeze(1)) * 1000.0;
+  out.vertices = (verts + transl.unsqueeze(1)) * 1000.0;
+  out.joints = (all_joints + transl.unsqueeze(1)) * 1000.0;
   return out;
 }
 

@@ -21,6 +21,11 @@ class ManoLayer {
   // pose [B, 48] (global orientation 3 + 15 joints x 3, WITHOUT hand_mean),
   // betas [B, 10]; both on the layer's device, float32.
   Output forward(const torch::Tensor& pose, const torch::Tensor& betas) const;
+  // The same with another translation instead of the layer's own: transl
+  // [B, 3] or [1, 3], metres, on the layer's device (smplx's `transl=`
+  // argument; the ground truth of a NeuralAnnot fit).
+  Output forward(const torch::Tensor& pose, const torch::Tensor& betas,
+                 const torch::Tensor& transl) const;
 
   const ManoModel& model() const { return model_; }
   torch::Device device() const { return device_; }

@@ -11,6 +11,8 @@ packages=(
   libtorch-dev libopenblas0-pthread libopencv-dev libeigen3-dev libglm-dev
   libimgui-dev libglfw3-dev python3-glad nlohmann-json3-dev libcli11-dev
   libtinygltf-dev libstb-dev libzip-dev zipcmp zipmerge ziptool doctest-dev
+  # the InterHand2.6M annotation reader (intershape eval)
+  libsimdjson-dev
   # sanitizers and the fuzzer (clang's libFuzzer runtime)
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy

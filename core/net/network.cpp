@@ -720,11 +720,14 @@ std::vector<NetworkOutput> TwoHandNetwork::estimate_batch(const std::vector<RgbV
     std::vector<float> one = input_to_chw(inputs[i]);
     std::memcpy(host.data() + i * kPlanes, one.data(), one.size() * sizeof(float));
   }
-  // [B, 3, 256, 256] float32 in [0, 1]: the one entry point of Impl::run (a
-  // caller with its own float batch, e.g. evaluation, can hand it over here).
+  return estimate_batch_chw(host.data(), static_cast<int>(inputs.size()), options);
+}
+
+std::vector<NetworkOutput> TwoHandNetwork::estimate_batch_chw(const float* nchw, int batch,
+                                                              const EstimateOptions& options) {
+  if (batch < 1 || !nchw) throw std::invalid_argument("network input: empty batch");
   at::Tensor img =
-      at::from_blob(host.data(), {static_cast<int64_t>(inputs.size()), 3, kInputSize, kInputSize},
-                    at::kFloat)
+      at::from_blob(const_cast<float*>(nchw), {batch, 3, kInputSize, kInputSize}, at::kFloat)
           .to(impl_->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
   return impl_->run(img, options);
 }

@@ -65,6 +65,13 @@ class TwoHandNetwork final {
   std::vector<NetworkOutput> estimate_batch(const std::vector<RgbView>& inputs,
                                             const EstimateOptions& options);
 
+  // Already-normalised float inputs: `nchw` holds [batch, 3, 256, 256] RGB
+  // values in [0, 1] (C, H, W), as the reference's evaluation builds them
+  // (float crops, no uint8 rounding; core/eval/protocol.h). The caller keeps
+  // the buffer alive for the call. estimate and estimate_batch end here too.
+  std::vector<NetworkOutput> estimate_batch_chw(const float* nchw, int batch,
+                                                const EstimateOptions& options);
+
   // MANO triangles per hand, 0-based, [1540*3]; index 0 right, 1 left (the left
   // model's faces have the mirrored winding).
   const std::array<std::vector<int32_t>, 2>& faces() const;
