@@ -1,5 +1,7 @@
 // `intershape bench`: times the network's forward pass (after warm-up) per
-// stage and end to end, and reports the peak resident memory.
+// stage and end to end, and reports the peak resident memory. It runs the
+// network (core/net) directly, so it builds in the engine-only build too
+// (no OpenCV: --image is then a 256x256 binary PPM).
 
 #include <sys/resource.h>
 
@@ -12,27 +14,40 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
+#include "app/allocator.h"
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "app/model_options.h"
-#include "core/hand_estimator.h"
-#include "core/image_limits.h"
-#include "core/sources.h"
+#include "core/formats/file_io.h"
+#include "core/formats/ppm.h"
 #include "core/net/network.h"
+
+#if INTERSHAPE_BENCH_OPENCV
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "app/image_options.h"
+#include "core/image_limits.h"
 #include "core/preprocess.h"
+#include "core/sources.h"
+#endif
 
 namespace intershape::app {
 namespace {
 
+namespace formats = core::formats;
+
 struct BenchOptions {
-  core::ModelConfig model;
+  core::net::NetworkConfig model;
+  bool no_onednn = false;
   std::string image;
   int iterations = 20, warmup = 3, batch = 1;
   bool json = false;
+#if INTERSHAPE_BENCH_OPENCV
   core::ImageLimits image_limits;
+#endif
 };
 
 struct Stats {
@@ -56,6 +71,53 @@ double peak_rss_mb() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux: kilobytes
 }
 
+// The network input: 256x256 RGB, packed rows.
+formats::RgbImage bench_input(const BenchOptions& o) {
+  const std::string& path = o.image;
+  if (path.empty()) {
+    // Fixed pseudo-random pixels (a 64-bit LCG): runs are comparable.
+    formats::RgbImage image{core::net::kInputSize, core::net::kInputSize, {}};
+    image.pixels.resize(size_t{3} * image.width * image.height);
+    uint64_t state = 23;
+    for (uint8_t& p : image.pixels) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      p = static_cast<uint8_t>(state >> 56);
+    }
+    return image;
+  }
+#if INTERSHAPE_BENCH_OPENCV
+  // Any picture OpenCV reads, fitted as the reference demo fits a whole frame.
+  cv::Mat bgr;
+  try {
+    // The image-size policy, and a message naming the file.
+    bgr = core::read_image(path, o.image_limits, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+  } catch (const core::ImageError& e) {
+    throw core::SourceError(std::string("cannot use --image ") + e.what());  // exit 3
+  }
+  const cv::Mat rgb =
+      core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
+  formats::RgbImage image{rgb.cols, rgb.rows, {}};
+  for (int y = 0; y < rgb.rows; ++y)
+    image.pixels.insert(image.pixels.end(), rgb.ptr<uint8_t>(y),
+                        rgb.ptr<uint8_t>(y) + 3 * rgb.cols);
+  return image;
+#else
+  formats::RgbImage image;
+  try {
+    image = formats::read_ppm(path);
+  } catch (const formats::FileError& e) {
+    throw std::runtime_error(std::string("bench: ") + e.what() +
+                             " (this engine-only build reads --image as a binary PPM)");
+  }
+  if (image.width != core::net::kInputSize || image.height != core::net::kInputSize)
+    throw std::runtime_error("bench: " + path + " is " + std::to_string(image.width) + "x" +
+                             std::to_string(image.height) +
+                             "; without OpenCV (engine-only build) --image must be the 256x256 "
+                             "network input itself");
+  return image;
+#endif
+}
+
 int run_bench(const BenchOptions& o) {
   if (o.model.synthetic == !o.model.checkpoint.empty())
     throw UsageError("give exactly one of --checkpoint FILE or --synthetic");
@@ -67,44 +129,30 @@ int run_bench(const BenchOptions& o) {
   if (o.warmup < 0) throw UsageError("--warmup must be >= 0");
   if (o.batch < 1) throw UsageError("--batch must be at least 1");
 
-  // The picture first: a bad --image fails before a model load of seconds.
-  cv::Mat input;
-  if (!o.image.empty()) {
-    cv::Mat bgr;
-    try {
-      // The image-size policy and a message naming the file (was OpenCV's
-      // raw assertion text on a header bomb).
-      bgr = core::read_image(o.image, o.image_limits,
-                             cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-    } catch (const core::ImageError& e) {
-      throw core::SourceError(std::string("cannot use --image ") + e.what());  // exit 3
-    }
-    input = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
-  } else {
-    input.create(core::kInputSize, core::kInputSize, CV_8UC3);
-    cv::RNG rng(23);  // fixed: runs are comparable
-    rng.fill(input, cv::RNG::UNIFORM, 0, 256);
-  }
+  const formats::RgbImage image = bench_input(o);
+  const core::net::RgbView input{image.pixels.data(), image.width, image.height, 3 * image.width};
 
+  core::net::NetworkConfig config = o.model;
+  config.onednn = !o.no_onednn;
   const auto load_start = std::chrono::steady_clock::now();
-  std::unique_ptr<core::HandEstimator> estimator = core::create_estimator(o.model);
+  std::unique_ptr<core::net::TwoHandNetwork> estimator = core::net::TwoHandNetwork::create(config);
   const double load_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  release_free_memory();  // the load's transient buffers (heap trimming is off, app/allocator.h)
   const double rss_after_load = peak_rss_mb();
 
   // --batch N: N copies of the input in one forward pass (the batch-size
   // curve of `intershape eval`); times are per batch, the rate per image.
-  auto* net = dynamic_cast<core::net::TwoHandNetwork*>(estimator.get());
-  if (o.batch > 1 && !net) throw std::runtime_error("bench: --batch needs the LibTorch network");
-  const std::vector<cv::Mat> batch_inputs(static_cast<size_t>(o.batch), input);
+  const std::vector<core::net::RgbView> batch_inputs(static_cast<size_t>(o.batch), input);
   auto forward = [&]() {
-    return o.batch > 1 ? net->estimate_batch(batch_inputs, {}).front() : estimator->estimate(input, {});
+    return o.batch > 1 ? estimator->estimate_batch(batch_inputs, {}).front()
+                       : estimator->estimate(input, {});
   };
   for (int i = 0; i < o.warmup; ++i) forward();
   std::vector<double> wall, internet, attention, meshreg, cascade, mano, total;
   for (int i = 0; i < o.iterations; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    const core::NetworkOutput out = forward();
+    const core::net::NetworkOutput out = forward();
     wall.push_back(
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     internet.push_back(out.timings.internet_ms);
@@ -125,6 +173,7 @@ int run_bench(const BenchOptions& o) {
   if (o.json) {
     nlohmann::json j;
     j["estimator"] = estimator->describe();
+    j["onednn"] = config.onednn;
     j["iterations"] = o.iterations;
     j["warmup"] = o.warmup;
     j["load_s"] = load_s;
@@ -170,11 +219,17 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--warmup", options->warmup, "Untimed forward passes first")
       ->capture_default_str();
-  cmd->add_option("--image", options->image, "Input picture (default: fixed random pixels)");
+  cmd->add_option("--image", options->image,
+                  "Input picture, fitted as a whole frame (default: fixed random pixels); "
+                  "in the engine-only build a 256x256 binary PPM");
+  cmd->add_flag("--no-onednn", options->no_onednn,
+                "CPU fp32: do not pre-pack convolution weights for oneDNN (A/B timing)");
   cmd->add_option("--batch", options->batch, "Images per forward pass (times are per batch)")
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object");
+#if INTERSHAPE_BENCH_OPENCV
   add_image_limit_option(*cmd, options->image_limits);
+#endif
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });
 }
 

@@ -18,6 +18,7 @@
 
 #include "app/commands.h"
 #include "app/hand_options.h"
+#include "app/image_options.h"
 #include "app/model_options.h"
 #include "core/formats/atomic_file.h"
 #include "app/infer_run.h"

@@ -27,6 +27,7 @@
 #include "app/gui_state.h"
 #include "app/window.h"
 #include "core/formats/atomic_file.h"
+#include "core/mesh/hand_composition.h"
 #include "core/overlay_fit.h"
 #include "mano/mano_model.h"
 #include "core/preprocess.h"
@@ -438,8 +439,8 @@ void render_view3d(GuiState& s, int width, int height) {
   int n = 0;
   for (int h = 0; h < 2; ++h) {
     if (!s.hands[h].visible) continue;
-    composed[h] = core::compose_hand(static_cast<core::Hand>(h), s.hands[h].verts,
-                                     s.hands[h].joints, s.result->output.trans);
+    composed[h] = core::mesh::compose_hand(static_cast<core::Hand>(h), s.hands[h].verts,
+                                           s.hands[h].joints, s.result->output.trans);
     for (size_t i = 0; i + 2 < composed[h].size(); i += 3, ++n)
       centre += glm::vec3(composed[h][i], composed[h][i + 1], composed[h][i + 2]);
   }

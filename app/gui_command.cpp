@@ -7,6 +7,7 @@
 
 #include "app/commands.h"
 #include "app/hand_options.h"
+#include "app/image_options.h"
 #include "app/model_options.h"
 #include "core/formats/atomic_file.h"
 #include "core/capture.h"

@@ -11,11 +11,8 @@ int max_cpu_threads() {
   return 4 * static_cast<int>(cores == 0 ? 1 : cores);
 }
 
-void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::string& help_suffix) {
-  const std::string& s = help_suffix;
-  cmd.add_option("--checkpoint", config.checkpoint, "Model checkpoint (snapshot_99.pth.tar)" + s);
-  cmd.add_option("--mano", config.mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl" + s);
-  cmd.add_option("--device", config.device, "auto | cpu | cuda | cuda:N" + s)
+CLI::Option* add_device_option(CLI::App& cmd, std::string& device, const std::string& help_suffix) {
+  return cmd.add_option("--device", device, "auto | cpu | cuda | cuda:N" + help_suffix)
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}) |
               CLI::Validator(
@@ -24,6 +21,14 @@ void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::stri
                                                                     : std::string("not cuda:N");
                   },
                   "cuda:N"));
+}
+
+void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
+                       const std::string& help_suffix) {
+  const std::string& s = help_suffix;
+  cmd.add_option("--checkpoint", config.checkpoint, "Model checkpoint (snapshot_99.pth.tar)" + s);
+  cmd.add_option("--mano", config.mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl" + s);
+  add_device_option(cmd, config.device, s);
   cmd.add_option("--precision", config.precision, "fp32 | fp16 (CUDA only)" + s)
       ->capture_default_str()
       ->check(CLI::IsMember({"fp32", "fp16"}));
@@ -50,16 +55,6 @@ void add_model_options(CLI::App& cmd, core::ModelConfig& config, const std::stri
   cmd.add_flag(
       "--synthetic", config.synthetic,
       "Deterministic rule weights instead of a checkpoint (tests, benchmarks); needs --mano" + s);
-}
-
-void add_image_limit_option(CLI::App& cmd, core::ImageLimits& limits,
-                            const std::string& help_suffix) {
-  cmd.add_option("--max-image-pixels", limits.max_pixels,
-                 "Largest picture read from an image file, width x height; larger ones are "
-                 "skipped, named (default 8192 x 8192)" +
-                     help_suffix)
-      ->capture_default_str()
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 34));
 }
 
 }  // namespace intershape::app

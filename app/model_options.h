@@ -6,8 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/hand_estimator.h"
-#include "core/image_limits.h"
+#include "core/net/network_config.h"
 
 namespace intershape::app {
 
@@ -18,17 +17,12 @@ int max_cpu_threads();
 // Binds --checkpoint, --mano, --device, --precision, --threads and --synthetic
 // on `cmd` to `config` (which must outlive parsing). `help_suffix` is appended
 // to each help text (" (GUI)" where the options sit beside subcommands).
-void add_model_options(CLI::App& cmd, core::ModelConfig& config,
+void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
                        const std::string& help_suffix = "");
 
-}  // namespace intershape::app
-
-namespace intershape::app {
-
-// --max-image-pixels: the largest still picture (width x height) read from an
-// image file or folder; larger ones are skipped, named, from their header
-// (core/image_limits.h). Default core::kDefaultMaxImagePixels (8192 x 8192).
-void add_image_limit_option(CLI::App& cmd, core::ImageLimits& limits,
-                            const std::string& help_suffix = "");
+// --device (auto | cpu | cuda | cuda:N), checked as core/net/device.h parses it;
+// add_model_options uses it, and so does `intershape mano`.
+CLI::Option* add_device_option(CLI::App& cmd, std::string& device,
+                               const std::string& help_suffix = "");
 
 }  // namespace intershape::app

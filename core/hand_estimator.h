@@ -1,26 +1,30 @@
 #pragma once
 // The seam between the pipeline and the network: the pipeline, the exporters and
 // the GUI talk to this interface only, so they can be tested with a fake and
-// never include LibTorch. The LibTorch implementation lives in core/net/.
+// never include LibTorch. The LibTorch implementation is core/net/ behind the
+// adapter in core/network_estimator.cpp.
 
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <opencv2/core/mat.hpp>
 
+#include "core/net/network_config.h"
 #include "core/types.h"
 #include "mano/mano_model.h"
 
 namespace intershape::core {
 
-struct EstimateOptions {
-  bool stage_details = false;      // fill NetworkOutput::stages
-  bool attention_details = false;  // fill NetworkOutput::attention_detail (depth maxima, stage maps)
-  bool full_heatmaps = false;      // also copy the [42,64,64,64] heatmaps into it (44 MB)
+// The network's configuration and error (core/net/network_config.h).
+using ModelConfig = net::NetworkConfig;
+using ModelError = net::ModelError;
+
+// What the network returns beyond the final hands (core/net's options), and
+// what the worker keeps beside it.
+struct EstimateOptions : net::EstimateOptions {
   bool keep_input = false;  // the worker keeps the 256x256 input in FrameResult::network_input
 };
 
@@ -40,26 +44,9 @@ class HandEstimator {
   virtual std::string describe() const = 0;
 };
 
-// Where the model comes from and how it runs.
-struct ModelConfig {
-  std::string checkpoint;   // snapshot_99.pth.tar (torch.save zip), or empty with synthetic
-  std::string mano_dir;     // folder with MANO_RIGHT.pkl / MANO_LEFT.pkl; empty: the checkpoint's buffers
-  std::string device = "auto";     // auto | cpu | cuda | cuda:N
-  std::string precision = "fp32";  // fp32 | fp16 (CUDA only)
-  int threads = 0;                 // CPU threads; 0 = all cores
-  bool synthetic = false;          // weights from the deterministic rule (tests, bench); needs mano_dir
-  std::string synthetic_salt;      // the rule's SALT
-};
-
-// A model that cannot be loaded: missing/corrupt file, wrong architecture, bad
-// MANO files, unavailable device. what() names the file and the problem.
-class ModelError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// Builds the LibTorch estimator (defined in core/net, only when built with
-// LibTorch). Throws ModelError. Call it on the thread that will use the estimator.
+// Builds the LibTorch estimator: the network (core/net) behind this interface
+// (core/network_estimator.cpp, target intershape_estimator, only when built
+// with LibTorch). Throws ModelError. Call it on the thread that will use the estimator.
 std::unique_ptr<HandEstimator> create_estimator(const ModelConfig& config);
 
 }  // namespace intershape::core

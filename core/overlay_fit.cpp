@@ -53,26 +53,4 @@ std::vector<float> apply_overlay(const std::vector<float>& points3d, const Overl
   return out;
 }
 
-std::vector<float> compose_hand(Hand hand, const std::vector<float>& verts,
-                                const std::vector<float>& joints3d,
-                                const std::array<float, 4>& trans) {
-  std::vector<float> out(verts.size());
-  if (joints3d.size() < 15) return out;
-  const float* j0 = &joints3d[0];
-  const float* j4 = &joints3d[4 * 3];
-  const float dx = j4[0] - j0[0], dy = j4[1] - j0[1], dz = j4[2] - j0[2];
-  float len = std::sqrt(dx * dx + dy * dy + dz * dz);
-  if (!(len > 1e-6f)) len = 1.f;
-  const bool left = hand == Hand::kLeft;
-  const float s = left ? std::exp(trans[0]) : 1.f;
-  for (size_t i = 0; i + 2 < verts.size(); i += 3) {
-    for (int k = 0; k < 3; ++k) {
-      float v = (verts[i + k] - j4[k]) / len;
-      if (left) v = (v + trans[1 + k]) * s;
-      out[i + k] = v;
-    }
-  }
-  return out;
-}
-
 }  // namespace intershape::core

@@ -1,5 +1,6 @@
 #pragma once
-// Placing a hand mesh over the picture, and composing the two hands in 3D.
+// Placing a hand mesh over the picture (the two hands in 3D are composed by
+// core/mesh/hand_composition.h).
 // Pure functions, any thread.
 
 #include <array>
@@ -29,13 +30,5 @@ OverlayFit fit_overlay(const std::vector<float>& joints3d, const std::array<floa
 
 // Applies a fit: [n*3] mm -> [n*3] (pixel x, pixel y, depth pixels).
 std::vector<float> apply_overlay(const std::vector<float>& points3d, const OverlayFit& fit);
-
-// The reference demo's composition of both hands (NETWORK.md §6), unitless:
-// right: (V_r - J_r[4]) / |J_r[4] - J_r[0]|;
-// left: ((V_l - J_l[4]) / |J_l[4] - J_l[0]| + trans[1:4]) * exp(trans[0]).
-// `verts` are [778*3] (or any [n*3]) of hand h; returns the same shape.
-std::vector<float> compose_hand(Hand hand, const std::vector<float>& verts,
-                                const std::vector<float>& joints3d,
-                                const std::array<float, 4>& trans);
 
 }  // namespace intershape::core

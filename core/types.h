@@ -14,23 +14,30 @@
 #include <opencv2/core/mat.hpp>
 
 #include "core/detect/detections.h"
+#include "core/net/network_output.h"
 
 namespace intershape::core {
 
 using Clock = std::chrono::steady_clock;
 
-inline constexpr int kInputSize = 256;     // network input, pixels
-inline constexpr int kHeatmapSize = 64;    // heatmap grid (x, y and depth)
-inline constexpr int kJointsPerHand = 21;  // 16 MANO joints + 5 fingertips
-inline constexpr int kJoints = 42;         // right hand first, then left
-inline constexpr int kVertsPerHand = 778;
-inline constexpr int kFacesPerHand = 1540;
-inline constexpr int kPoseDim = 48;        // axis-angle: global 3 + 15 joints x 3
-inline constexpr int kShapeDim = 10;
-inline constexpr int kStages = 4;          // stage 0 = MeshRegNet, 1..3 = cascade
-
-enum class Hand { kRight = 0, kLeft = 1 };
-inline const char* hand_name(Hand h) { return h == Hand::kRight ? "right" : "left"; }
+// The network's dimensions and result types (core/net/network_output.h),
+// under their usual names.
+using net::kInputSize;
+using net::kHeatmapSize;
+using net::kJointsPerHand;
+using net::kJoints;
+using net::kVertsPerHand;
+using net::kFacesPerHand;
+using net::kPoseDim;
+using net::kShapeDim;
+using net::kStages;
+using net::Hand;
+using net::hand_name;
+using net::HandParams;
+using net::HandOutput;
+using net::StageDetail;
+using net::AttentionDetail;
+using net::NetworkOutput;
 
 // One picture from a source, and where it came from. `bgr` is CV_8UC3 and
 // owned by this frame; it is empty only for a result read back without its

@@ -1,5 +1,7 @@
 #include "render/passes.h"
 
+#include "core/mesh/mesh.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -156,28 +158,15 @@ void MeshBuffers::upload(const std::vector<float>& positions, const std::vector<
     index_count_ = 0;
     return;
   }
-  // Area-weighted vertex normals (the cross product's length is twice the area).
-  std::vector<glm::vec3> normals(n, glm::vec3(0.f));
-  const auto p = [&](int32_t i) {
-    return glm::vec3(positions[3 * i], positions[3 * i + 1], positions[3 * i + 2]);
-  };
-  for (size_t f = 0; f + 2 < faces.size(); f += 3) {
-    const int32_t a = faces[f], b = faces[f + 1], c = faces[f + 2];
-    if (a < 0 || b < 0 || c < 0 || static_cast<size_t>(std::max({a, b, c})) >= n) continue;
-    const glm::vec3 nrm = glm::cross(p(b) - p(a), p(c) - p(a));
-    normals[a] += nrm;
-    normals[b] += nrm;
-    normals[c] += nrm;
-  }
+  // Normals from core/mesh, the same the exported files get (throws
+  // std::invalid_argument for a face index out of range).
+  const std::vector<float> normals = core::mesh::vertex_normals(positions, faces);
   interleaved_.resize(n * 6);
-  for (size_t i = 0; i < n; ++i) {
-    const float len = glm::length(normals[i]);
-    const glm::vec3 nn = len > 0 ? normals[i] / len : glm::vec3(0, 0, -1);
+  for (size_t i = 0; i < n; ++i)
     for (int k = 0; k < 3; ++k) {
       interleaved_[i * 6 + k] = positions[i * 3 + k];
-      interleaved_[i * 6 + 3 + k] = nn[k];
+      interleaved_[i * 6 + 3 + k] = normals[i * 3 + k];
     }
-  }
   if (!vao_) {
     vao_ = VertexArray::create();
     vertices_ = Buffer::create();

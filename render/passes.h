@@ -84,7 +84,7 @@ class MapPass {
 // One mesh on the GPU: positions + normals (computed here) + triangles.
 class MeshBuffers {
  public:
-  // `positions` [n*3]; `faces` [m*3] 0-based indices < n. Normals are area-
+  // `positions` [n*3]; `faces` [m*3] 0-based indices < n. Normals are core/mesh's area-
   // weighted vertex normals. Re-uploading the same topology reuses the buffers.
   void upload(const std::vector<float>& positions, const std::vector<int32_t>& faces);
   bool empty() const { return index_count_ == 0; }

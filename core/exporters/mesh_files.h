@@ -14,11 +14,7 @@
 
 namespace intershape::core::exporters {
 
-// Text: "v x y z" (9 significant digits), "vn nx ny nz", "f a//a b//b c//c" (1-based).
-std::string obj_text(const Mesh& mesh, const std::vector<float>& normals);
-// binary_little_endian 1.0: vertex {float x, y, z, nx, ny, nz}, face {uchar n, int idx[n]}.
-std::string ply_bytes(const Mesh& mesh, const std::vector<float>& normals);
-
+// The file contents come from core/mesh/mesh_text.h (obj_text, ply_bytes).
 void write_obj(const std::string& path, const Mesh& mesh);  // normals computed here
 void write_ply(const std::string& path, const Mesh& mesh);
 

@@ -1,17 +1,10 @@
 #include "core/net/network.h"
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <climits>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -22,9 +15,10 @@
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
-#include "core/net/architecture.h"
-#include "core/net/weight_rule.h"
 #include "core/formats/checkpoint.h"
+#include "core/net/architecture.h"
+#include "core/net/device.h"
+#include "core/net/weight_rule.h"
 #include "mano/mano_layer.h"
 #include "mano/mano_model.h"
 
@@ -78,7 +72,8 @@ class RuleSource final : public WeightSource {
 
 class CheckpointSource final : public WeightSource {
  public:
-  explicit CheckpointSource(const core::formats::Checkpoint& checkpoint) : checkpoint_(checkpoint) {}
+  explicit CheckpointSource(const core::formats::Checkpoint& checkpoint)
+      : checkpoint_(checkpoint) {}
   at::Tensor take(const std::string& key) override {
     const ParamSpec& spec = spec_of(key);
     const core::formats::TensorInfo* info = checkpoint_.find(key);
@@ -410,67 +405,32 @@ void copy_to(std::array<float, N>& dst, const at::Tensor& t) {
   std::copy(v.begin(), v.end(), dst.begin());
 }
 
-struct DeviceChoice {
-  at::Device device = at::kCPU;
-  std::string name;
-};
-
-DeviceChoice parse_device(const std::string& spec) {
-  const bool cuda = torch::cuda::is_available();
-  if (spec == "auto")
-    return cuda ? DeviceChoice{at::Device(at::kCUDA, 0), "cuda:0"} : DeviceChoice{at::kCPU, "cpu"};
-  if (spec == "cpu") return {at::kCPU, "cpu"};
-  if (spec == "cuda" || spec.rfind("cuda:", 0) == 0) {
-    int index = 0;
-    if (spec.size() > 5) {
-      const std::string digits = spec.substr(5);
-      if (digits.empty() || digits.size() > 3 ||
-          !std::all_of(digits.begin(), digits.end(),
-                       [](char ch) { return ch >= '0' && ch <= '9'; }))
-        throw ModelError("unknown device '" + spec + "' (expected auto, cpu, cuda or cuda:N)");
-      index = std::stoi(digits);
-    }
-    if (!cuda)
-      throw ModelError("device '" + spec +
-                       "' asked for, but CUDA is not available in this build or machine");
-    const int count = static_cast<int>(torch::cuda::device_count());
-    if (index >= count)
-      throw ModelError("device '" + spec + "' asked for, but only " + std::to_string(count) +
-                       " CUDA device(s) exist");
-    return {at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(index)),
-            "cuda:" + std::to_string(index)};
-  }
-  throw ModelError("unknown device '" + spec + "' (expected auto, cpu, cuda or cuda:N)");
-}
-
 // oneDNN pre-packed convolutions: CPU float32 with a LibTorch built with
-// oneDNN. INTERSHAPE_ONEDNN=0 in the environment turns them off (A/B timing,
-// or a LibTorch whose oneDNN misbehaves).
-bool use_onednn(const at::Device& device, at::ScalarType dtype) {
-  if (!device.is_cpu() || dtype != at::kFloat || !at::hasMKLDNN()) return false;
-  const char* env = std::getenv("INTERSHAPE_ONEDNN");
-  return !(env && std::string(env) == "0");
+// oneDNN, unless the configuration turns them off (NetworkConfig::onednn).
+bool use_onednn(bool wanted, const at::Device& device, at::ScalarType dtype) {
+  return wanted && device.is_cpu() && dtype == at::kFloat && at::hasMKLDNN();
 }
 
 }  // namespace
 
 // ---------------------------------------------------------------------------
 
-std::vector<float> input_to_chw(const cv::Mat& input_rgb) {
-  if (input_rgb.empty()) throw std::invalid_argument("network input: the image is empty");
-  if (input_rgb.type() != CV_8UC3)
-    throw std::invalid_argument(
-        "network input: expected an 8-bit 3-channel RGB image (CV_8UC3), got type " +
-        std::to_string(input_rgb.type()) + " with " + std::to_string(input_rgb.channels()) +
-        " channel(s)");
-  if (input_rgb.rows != kInputSize || input_rgb.cols != kInputSize)
+std::vector<float> input_to_chw(const RgbView& input) {
+  if (!input.data || input.width <= 0 || input.height <= 0)
+    throw std::invalid_argument("network input: the image is empty");
+  if (input.width != kInputSize || input.height != kInputSize)
     throw std::invalid_argument("network input: expected 256x256 pixels, got " +
-                                std::to_string(input_rgb.cols) + "x" +
-                                std::to_string(input_rgb.rows) + " (see core/preprocess.h)");
+                                std::to_string(input.width) + "x" + std::to_string(input.height) +
+                                " (see core/preprocess.h)");
+  if (input.stride_bytes < 3 * input.width)
+    throw std::invalid_argument("network input: row stride " + std::to_string(input.stride_bytes) +
+                                " bytes is shorter than a row of " + std::to_string(input.width) +
+                                " RGB pixels");
   constexpr int kPlane = kInputSize * kInputSize;
   std::vector<float> out(3 * kPlane);
   for (int y = 0; y < kInputSize; ++y) {
-    const uint8_t* row = input_rgb.ptr<uint8_t>(y);
+    const uint8_t* row =
+        input.data + static_cast<size_t>(y) * static_cast<size_t>(input.stride_bytes);
     for (int x = 0; x < kInputSize; ++x)
       for (int c = 0; c < 3; ++c)
         out[c * kPlane + y * kInputSize + x] = static_cast<float>(row[3 * x + c]) / 255.0f;
@@ -647,11 +607,14 @@ std::vector<NetworkOutput> TwoHandNetwork::Impl::run(const at::Tensor& img,
 TwoHandNetwork::TwoHandNetwork(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TwoHandNetwork::~TwoHandNetwork() = default;
 
-std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config) {
-  const DeviceChoice device = parse_device(config.device);
+std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const NetworkConfig& config) {
+  const DeviceChoice device = resolve_device(config.device);
+  const at::Device dev = device.cuda
+                             ? at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(device.index))
+                             : at::Device(at::kCPU);
   at::ScalarType dtype = at::kFloat;
   if (config.precision == "fp16") {
-    if (!device.device.is_cuda())
+    if (!device.cuda)
       throw ModelError(
           "precision fp16 needs a CUDA device (half-precision convolutions are not implemented on "
           "CPU); "
@@ -669,7 +632,7 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
   at::set_num_threads(threads);
 
   auto impl = std::make_unique<Impl>();
-  impl->device = device.device;
+  impl->device = dev;
   impl->dtype = dtype;
   const std::string weights_name = config.synthetic ? "synthetic weights" : config.checkpoint;
 
@@ -679,11 +642,11 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
     if (config.synthetic) {
       if (config.mano_dir.empty())
         throw ModelError(
-            "synthetic weights need a MANO folder (ModelConfig::mano_dir, e.g. --mano DIR)");
+            "synthetic weights need a MANO folder (NetworkConfig::mano_dir, e.g. --mano DIR)");
       source = std::make_unique<RuleSource>(config.synthetic_salt);
     } else {
       if (config.checkpoint.empty())
-        throw ModelError("no checkpoint given (ModelConfig::checkpoint)");
+        throw ModelError("no checkpoint given (NetworkConfig::checkpoint)");
       std::error_code ec;
       if (!std::filesystem::is_regular_file(config.checkpoint, ec))
         throw ModelError("checkpoint not found or not a file: " + config.checkpoint);
@@ -705,11 +668,7 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
       pair = mano::load_mano_dir(config.mano_dir);
     } else {
       const core::formats::Checkpoint& ck = *checkpoint;
-      mano::ArrayLookup lookup = [&ck](const std::string& key) -> std::optional<core::formats::Array> {
-        const core::formats::TensorInfo* info = ck.find(key);
-        if (!info) return std::nullopt;
-        return ck.read(*info);
-      };
+      const mano::ArrayLookup lookup = core::formats::state_dict_lookup(ck);
       pair.right = mano::mano_from_state_dict(lookup, "mesh_reg.mano_layer.r.", false, ck.path());
       pair.left = mano::mano_from_state_dict(lookup, "mesh_reg.mano_layer.l.", true, ck.path());
     }
@@ -723,13 +682,13 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
       for (int k = 0; k < 3; ++k) model.transl[k] = t.data_ptr<float>()[k];
     }
 
-    Builder builder(*source, device.device, dtype, use_onednn(device.device, dtype));
+    Builder builder(*source, dev, dtype, use_onednn(config.onednn, dev, dtype));
     impl->model = builder.build();
     impl->faces[0] = pair.right.faces;
     impl->faces[1] = pair.left.faces;
     impl->models = std::make_shared<const mano::ManoPair>(pair);
-    impl->mano[0] = std::make_unique<mano::ManoLayer>(pair.right, device.device);
-    impl->mano[1] = std::make_unique<mano::ManoLayer>(pair.left, device.device);
+    impl->mano[0] = std::make_unique<mano::ManoLayer>(pair.right, dev);
+    impl->mano[1] = std::make_unique<mano::ManoLayer>(pair.left, dev);
   } catch (const ModelError&) {
     throw;
   } catch (const core::formats::CheckpointError& e) {
@@ -742,41 +701,28 @@ std::unique_ptr<TwoHandNetwork> TwoHandNetwork::create(const ModelConfig& config
 
   std::ostringstream d;
   d << device.name;
-  if (!device.device.is_cuda()) d << ", " << threads << (threads == 1 ? " thread" : " threads");
+  if (!device.cuda) d << ", " << threads << (threads == 1 ? " thread" : " threads");
   d << ", " << (dtype == at::kHalf ? "fp16" : "fp32") << ", "
     << (config.synthetic ? "synthetic weights" : config.checkpoint);
   impl->description = d.str();
 
-#if defined(__GLIBC__)
-  // Hand the load's transient memory back, then keep the forward pass's large
-  // blocks (up to 32 MB) in the heap and never trim it: otherwise glibc maps
-  // and unmaps them every frame (~14 000 page faults a frame, NOTES.md).
-  malloc_trim(0);
-  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-  mallopt(M_TRIM_THRESHOLD, INT_MAX);
-#endif
   return std::unique_ptr<TwoHandNetwork>(new TwoHandNetwork(std::move(impl)));
 }
 
-NetworkOutput TwoHandNetwork::estimate(const cv::Mat& input_rgb, const EstimateOptions& options) {
-  return estimate_batch({input_rgb}, options).front();
+NetworkOutput TwoHandNetwork::estimate(const RgbView& input, const EstimateOptions& options) {
+  return estimate_batch({input}, options).front();
 }
 
-std::vector<NetworkOutput> TwoHandNetwork::estimate_batch(const std::vector<cv::Mat>& inputs_rgb,
+std::vector<NetworkOutput> TwoHandNetwork::estimate_batch(const std::vector<RgbView>& inputs,
                                                           const EstimateOptions& options) {
-  if (inputs_rgb.empty()) throw std::invalid_argument("network input: empty batch");
+  if (inputs.empty()) throw std::invalid_argument("network input: empty batch");
   constexpr int64_t kPlanes = 3 * kInputSize * kInputSize;
-  std::vector<float> host(static_cast<size_t>(kPlanes) * inputs_rgb.size());
-  for (size_t i = 0; i < inputs_rgb.size(); ++i) {
-    std::vector<float> one = input_to_chw(inputs_rgb[i]);
+  std::vector<float> host(static_cast<size_t>(kPlanes) * inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::vector<float> one = input_to_chw(inputs[i]);
     std::memcpy(host.data() + i * kPlanes, one.data(), one.size() * sizeof(float));
   }
-  at::Tensor img =
-      at::from_blob(host.data(),
-                    {static_cast<int64_t>(inputs_rgb.size()), 3, kInputSize, kInputSize},
-                    at::kFloat)
-          .to(impl_->device, at::kFloat, /*non_blocking=*/false, /*copy=*/true);
-  return impl_->run(img, options);
+  return estimate_batch_chw(host.data(), static_cast<int>(inputs.size()), options);
 }
 
 std::vector<NetworkOutput> TwoHandNetwork::estimate_batch_chw(const float* nchw, int batch,
@@ -797,11 +743,3 @@ std::shared_ptr<const mano::ManoPair> TwoHandNetwork::hand_models() const {
 std::string TwoHandNetwork::describe() const { return impl_->description; }
 
 }  // namespace intershape::core::net
-
-namespace intershape::core {
-
-std::unique_ptr<HandEstimator> create_estimator(const ModelConfig& config) {
-  return net::TwoHandNetwork::create(config);
-}
-
-}  // namespace intershape::core

@@ -76,19 +76,3 @@ TEST_CASE("too few confident joints or degenerate joints give no fit") {
   CHECK_FALSE(fit_overlay(same, kp.data()).ok);
   CHECK_FALSE(fit_overlay(std::vector<float>(6), kp.data()).ok);
 }
-
-TEST_CASE("composition follows the reference demo") {
-  std::vector<float> j(kJointsPerHand * 3, 0.f);
-  j[4 * 3 + 0] = 3.f;  // J[4] = (3, 4, 0), J[0] = 0: bone length 5
-  j[4 * 3 + 1] = 4.f;
-  const std::vector<float> v = {13.f, 4.f, 10.f};
-  const std::array<float, 4> trans = {std::log(2.f), 1.f, 0.f, -1.f};
-  const auto r = compose_hand(Hand::kRight, v, j, trans);
-  CHECK(r[0] == doctest::Approx(2.f));
-  CHECK(r[1] == doctest::Approx(0.f));
-  CHECK(r[2] == doctest::Approx(2.f));
-  const auto l = compose_hand(Hand::kLeft, v, j, trans);
-  CHECK(l[0] == doctest::Approx((2.f + 1.f) * 2.f));
-  CHECK(l[1] == doctest::Approx(0.f));
-  CHECK(l[2] == doctest::Approx((2.f - 1.f) * 2.f));
-}

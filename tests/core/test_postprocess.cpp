@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "core/mesh/hand_composition.h"
 #include "core/postprocess.h"
 #include "tests/npy.h"
 
@@ -77,24 +79,6 @@ TEST_CASE("wrong sizes are reported, not read out of bounds") {
   CHECK_THROWS_AS(right_mesh(o2, faces), std::invalid_argument);
 }
 
-TEST_CASE("vertex normals are area weighted") {
-  // Two triangles sharing vertex 0: a big one in the z=0 plane (normal +z,
-  // area 50) and a small one in the x=0 plane (normal +x, area 0.5).
-  Mesh m;
-  m.positions = {0, 0, 0, 10, 0, 0, 0, 10, 0, 0, 1, 0, 0, 0, 1};
-  m.triangles = {0, 1, 2, 0, 3, 4};
-  const auto n = vertex_normals(m);
-  REQUIRE(n.size() == 15);
-  // Area weighting: (0.5, 0, 50) normalised; an unweighted mean would give (1, 0, 1)/sqrt2.
-  const double len = std::sqrt(0.5 * 0.5 + 50.0 * 50.0);
-  CHECK(n[0] == doctest::Approx(0.5 / len));
-  CHECK(n[2] == doctest::Approx(50.0 / len));
-  CHECK(n[3 * 1 + 2] == doctest::Approx(1.0));  // vertex 1 only in the big triangle
-  CHECK(n[3 * 3 + 0] == doctest::Approx(1.0));  // vertex 3 only in the small one
-  m.triangles = {0, 1, 7};
-  CHECK_THROWS_AS(vertex_normals(m), std::invalid_argument);
-}
-
 TEST_CASE("MANO mesh normals point outwards (consistent winding, both hands)") {
   const auto faces = fixture_faces();
   const NetworkOutput o = fixture_output();
@@ -109,4 +93,30 @@ TEST_CASE("MANO mesh normals point outwards (consistent winding, both hands)") {
       for (int k = 0; k < 3; ++k) s += n[3 * v + k] * (m.positions[3 * v + k] - c[k]);
     CHECK(s > 0);
   }
+}
+
+TEST_CASE("the exported meshes and the 3D view compose the hands identically") {
+  // The GUI's 3D view calls core::mesh::compose_hand on a hand's vertices,
+  // joints and trans; the exporters go through right_mesh / left_mesh. Both
+  // must give the same numbers, bit for bit (they once were two functions, in
+  // float and in double, with different degenerate-case rules).
+  const auto faces = fixture_faces();
+  const NetworkOutput o = fixture_output();
+  const auto& r = o.hands[0];
+  const auto& l = o.hands[1];
+  CHECK(right_mesh(o, faces).positions ==
+        mesh::compose_hand(Hand::kRight, r.verts3d, r.joints3d, o.trans));
+  CHECK(left_mesh(o, faces).positions ==
+        mesh::compose_hand(Hand::kLeft, l.verts3d, l.joints3d, o.trans));
+  // And both match the reference demo's output.
+  const auto left = load_npy(kExpected + "left_verts_transformed.npy").as_float();
+  const auto right = load_npy(kExpected + "right_verts_normalized.npy").as_float();
+  const auto lv = mesh::compose_hand(Hand::kLeft, l.verts3d, l.joints3d, o.trans);
+  const auto rv = mesh::compose_hand(Hand::kRight, r.verts3d, r.joints3d, o.trans);
+  REQUIRE(lv.size() == left.size());
+  REQUIRE(rv.size() == right.size());
+  double worst = 0;
+  for (size_t i = 0; i < lv.size(); ++i)
+    worst = std::max({worst, std::fabs(double(lv[i]) - left[i]), std::fabs(double(rv[i]) - right[i])});
+  CHECK(worst < 1e-5);
 }

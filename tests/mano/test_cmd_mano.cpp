@@ -104,6 +104,7 @@ TEST_CASE("intershape mano writes OBJ and JSON that match the layer (metres)") {
     std::string tag;
     std::vector<float> v;
     std::vector<int> f;
+    int normals = 0;
     std::string line;
     while (std::getline(obj, line)) {
       std::istringstream ls(line);
@@ -112,14 +113,20 @@ TEST_CASE("intershape mano writes OBJ and JSON that match the layer (metres)") {
         float x, y, z;
         ls >> x >> y >> z;
         v.insert(v.end(), {x, y, z});
+      } else if (tag == "vn") {
+        ++normals;  // the shared OBJ writer (core/mesh) gives one per vertex
       } else if (tag == "f") {
-        int a, bb, c;
-        ls >> a >> bb >> c;
-        f.insert(f.end(), {a - 1, bb - 1, c - 1});
+        // "f a//a b//b c//c" (position//normal, 1-based): the position index.
+        for (int k = 0; k < 3; ++k) {
+          std::string corner;
+          ls >> corner;
+          f.push_back(std::stoi(corner.substr(0, corner.find('/'))) - 1);
+        }
       }
     }
     REQUIRE(v.size() == 778 * 3);
     REQUIRE(f.size() == 1540 * 3);
+    CHECK(normals == 778);
     CHECK(f == std::vector<int>((left ? models.left : models.right).faces.begin(),
                                 (left ? models.left : models.right).faces.end()));
     double dobj = 0;

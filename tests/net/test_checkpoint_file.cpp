@@ -13,11 +13,8 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
-#include "core/hand_estimator.h"
-#include "core/preprocess.h"
+#include "core/net/network.h"
+#include "tests/net/parity_input.h"
 
 using namespace intershape;
 
@@ -28,15 +25,10 @@ const std::string kDir = INTERSHAPE_NET_CHECKPOINT_DIR;
 const std::string kCheckpoint = kDir + "/synthetic.pth";
 const std::string kOther = kDir + "/other_architecture.pth";
 
-cv::Mat parity_input() {
-  cv::Mat bgr =
-      cv::imread(kData + "/parity/input.png", cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-  REQUIRE(!bgr.empty());
-  return core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
-}
+using core::net::TwoHandNetwork;
 
-core::EstimateOptions all_details() {
-  core::EstimateOptions o;
+core::net::EstimateOptions all_details() {
+  core::net::EstimateOptions o;
   o.stage_details = true;
   o.attention_details = true;
   return o;
@@ -49,7 +41,7 @@ double peak_rss_mb() {
 }
 
 // Exact comparison of everything the network outputs for one input.
-void check_equal(const core::NetworkOutput& a, const core::NetworkOutput& b) {
+void check_equal(const core::net::NetworkOutput& a, const core::net::NetworkOutput& b) {
   for (int h = 0; h < 2; ++h) {
     CHECK(a.hands[h].joints3d == b.hands[h].joints3d);
     CHECK(a.hands[h].verts3d == b.hands[h].verts3d);
@@ -72,7 +64,7 @@ void check_equal(const core::NetworkOutput& a, const core::NetworkOutput& b) {
 }
 
 struct Results {
-  core::NetworkOutput from_file, from_file_with_pkl, synthetic;
+  core::net::NetworkOutput from_file, from_file_with_pkl, synthetic;
   std::array<std::vector<int32_t>, 2> faces_file, faces_synthetic;
 };
 
@@ -81,13 +73,13 @@ struct Results {
 Results& results() {
   static Results r = [] {
     Results r;
-    const cv::Mat input = parity_input();
+    const core::net::RgbView input = test::view_of(test::parity_image());
     {
       const double before = peak_rss_mb();
-      core::ModelConfig c;
+      core::net::NetworkConfig c;
       c.checkpoint = kCheckpoint;
       c.device = "cpu";
-      auto net = core::create_estimator(c);
+      auto net = TwoHandNetwork::create(c);
       const double growth = peak_rss_mb() - before;
       // The network is 141 M float32 values (565 MB); reading each tensor
       // straight into its destination keeps the peak well under model + 1 GB.
@@ -98,18 +90,18 @@ Results& results() {
       r.faces_file = net->faces();
     }
     {
-      core::ModelConfig c;
+      core::net::NetworkConfig c;
       c.checkpoint = kCheckpoint;
       c.mano_dir = kData + "/mano";
       c.device = "cpu";
-      r.from_file_with_pkl = core::create_estimator(c)->estimate(input, all_details());
+      r.from_file_with_pkl = TwoHandNetwork::create(c)->estimate(input, all_details());
     }
     {
-      core::ModelConfig c;
+      core::net::NetworkConfig c;
       c.synthetic = true;
       c.mano_dir = kData + "/mano";
       c.device = "cpu";
-      auto net = core::create_estimator(c);
+      auto net = TwoHandNetwork::create(c);
       r.synthetic = net->estimate(input, all_details());
       r.faces_synthetic = net->faces();
     }
@@ -118,11 +110,11 @@ Results& results() {
   return r;
 }
 
-void expect_model_error(const core::ModelConfig& c, const std::vector<std::string>& parts) {
+void expect_model_error(const core::net::NetworkConfig& c, const std::vector<std::string>& parts) {
   try {
-    core::create_estimator(c);
+    TwoHandNetwork::create(c);
     FAIL("no ModelError for " << c.checkpoint);
-  } catch (const core::ModelError& e) {
+  } catch (const core::net::ModelError& e) {
     const std::string what = e.what();
     for (const std::string& p : parts) {
       INFO(what);
@@ -145,7 +137,7 @@ TEST_CASE("MANO from the pkl files instead of the checkpoint's buffers gives the
 }
 
 TEST_CASE("a missing checkpoint is a ModelError naming the file") {
-  core::ModelConfig c;
+  core::net::NetworkConfig c;
   c.checkpoint = kDir + "/no_such_snapshot.pth";
   c.device = "cpu";
   expect_model_error(c, {c.checkpoint, "not found"});
@@ -161,7 +153,7 @@ TEST_CASE("a truncated checkpoint is a ModelError naming the file") {
     std::ofstream out(truncated, std::ios::binary | std::ios::trunc);
     out.write(head.data(), in.gcount());
   }
-  core::ModelConfig c;
+  core::net::NetworkConfig c;
   c.checkpoint = truncated;
   c.device = "cpu";
   expect_model_error(c, {truncated});
@@ -169,14 +161,14 @@ TEST_CASE("a truncated checkpoint is a ModelError naming the file") {
 }
 
 TEST_CASE("a file that is not a checkpoint at all is a ModelError naming the file") {
-  core::ModelConfig c;
+  core::net::NetworkConfig c;
   c.checkpoint = kData + "/parity/input.png";
   c.device = "cpu";
   expect_model_error(c, {c.checkpoint});
 }
 
 TEST_CASE("a checkpoint of another architecture lists what is missing and unexpected") {
-  core::ModelConfig c;
+  core::net::NetworkConfig c;
   c.checkpoint = kOther;
   c.device = "cpu";
   expect_model_error(c, {kOther, "not the two-hand network", "missing",

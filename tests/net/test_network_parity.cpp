@@ -1,6 +1,7 @@
 // The network against the reference fixtures (tests/data/parity): weights from
-// the WEIGHTS.md rule, MANO from tests/data/mano, input.png through
-// core::make_network_input.
+// the WEIGHTS.md rule, MANO from tests/data/mano, input.png's pixels (256x256,
+// the network input itself; as input.ppm). The device is INTERSHAPE_TEST_DEVICE
+// (default cpu; scripts/device_check.sh runs these on CUDA where there is one).
 //
 // Tolerances (the fixture README lists the reference's own 1-thread vs
 // 2-thread differences, which come from nothing but a different summation
@@ -20,14 +21,12 @@
 #include <cmath>
 #include <string>
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-
 #include "core/net/network.h"
-#include "core/preprocess.h"
+#include "tests/net/parity_input.h"
 #include "tests/npy.h"
 
 using namespace intershape;
+using core::net::RgbView;
 using core::net::TwoHandNetwork;
 using test::load_npy;
 using test::NpyArray;
@@ -42,8 +41,8 @@ NpyArray expected(const std::string& name) {
 
 struct Shared {
   std::unique_ptr<TwoHandNetwork> net;
-  cv::Mat input;
-  core::NetworkOutput out;
+  RgbView input;
+  core::net::NetworkOutput out;
 };
 
 // One model for the whole executable: loading (filling 141 M weights and
@@ -51,16 +50,14 @@ struct Shared {
 Shared& shared() {
   static Shared s = [] {
     Shared s;
-    core::ModelConfig config;
+    core::net::NetworkConfig config;
     config.synthetic = true;
     config.mano_dir = kData + "/mano";
-    config.device = "cpu";
+    config.device = test::test_device();
     s.net = TwoHandNetwork::create(config);
-    cv::Mat bgr =
-        cv::imread(kData + "/parity/input.png", cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
-    REQUIRE(!bgr.empty());
-    s.input = core::make_network_input(bgr, core::CropRect::whole_frame(bgr.cols, bgr.rows));
-    core::EstimateOptions options;
+    MESSAGE("network: " << s.net->describe());
+    s.input = test::view_of(test::parity_image());
+    core::net::EstimateOptions options;
     options.stage_details = true;
     options.attention_details = true;
     options.full_heatmaps = true;
@@ -97,18 +94,17 @@ const std::string kHands[2] = {"right", "left"};
 }  // namespace
 
 TEST_CASE("the input tensor equals the reference's exactly") {
-  Shared& s = shared();
-  const std::vector<float> chw = core::net::input_to_chw(s.input);
+  const std::vector<float> chw = core::net::input_to_chw(test::view_of(test::parity_image()));
   const NpyArray want = expected("input_tensor");
   REQUIRE(want.shape == std::vector<int64_t>{1, 3, 256, 256});
   CHECK(max_diff(chw, want.as_float()) == 0.0);
 }
 
 TEST_CASE("xyc: argmax cells exact, peak values within 1e-4") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   const std::vector<float> want = expected("xyc").as_float();  // [1,42,3]
   double c_diff = 0;
-  for (int j = 0; j < core::kJoints; ++j) {
+  for (int j = 0; j < core::net::kJoints; ++j) {
     CAPTURE(j);
     CHECK(out.xyc[j][0] == want[j * 3 + 0]);
     CHECK(out.xyc[j][1] == want[j * 3 + 1]);
@@ -119,14 +115,14 @@ TEST_CASE("xyc: argmax cells exact, peak values within 1e-4") {
 }
 
 TEST_CASE("attention maps within 1e-4") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   const double d = max_diff(out.attention, expected("attention").as_float());
   MESSAGE("attention max diff " << d);
   CHECK(d < 1e-4);
 }
 
 TEST_CASE("downsampled heatmap (depth /4, y and x /2) within 1e-4; depth maxima consistent") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   REQUIRE(out.attention_detail);
   const std::vector<float>& h = out.attention_detail->heatmaps;  // [42,64,64,64]
   REQUIRE(h.size() == size_t{42} * 64 * 64 * 64);
@@ -164,7 +160,7 @@ TEST_CASE("downsampled heatmap (depth /4, y and x /2) within 1e-4; depth maxima 
 }
 
 TEST_CASE("MANO pose and betas of every stage within 1e-4") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   REQUIRE(out.stages.size() == 4);
   for (int h = 0; h < 2; ++h) {
     const std::vector<float> pose = expected(kHands[h] + "_pose_stages").as_float();    // [1,4,48]
@@ -185,14 +181,14 @@ TEST_CASE("MANO pose and betas of every stage within 1e-4") {
 }
 
 TEST_CASE("trans within 1e-4") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   const double d = max_diff(vec(out.trans), expected("trans").as_float());
   MESSAGE("trans max diff " << d);
   CHECK(d < 1e-4);
 }
 
 TEST_CASE("refinement stage maps within 1e-4") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   REQUIRE(out.attention_detail);
   for (int h = 0; h < 2; ++h)
     for (int s = 1; s <= 3; ++s) {
@@ -205,7 +201,7 @@ TEST_CASE("refinement stage maps within 1e-4") {
 }
 
 TEST_CASE("joints and vertices of every stage, and the final ones, within 0.01 mm") {
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   REQUIRE(out.stages.size() == 4);
   for (int h = 0; h < 2; ++h) {
     const std::vector<float> joints =
@@ -238,7 +234,7 @@ TEST_CASE("hand presence matches the reference's hand_fc") {
   // with PyTorch by a line-for-line re-implementation of the reference code
   // (same weights from make_checkpoint.py, same input tensor; it reproduces
   // the fixture's vertices within 1.5e-4 mm), 1 thread: sigmoid(hand_fc(gap(F))).
-  const core::NetworkOutput& out = shared().out;
+  const core::net::NetworkOutput& out = shared().out;
   const float want[2] = {0.007522408850491047f, 0.020265523344278336f};  // right, left
   for (int h = 0; h < 2; ++h) {
     MESSAGE(kHands[h] << " presence " << out.hands[h].presence << ", diff "
@@ -261,18 +257,19 @@ TEST_CASE("faces come from the MANO models; presence is a probability; timings a
   CHECK(t.cascade_ms > 0);
   CHECK(t.mano_ms > 0);
   CHECK(t.total_ms >= t.internet_ms + t.attention_ms + t.meshreg_ms);
-  CHECK(s.net->describe().find("cpu") == 0);
+  const std::string device = test::test_device() == "cuda" ? "cuda:0" : test::test_device();
+  CHECK(s.net->describe().find(device) == 0);
 }
 
 TEST_CASE("details are left out unless asked for") {
   Shared& s = shared();
-  const core::NetworkOutput out = s.net->estimate(s.input, core::EstimateOptions{});
+  const core::net::NetworkOutput out = s.net->estimate(s.input, core::net::EstimateOptions{});
   CHECK(out.stages.empty());
   CHECK(out.attention_detail == nullptr);
   CHECK(max_diff(out.hands[0].verts3d, s.out.hands[0].verts3d) == 0.0);
-  core::EstimateOptions maps_only;
+  core::net::EstimateOptions maps_only;
   maps_only.attention_details = true;
-  const core::NetworkOutput with_maps = s.net->estimate(s.input, maps_only);
+  const core::net::NetworkOutput with_maps = s.net->estimate(s.input, maps_only);
   REQUIRE(with_maps.attention_detail);
   CHECK(with_maps.attention_detail->heatmaps.empty());
   CHECK(with_maps.attention_detail->heatmap_depth_max.size() == size_t{42} * 64 * 64);
@@ -280,12 +277,19 @@ TEST_CASE("details are left out unless asked for") {
 
 TEST_CASE("a batch of two gives each image its own result") {
   Shared& s = shared();
-  cv::Mat flipped;
-  cv::flip(s.input, flipped, 1);
-  const std::vector<core::NetworkOutput> outs = s.net->estimate_batch({flipped, s.input}, {});
+  // The picture mirrored left to right.
+  core::formats::RgbImage flipped_image = test::parity_image();
+  for (int y = 0; y < flipped_image.height; ++y)
+    for (int x = 0; x < flipped_image.width; ++x)
+      for (int c = 0; c < 3; ++c)
+        flipped_image.pixels[(y * flipped_image.width + x) * 3 + c] =
+            test::parity_image()
+                .pixels[(y * flipped_image.width + flipped_image.width - 1 - x) * 3 + c];
+  const RgbView flipped = test::view_of(flipped_image);
+  const std::vector<core::net::NetworkOutput> outs = s.net->estimate_batch({flipped, s.input}, {});
   REQUIRE(outs.size() == 2);
-  const core::NetworkOutput single = s.net->estimate(flipped, {});
-  for (int j = 0; j < core::kJoints; ++j) {
+  const core::net::NetworkOutput single = s.net->estimate(flipped, {});
+  for (int j = 0; j < core::net::kJoints; ++j) {
     CHECK(outs[1].xyc[j][0] == s.out.xyc[j][0]);
     CHECK(outs[1].xyc[j][1] == s.out.xyc[j][1]);
     CHECK(outs[0].xyc[j][0] == single.xyc[j][0]);
@@ -298,49 +302,48 @@ TEST_CASE("a batch of two gives each image its own result") {
   CHECK(max_diff(outs[0].hands[0].verts3d, outs[1].hands[0].verts3d) > 1.0);
 }
 
-TEST_CASE("wrong input size or type is a clear error") {
+TEST_CASE("a wrong input size, an empty view or a short stride is a clear error") {
   Shared& s = shared();
-  cv::Mat small(128, 128, CV_8UC3, cv::Scalar(0, 0, 0));
-  cv::Mat gray(256, 256, CV_8UC1, cv::Scalar(0));
-  cv::Mat floats(256, 256, CV_32FC3, cv::Scalar(0, 0, 0));
-  CHECK_THROWS_WITH_AS(s.net->estimate(small, {}), doctest::Contains("256x256"),
+  const std::vector<uint8_t> pixels(300 * 300 * 3, 0);
+  CHECK_THROWS_WITH_AS(s.net->estimate(RgbView{pixels.data(), 128, 128, 384}, {}),
+                       doctest::Contains("256x256"), std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.net->estimate(RgbView{}, {}), doctest::Contains("empty"),
                        std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.net->estimate(gray, {}), doctest::Contains("CV_8UC3"),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.net->estimate(floats, {}), doctest::Contains("CV_8UC3"),
-                       std::invalid_argument);
-  CHECK_THROWS_WITH_AS(s.net->estimate(cv::Mat(), {}), doctest::Contains("empty"),
-                       std::invalid_argument);
+  CHECK_THROWS_WITH_AS(s.net->estimate(RgbView{pixels.data(), 256, 256, 700}, {}),
+                       doctest::Contains("stride"), std::invalid_argument);
   CHECK_THROWS_AS(s.net->estimate_batch({}, {}), std::invalid_argument);
-  // A non-contiguous view of the right size is fine.
-  cv::Mat big(300, 300, CV_8UC3, cv::Scalar(0, 0, 0));
-  s.input.copyTo(big(cv::Rect(10, 10, 256, 256)));
-  const core::NetworkOutput out = s.net->estimate(big(cv::Rect(10, 10, 256, 256)), {});
+  // A view into a larger picture (rows 900 bytes apart) is fine.
+  std::vector<uint8_t> big(300 * 300 * 3, 0);
+  const core::formats::RgbImage& in = test::parity_image();
+  for (int y = 0; y < 256; ++y)
+    std::copy_n(in.pixels.data() + y * 768, 768, big.data() + (y + 10) * 900 + 30);
+  const core::net::NetworkOutput out =
+      s.net->estimate(RgbView{big.data() + 10 * 900 + 30, 256, 256, 900}, {});
   CHECK(max_diff(out.hands[1].joints3d, s.out.hands[1].joints3d) == 0.0);
 }
 
 TEST_CASE("bad configurations are ModelErrors that say what is wrong") {
-  core::ModelConfig c;
+  core::net::NetworkConfig c;
   c.synthetic = true;
   c.mano_dir = kData + "/mano";
   c.device = "cpu";
   c.precision = "fp16";
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("fp16 needs a CUDA device"),
-                       core::ModelError);
+  CHECK_THROWS_WITH_AS(TwoHandNetwork::create(c), doctest::Contains("fp16 needs a CUDA device"),
+                       core::net::ModelError);
   c.precision = "int8";
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("unknown precision 'int8'"),
-                       core::ModelError);
+  CHECK_THROWS_WITH_AS(TwoHandNetwork::create(c), doctest::Contains("unknown precision 'int8'"),
+                       core::net::ModelError);
   c.precision = "fp32";
   c.device = "tpu";
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("unknown device 'tpu'"),
-                       core::ModelError);
+  CHECK_THROWS_WITH_AS(TwoHandNetwork::create(c), doctest::Contains("unknown device 'tpu'"),
+                       core::net::ModelError);
   c.device = "cuda:x";
-  CHECK_THROWS_AS(core::create_estimator(c), core::ModelError);
+  CHECK_THROWS_AS(TwoHandNetwork::create(c), core::net::ModelError);
   c.device = "cpu";
   c.mano_dir.clear();
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("need a MANO folder"),
-                       core::ModelError);
+  CHECK_THROWS_WITH_AS(TwoHandNetwork::create(c), doctest::Contains("need a MANO folder"),
+                       core::net::ModelError);
   c.synthetic = false;
-  CHECK_THROWS_WITH_AS(core::create_estimator(c), doctest::Contains("no checkpoint"),
-                       core::ModelError);
+  CHECK_THROWS_WITH_AS(TwoHandNetwork::create(c), doctest::Contains("no checkpoint"),
+                       core::net::ModelError);
 }
