@@ -21,6 +21,7 @@
 #include "app/model_options.h"
 #include "core/formats/file_io.h"
 #include "core/formats/ppm.h"
+#include "core/net/device.h"
 #include "core/net/network.h"
 
 #if INTERSHAPE_BENCH_OPENCV
@@ -32,6 +33,10 @@
 #include "core/image_limits.h"
 #include "core/preprocess.h"
 #include "core/sources.h"
+#include "core/detect/hand_landmarker.h"
+#include "core/detect/hand_models.h"
+#include "core/detect/hand_tracker.h"
+#include "core/detect/palm_detector.h"
 #endif
 
 namespace intershape::app {
@@ -47,6 +52,8 @@ struct BenchOptions {
   bool json = false;
 #if INTERSHAPE_BENCH_OPENCV
   core::ImageLimits image_limits;
+  bool hands = false;       // time MediaPipe's hand pipeline instead of the network
+  std::string hand_models;  // --hand-models DIR
 #endif
 };
 
@@ -118,7 +125,61 @@ formats::RgbImage bench_input(const BenchOptions& o) {
 #endif
 }
 
+#if INTERSHAPE_BENCH_OPENCV
+// --hands: palm detection and the landmark model (core/detect), timed apart on
+// --image. The default picture (random pixels) has no hand, so the landmark
+// figure needs a picture with hands, e.g. tests/data/real/side_by_side.png.
+int run_hand_bench(const BenchOptions& o) {
+  namespace detect = core::detect;
+  const std::string dir = detect::find_hand_models(o.hand_models);
+  const std::string device =
+      o.model.device == "auto" ? (core::net::resolve_device("auto").cuda ? "cuda" : "cpu")
+                               : o.model.device;
+  auto palm = detect::make_palm_detector(
+      detect::verified_hand_model_path(dir, detect::kPalmDetectionFull), device);
+  auto landmarker = detect::make_hand_landmarker(
+      detect::verified_hand_model_path(dir, detect::kHandLandmarkFull), device);
+  cv::Mat bgr;
+  if (o.image.empty()) {
+    bgr.create(480, 640, CV_8UC3);
+    cv::RNG rng(23);
+    rng.fill(bgr, cv::RNG::UNIFORM, 0, 256);
+  } else {
+    try {
+      bgr = core::read_image(o.image, o.image_limits, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const core::ImageError& e) {
+      throw core::SourceError(std::string("cannot use --image ") + e.what());  // exit 3
+    }
+  }
+  const detect::HandBench b = detect::bench_hand_pipeline(*palm, *landmarker, bgr, o.iterations);
+  if (o.json) {
+    nlohmann::json j;
+    j["device"] = device;
+    j["iterations"] = o.iterations;
+    j["palm_detection_ms_median"] = b.palm_ms;
+    j["landmarks_per_hand_ms_median"] = b.landmarks_per_hand_ms;
+    j["palm_detection_cpu_ms"] = b.palm_cpu_ms;
+    j["landmarks_per_hand_cpu_ms"] = b.landmarks_per_hand_cpu_ms;
+    j["hands"] = b.hands;
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("hand pipeline on %s, %d iterations (ms, median; CPU time per call in brackets)\n",
+                device.c_str(), o.iterations);
+    std::printf("palm detection      %7.1f  (%.1f)\n", b.palm_ms, b.palm_cpu_ms);
+    std::printf("landmarks per hand  %7.1f  (%.1f)  %d hand(s)\n", b.landmarks_per_hand_ms,
+                b.landmarks_per_hand_cpu_ms, b.hands);
+  }
+  return 0;
+}
+#endif
+
 int run_bench(const BenchOptions& o) {
+#if INTERSHAPE_BENCH_OPENCV
+  if (o.hands) {
+    if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
+    return run_hand_bench(o);
+  }
+#endif
   if (o.model.synthetic == !o.model.checkpoint.empty())
     throw UsageError("give exactly one of --checkpoint FILE or --synthetic");
   if (o.model.synthetic && o.model.mano_dir.empty())
@@ -229,6 +290,11 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--json", options->json, "Print one JSON object");
 #if INTERSHAPE_BENCH_OPENCV
   add_image_limit_option(*cmd, options->image_limits);
+  cmd->add_flag("--hands", options->hands,
+                "Time MediaPipe's hand pipeline (palm detection, landmarks per hand) on --image "
+                "instead of the two-hand network; needs no checkpoint");
+  cmd->add_option("--hand-models", options->hand_models,
+                  "Folder with MediaPipe's hand models (default: assets/models)");
 #endif
   cmd->callback([options, &exit_code] { exit_code = run_bench(*options); });
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "app/allocator.h"
 #include "app/commands.h"
 #include "app/hand_options.h"
 #include "app/image_options.h"
@@ -108,6 +109,7 @@ int run(const InferArgs& a) {
   // The model is made on the engine's worker thread, which runs it.
   auto factory = [](const core::ModelConfig& m) {
     std::unique_ptr<core::HandEstimator> e = core::create_estimator(m);
+    release_free_memory();  // the load's transient buffers (heap trimming is off, app/allocator.h)
     std::fprintf(stderr, "intershape infer: model on %s\n", e->describe().c_str());
     return e;
   };

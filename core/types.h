@@ -69,56 +69,6 @@ struct CropRect {
 enum class CropSource { kWhole, kDetect, kTrack, kManual };
 const char* crop_source_name(CropSource s);  // "whole", "detect", "track", "manual"
 
-// MANO parameters of one hand at one stage.
-struct HandParams {
-  std::array<float, kPoseDim> pose{};    // radians; hand_mean NOT included
-  std::array<float, kShapeDim> shape{};  // betas
-};
-
-// Everything the network gives for one hand.
-struct HandOutput {
-  HandParams params;               // final (stage 3)
-  std::vector<float> joints3d;     // [21*3] mm, MANO space as the network outputs it
-  std::vector<float> verts3d;      // [778*3] mm
-  float presence = 0.f;            // InterNet hand-type probability (sigmoid)
-};
-
-// Optional per-stage detail, filled when NetworkOptions::stage_details is set.
-struct StageDetail {
-  std::array<HandParams, 2> params;               // [right, left]
-  std::array<std::vector<float>, 2> joints3d;     // [21*3] mm each
-  std::array<std::vector<float>, 2> verts3d;      // [778*3] mm each (may be empty for stages 0..2 when not requested)
-};
-
-// Optional heavy tensors for the attention inspector, filled only when asked
-// (NetworkOptions::attention_details), so they cost nothing otherwise.
-struct AttentionDetail {
-  // [42, 64, 64, 64] (joint, depth, y, x) when full heatmaps were asked for, else empty.
-  std::vector<float> heatmaps;
-  // [42, 64, 64]: each joint's heatmap max over depth.
-  std::vector<float> heatmap_depth_max;
-  // Gaussian joint maps used by refinement stage s = 1..3, per hand: index
-  // [hand][s-1], side 8, 16, 32.
-  std::array<std::array<std::vector<float>, 3>, 2> stage_maps;
-};
-
-// The full result of one forward pass on one 256x256 input.
-struct NetworkOutput {
-  std::array<HandOutput, 2> hands;  // [right, left]
-  std::array<float, 4> trans{};     // left relative to right: [log scale, tx, ty, tz]
-  // Per joint (0..20 right, 21..41 left): heatmap argmax cell x, y (0..63) and the peak value.
-  std::array<std::array<float, 3>, kJoints> xyc{};
-  std::vector<float> attention;     // [2, 64, 64]: right, left
-  std::vector<StageDetail> stages;  // empty, or kStages entries (0..3)
-  std::shared_ptr<const AttentionDetail> attention_detail;  // may be null
-
-  // Per-stage timings of this pass, milliseconds.
-  struct Timings {
-    double internet_ms = 0, attention_ms = 0, meshreg_ms = 0, cascade_ms = 0, mano_ms = 0,
-           total_ms = 0;
-  } timings;
-};
-
 // What the per-frame step makes of one frame, and the one type every consumer
 // takes: the renderer, the panels, the recorder, the JSON/NPZ/glTF exporters
 // and replay. It carries the frame it came from, so an overlay always matches
