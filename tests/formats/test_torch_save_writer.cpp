@@ -21,7 +21,7 @@ namespace {
 template <typename T>
 PyValue make_tensor(DType dtype, std::vector<int64_t> shape, std::vector<T> values) {
   auto bytes = std::make_shared<std::vector<uint8_t>>(values.size() * sizeof(T));
-  std::memcpy(bytes->data(), values.data(), bytes->size());
+  if (!values.empty()) std::memcpy(bytes->data(), values.data(), bytes->size());  // an empty tensor has no data()
   return PyValue::tensor(dtype, std::move(shape), bytes);
 }
 
