@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/formats/atomic_file.h"
+#include "core/exporters/gltf_buffer.h"
 #include "core/exporters/tinygltf_config.h"
 #include "core/postprocess.h"
 
@@ -13,21 +14,6 @@ namespace {
 
 constexpr int kArrayBuffer = TINYGLTF_TARGET_ARRAY_BUFFER;
 constexpr int kElementArrayBuffer = TINYGLTF_TARGET_ELEMENT_ARRAY_BUFFER;
-
-// Appends `bytes` to the single buffer as its own 4-byte aligned view.
-int add_view(tinygltf::Model& m, const void* data, size_t size, int target) {
-  auto& buf = m.buffers[0].data;
-  buf.resize((buf.size() + 3) / 4 * 4, 0);
-  tinygltf::BufferView v;
-  v.buffer = 0;
-  v.byteOffset = buf.size();
-  v.byteLength = size;
-  v.target = target;
-  const auto* p = static_cast<const unsigned char*>(data);
-  buf.insert(buf.end(), p, p + size);
-  m.bufferViews.push_back(v);
-  return static_cast<int>(m.bufferViews.size() - 1);
-}
 
 int add_accessor(tinygltf::Model& m, int view, int component, size_t count, int type,
                  std::vector<double> min = {}, std::vector<double> max = {}) {
@@ -53,7 +39,7 @@ int add_vec3(tinygltf::Model& m, const std::vector<float>& v, bool with_bounds) 
       hi[i % 3] = std::max(hi[i % 3], double(v[i]));
     }
   }
-  const int view = add_view(m, v.data(), v.size() * sizeof(float), kArrayBuffer);
+  const int view = add_buffer_view(m, v.data(), v.size() * sizeof(float), kArrayBuffer);
   return add_accessor(m, view, TINYGLTF_COMPONENT_TYPE_FLOAT, v.size() / 3, TINYGLTF_TYPE_VEC3, lo,
                       hi);
 }
@@ -115,7 +101,7 @@ std::string GlbSequence::glb_bytes() const {
     for (int32_t i : faces_[h])
       if (i < 0 || i >= kVertsPerHand)
         throw formats::ExportError("glb: face index " + std::to_string(i) + " out of range");
-    const int view = add_view(m, idx.data(), idx.size() * 2, kElementArrayBuffer);
+    const int view = add_buffer_view(m, idx.data(), idx.size() * 2, kElementArrayBuffer);
     index_accessor[h] = add_accessor(m, view, TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT, idx.size(),
                                      TINYGLTF_TYPE_SCALAR);
   }
@@ -170,11 +156,11 @@ std::string GlbSequence::glb_bytes() const {
     if (k > 0) key(times[0], 0.f);
     key(times[k], 1.f);
     if (k + 1 < T) key(times[k + 1], 0.f);
-    const int tv = add_view(m, key_t.data(), key_t.size() * 4, 0);
+    const int tv = add_buffer_view(m, key_t.data(), key_t.size() * 4, 0);
     const int in =
         add_accessor(m, tv, TINYGLTF_COMPONENT_TYPE_FLOAT, key_t.size(), TINYGLTF_TYPE_SCALAR,
                      {double(key_t.front())}, {double(key_t.back())});
-    const int sv = add_view(m, key_s.data(), key_s.size() * 4, 0);
+    const int sv = add_buffer_view(m, key_s.data(), key_s.size() * 4, 0);
     const int outp =
         add_accessor(m, sv, TINYGLTF_COMPONENT_TYPE_FLOAT, key_t.size(), TINYGLTF_TYPE_VEC3);
     tinygltf::AnimationSampler sampler;

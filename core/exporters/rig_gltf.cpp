@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/exporters/gltf_buffer.h"
 #include "core/exporters/tinygltf_config.h"
 #include "core/formats/atomic_file.h"
 #include "core/postprocess.h"
@@ -20,17 +21,7 @@ struct Builder {
     m.buffers.resize(1);
   }
   int view(const void* data, size_t size, int target) {
-    auto& buf = m.buffers[0].data;
-    buf.resize((buf.size() + 3) / 4 * 4, 0);
-    tinygltf::BufferView v;
-    v.buffer = 0;
-    v.byteOffset = buf.size();
-    v.byteLength = size;
-    v.target = target;
-    const auto* p = static_cast<const unsigned char*>(data);
-    buf.insert(buf.end(), p, p + size);
-    m.bufferViews.push_back(v);
-    return static_cast<int>(m.bufferViews.size() - 1);
+    return add_buffer_view(m, data, size, target);
   }
   template <typename T>
   int accessor(const std::vector<T>& v, int component, int type, int ncomp, int target,

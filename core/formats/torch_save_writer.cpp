@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/formats/atomic_file.h"
+#include "core/formats/npz_writer.h"
 
 namespace intershape::core::formats {
 namespace {
@@ -189,20 +190,6 @@ class Pickler {
 };
 
 // ---------------------------------------------------------------- zip
-uint32_t crc32(const uint8_t* p, size_t n, uint32_t crc = 0) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  crc = ~crc;
-  for (size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
-  return ~crc;
-}
 
 class ZipWriter {
  public:
@@ -213,7 +200,7 @@ class ZipWriter {
     // PyTorch aligns record data to 64 bytes with an extra field ('FB' + padding).
     const size_t header = 30 + name.size();
     size_t pad = (64 - (offset + header + 4) % 64) % 64;
-    const uint32_t crc = crc32(data, size);
+    const uint32_t crc = formats::crc32(data, size);  // npz_writer.h: the zip CRC-32
     check_32(offset + header + 4 + pad + size, name);
     std::string h;
     le(h, 0x04034b50u, 4);
