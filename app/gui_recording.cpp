@@ -34,10 +34,12 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
   last_folder_ = folder;
   if (folder.empty()) return "Choose a folder to record into.";
   folder_ = folder;
-  models_ = rig_export ? engine.hand_models() : nullptr;
+  // The models come with the first result: a recording started with the app
+  // (--record) begins while the model is still loading.
+  engine_ = rig_export ? &engine : nullptr;
+  models_.reset();
   rig_.clear();
   camera_set_ = false;
-  if (rig_export && !models_) export_note_ = "No model loaded: no glb/bvh will be written.";
   const core::CaptureStatus cs = engine.capture_status();
   const core::WorkerStatus ws = engine.worker_status();
   core::session::SessionInfo info;
@@ -62,6 +64,8 @@ void GuiRecorder::stop() {
   recorder_->stop();
   last_error_ = recorder_->status().error;
   recorder_.reset();
+  if (engine_ && !models_) export_note_ = "No model ran: no glb/bvh written.";
+  engine_ = nullptr;
   if (models_ && !rig_.empty()) {
     namespace ex = core::exporters;
     bool any = false;
@@ -105,6 +109,7 @@ void GuiRecorder::on_frame(const core::FramePtr& frame, bool model_running) {
 void GuiRecorder::on_result(const core::ResultPtr& result) {
   if (!recorder_ || !result) return;
   recorder_->push(result);
+  if (engine_ && !models_ && !result->replayed) models_ = engine_->hand_models();
   if (models_) {
     if (!camera_set_) {
       camera_ = core::exporters::camera_for_image(result->frame->width, result->frame->height, 0.0);

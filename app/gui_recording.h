@@ -59,7 +59,8 @@ class GuiRecorder {
   std::unique_ptr<core::session::SessionRecorder> recorder_;
   // The rig export: one small record per result (about 0.5 KB).
   std::string folder_;
-  std::shared_ptr<const mano::ManoPair> models_;  // null: no rig export
+  const core::Engine* engine_ = nullptr;  // set while a rig export is wanted
+  std::shared_ptr<const mano::ManoPair> models_;  // from the engine, with the first result
   std::vector<core::exporters::RigFrame> rig_;
   core::exporters::CameraIntrinsics camera_{};
   bool camera_set_ = false;
