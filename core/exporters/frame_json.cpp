@@ -205,17 +205,20 @@ std::string frame_to_json(const FrameResult& rec, const JsonOptions& options) {
     e.key("detections");
     e.raw(detect::detections_to_json(*rec.detections));
   }
+  // The hand detector's times, in "timings_ms" with or without the network's.
+  auto detector_timings = [&] {
+    if (!rec.detections) return;
+    e.key("palm_detection");
+    e.num(rec.detections->palm_ms);
+    e.key("hand_landmarks");
+    e.num(rec.detections->landmarks_ms);
+  };
   if (!rec.has_network) {
     e.key("timings_ms");
     e.open('{');
     e.key("preprocess");
     e.num(rec.preprocess_ms);
-    if (rec.detections) {
-      e.key("palm_detection");
-      e.num(rec.detections->palm_ms);
-      e.key("hand_landmarks");
-      e.num(rec.detections->landmarks_ms);
-    }
+    detector_timings();
     e.close('}');
     e.close('}');
     e.out += '\n';
@@ -292,12 +295,7 @@ std::string frame_to_json(const FrameResult& rec, const JsonOptions& options) {
   e.num(t.mano_ms);
   e.key("total");
   e.num(t.total_ms);
-  if (rec.detections) {
-    e.key("palm_detection");
-    e.num(rec.detections->palm_ms);
-    e.key("hand_landmarks");
-    e.num(rec.detections->landmarks_ms);
-  }
+  detector_timings();
   e.close('}');
   e.close('}');
   e.out += '\n';
