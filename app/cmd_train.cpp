@@ -17,9 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <numeric>
 #include <optional>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -36,6 +34,7 @@
 #include "core/train/checkpoint_io.h"
 #include "core/train/dataset.h"
 #include "core/train/model.h"
+#include "core/train/sampler.h"
 #include "core/train/schedule.h"
 #include "core/train/trainer.h"
 #include "mano/mano_model.h"
@@ -164,17 +163,13 @@ int run_train(const TrainArgs& a) {
   bool stop = false;
   for (int epoch = 0; epoch < a.epochs && !stop; ++epoch) {
     trainer.set_lr(tr::lr_at_epoch(epoch, a.lr, a.lr_steps));
-    std::vector<size_t> order(data.size());
-    std::iota(order.begin(), order.end(), 0);
-    if (!a.no_shuffle) {
-      std::mt19937_64 rng(a.seed * 1000003ull + static_cast<uint64_t>(epoch));
-      std::shuffle(order.begin(), order.end(), rng);
-    }
-    for (size_t first = 0; first < order.size() && !stop; first += static_cast<size_t>(a.batch)) {
+    const std::vector<size_t> order = tr::epoch_order(data.size(), a.seed, epoch, !a.no_shuffle);
+    const tr::ShardSpec shard{0, 1, static_cast<size_t>(a.batch)};
+    const size_t steps = tr::steps_per_epoch(order.size(), shard);
+    for (size_t s = 0; s < steps && !stop; ++s) {
       const auto t0 = Clock::now();
       std::vector<tr::TrainExample> ex;
-      for (size_t k = first; k < std::min(order.size(), first + a.batch); ++k)
-        ex.push_back(data.get(order[k]));
+      for (size_t i : tr::rank_batch(order, s, shard)) ex.push_back(data.get(i));
       Batch batch = make_batch(ex, device);
       const auto t1 = Clock::now();
       tr::StepResult r = trainer.step(batch.img, batch.targets);
