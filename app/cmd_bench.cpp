@@ -1,7 +1,8 @@
 // `intershape bench`: times the network's forward pass (after warm-up) per
 // stage and end to end, and reports the peak resident memory. It runs the
 // network (core/net) directly, so it builds in the engine-only build too
-// (no OpenCV: --image is then a 256x256 binary PPM).
+// (no OpenCV: --image is then a 256x256 binary PPM). `--train` times the
+// training step instead (app/bench_train.h; full build only).
 
 #include <sys/resource.h>
 
@@ -23,6 +24,10 @@
 #include "core/formats/ppm.h"
 #include "core/net/device.h"
 #include "core/net/network.h"
+
+#if INTERSHAPE_BENCH_TRAIN
+#include "app/bench_train.h"
+#endif
 
 #if INTERSHAPE_BENCH_OPENCV
 #include <opencv2/core.hpp>
@@ -48,8 +53,9 @@ struct BenchOptions {
   core::net::NetworkConfig model;
   bool no_onednn = false;
   std::string image;
-  int iterations = 20, warmup = 3, batch = 1;
+  int iterations = -1, warmup = -1, batch = 1;  // -1: the mode's default
   bool json = false;
+  bool train = false;  // time the training step (bench_train.h)
 #if INTERSHAPE_BENCH_OPENCV
   core::ImageLimits image_limits;
   bool hands = false;       // time MediaPipe's hand pipeline instead of the network
@@ -173,7 +179,25 @@ int run_hand_bench(const BenchOptions& o) {
 }
 #endif
 
-int run_bench(const BenchOptions& o) {
+int run_bench(BenchOptions o) {
+  if (o.train) {
+#if INTERSHAPE_BENCH_TRAIN
+    TrainBenchOptions t;
+    t.model = o.model;
+    t.precision = o.model.precision;
+    t.batch = o.batch;
+    t.iterations = o.iterations < 0 ? t.iterations : o.iterations;
+    t.warmup = o.warmup < 0 ? t.warmup : o.warmup;
+    t.json = o.json;
+    return run_train_bench(t);
+#else
+    throw UsageError("--train needs the full build (training is not in the engine-only build)");
+#endif
+  }
+  if (o.model.precision == "bf16")
+    throw UsageError("--precision bf16 is for bench --train; the forward pass runs fp32 or fp16");
+  if (o.iterations < 0) o.iterations = 20;
+  if (o.warmup < 0) o.warmup = 3;
 #if INTERSHAPE_BENCH_OPENCV
   if (o.hands) {
     if (o.iterations < 1) throw UsageError("--iterations must be at least 1");
@@ -275,11 +299,11 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<BenchOptions>();
   CLI::App* cmd =
       app.add_subcommand("bench", "Time the network's forward pass (per stage and end to end)");
-  add_model_options(*cmd, options->model);
-  cmd->add_option("--iterations", options->iterations, "Timed forward passes")
-      ->capture_default_str();
-  cmd->add_option("--warmup", options->warmup, "Untimed forward passes first")
-      ->capture_default_str();
+  add_model_options(*cmd, options->model, "", /*train_bf16=*/true);
+  cmd->add_option("--iterations", options->iterations,
+                  "Timed forward passes (default 20), or training steps with --train (default 5)");
+  cmd->add_option("--warmup", options->warmup,
+                  "Untimed passes first (default 3; with --train 1)");
   cmd->add_option("--image", options->image,
                   "Input picture, fitted as a whole frame (default: fixed random pixels); "
                   "in the engine-only build a 256x256 binary PPM");
@@ -288,6 +312,9 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--batch", options->batch, "Images per forward pass (times are per batch)")
       ->capture_default_str();
   cmd->add_flag("--json", options->json, "Print one JSON object");
+  cmd->add_flag("--train", options->train,
+                "Time a training step (forward, loss, backward, Adam) on a synthetic batch of "
+                "--batch samples instead of the forward pass; --precision fp32, bf16 or fp16");
 #if INTERSHAPE_BENCH_OPENCV
   add_image_limit_option(*cmd, options->image_limits);
   cmd->add_flag("--hands", options->hands,

@@ -6,9 +6,12 @@
 // Exit status: 0 done, 1 failure (cannot write, ...), 2 usage, 3 model or
 // dataset error.
 //
+// Weights: --init CHECKPOINT (fine-tuning), --internet FILE
+// --imagenet-resnet50 FILE (from scratch, core/train/scratch_init.h) or
+// --synthetic (rule weights, tests). --precision: core/train/precision.h.
+//
 // Not yet: data augmentation (--no-augment is required so that nobody trains
-// believing it is on), --resume, data-loader workers, distributed runs,
-// from-scratch initialisation (--internet / --imagenet-resnet50).
+// believing it is on), --resume, data-loader workers, distributed runs.
 
 #include <algorithm>
 #include <chrono>
@@ -34,8 +37,10 @@
 #include "core/train/checkpoint_io.h"
 #include "core/train/dataset.h"
 #include "core/train/model.h"
+#include "core/train/precision.h"
 #include "core/train/sampler.h"
 #include "core/train/schedule.h"
+#include "core/train/scratch_init.h"
 #include "core/train/trainer.h"
 #include "mano/mano_model.h"
 
@@ -47,6 +52,8 @@ using Clock = std::chrono::steady_clock;
 
 struct TrainArgs {
   std::string dataset, output = "train_out", init, mano, device = "cpu";
+  std::string internet, imagenet_resnet50;  // from scratch
+  std::string precision = "fp32";
   bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
   int epochs = 100, batch = 32, threads = 0;
   int64_t max_steps = 0;
@@ -103,9 +110,18 @@ Batch make_batch(const std::vector<tr::TrainExample>& ex, torch::Device device) 
 int run_train(const TrainArgs& a) {
   if (!a.no_augment)
     throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
-  if (a.init.empty() == !a.synthetic)
-    throw Usage("give exactly one of --init CHECKPOINT or --synthetic (rule weights, with --mano)");
-  if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
+  const bool scratch = !a.internet.empty() || !a.imagenet_resnet50.empty();
+  if (int{!a.init.empty()} + int{scratch} + int{a.synthetic} != 1)
+    throw Usage(
+        "give exactly one of --init CHECKPOINT (fine-tune), --internet FILE --imagenet-resnet50 "
+        "FILE (from scratch) or --synthetic (rule weights, tests)");
+  if (scratch && (a.internet.empty() || a.imagenet_resnet50.empty()))
+    throw Usage(
+        "training from scratch needs both --internet FILE (InterNet's snapshot_19.pth.tar) and "
+        "--imagenet-resnet50 FILE (torchvision's resnet50 ImageNet state dict)");
+  if ((a.synthetic || scratch) && a.mano.empty())
+    throw Usage(std::string(a.synthetic ? "--synthetic" : "training from scratch") +
+                " needs --mano DIR (MANO_RIGHT.pkl, MANO_LEFT.pkl)");
   if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
   torch::Device device(torch::kCPU);
   try {
@@ -116,11 +132,22 @@ int run_train(const TrainArgs& a) {
   if (device.is_cuda() && !torch::cuda::is_available())
     throw ModelProblem("--device " + a.device + ": CUDA is not available here");
   if (a.threads > 0) at::set_num_threads(a.threads);
+  tr::Precision precision = tr::Precision::kFp32;
+  try {
+    precision = tr::parse_precision(a.precision);
+    tr::check_precision(precision, device);
+  } catch (const std::invalid_argument& e) {
+    throw Usage(e.what());
+  }
 
   // Weights and MANO.
-  std::unique_ptr<core::formats::Checkpoint> ck;
+  std::unique_ptr<core::formats::Checkpoint> ck, internet, resnet50;
   mano::ManoPair pair;
   try {
+    if (scratch) {
+      internet = core::formats::Checkpoint::open(a.internet);
+      resnet50 = core::formats::Checkpoint::open(a.imagenet_resnet50);
+    }
     if (!a.init.empty()) {
       ck = core::formats::Checkpoint::open(a.init);
       std::vector<core::net::FoundTensor> found;
@@ -135,15 +162,19 @@ int run_train(const TrainArgs& a) {
     throw ModelProblem(std::string("MANO model: ") + e.what());
   }
   tr::TwoHandNet net(pair);
-  if (ck) {
-    try {
+  try {
+    if (ck)
       tr::load_checkpoint_weights(*net, *ck);
-    } catch (const std::runtime_error& e) {
-      throw ModelProblem(e.what());
-    }
-  } else
-    tr::load_rule_weights(*net, "");
+    else if (scratch)
+      tr::init_from_scratch(*net, *internet, *resnet50, a.seed);
+    else
+      tr::load_rule_weights(*net, "");
+  } catch (const std::runtime_error& e) {
+    throw ModelProblem(e.what());
+  }
   ck.reset();
+  internet.reset();
+  resnet50.reset();
   net->to_device(device);
   net->set_freeze_internet_bn(a.freeze_internet_bn);
 
@@ -156,6 +187,7 @@ int run_train(const TrainArgs& a) {
                device.str().c_str());
 
   tr::Trainer trainer(net, a.lr);
+  trainer.set_precision(precision);
   std::ofstream log(a.output + "/train_log.jsonl", std::ios::app);
   if (!log) throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
 
@@ -185,6 +217,10 @@ int run_train(const TrainArgs& a) {
       j["batch"] = ex.size();
       j["seconds"] = step_s;
       j["data_wait_share"] = data_s / step_s;
+      if (trainer.loss_scaler()) {  // fp16: the scale used, and whether Adam skipped the step
+        j["loss_scale"] = r.loss_scale;
+        j["step_skipped"] = !r.stepped;
+      }
       log << j.dump() << "\n" << std::flush;
       std::printf(
           "epoch %d step %lld lr %.1e total %.4f (offset %.4f consis %.4f joint %.4f bone "
@@ -214,6 +250,11 @@ void add_train_command(CLI::App& app, int& exit_code) {
       ->required();
   cmd->add_option("--output", args->output, "Output folder: checkpoints, train_log.jsonl");
   cmd->add_option("--init", args->init, "Checkpoint to start from (fine-tuning)");
+  cmd->add_option("--internet", args->internet,
+                  "From scratch: InterNet's released snapshot_19.pth.tar (the heatmap network)");
+  cmd->add_option("--imagenet-resnet50", args->imagenet_resnet50,
+                  "From scratch: torchvision's resnet50 ImageNet state dict "
+                  "(resnet50-19c8e357.pth or resnet50-0676ba61.pth; never downloaded)");
   cmd->add_flag("--synthetic", args->synthetic,
                 "Start from the deterministic rule weights (tests; needs --mano)");
   cmd->add_option("--mano", args->mano,
@@ -223,9 +264,14 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--lr", args->lr, "Base learning rate (default 1e-4)");
   cmd->add_option("--lr-steps", args->lr_steps, "Epochs where the rate drops 10x (default 45,47)")
       ->delimiter(',');
-  cmd->add_option("--seed", args->seed, "Shuffle seed (default 0)");
+  cmd->add_option("--seed", args->seed,
+                  "Seed of the shuffle and of the from-scratch initialisation (default 0)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default cpu)");
   cmd->add_option("--threads", args->threads, "CPU threads (0: LibTorch's default)");
+  cmd->add_option("--precision", args->precision,
+                  "fp32 (default, the reference's), bf16 (autocast; CPU or CUDA) or fp16 "
+                  "(autocast and loss scaling; CUDA only)")
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
   cmd->add_flag("--no-augment", args->no_augment, "No data augmentation (required for now)");
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Batches in file order");
   cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,

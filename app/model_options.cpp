@@ -24,14 +24,20 @@ CLI::Option* add_device_option(CLI::App& cmd, std::string& device, const std::st
 }
 
 void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
-                       const std::string& help_suffix) {
+                       const std::string& help_suffix, bool train_bf16) {
   const std::string& s = help_suffix;
   cmd.add_option("--checkpoint", config.checkpoint, "Model checkpoint (snapshot_99.pth.tar)" + s);
   cmd.add_option("--mano", config.mano_dir, "Folder with MANO_RIGHT.pkl and MANO_LEFT.pkl" + s);
   add_device_option(cmd, config.device, s);
-  cmd.add_option("--precision", config.precision, "fp32 | fp16 (CUDA only)" + s)
-      ->capture_default_str()
-      ->check(CLI::IsMember({"fp32", "fp16"}));
+  if (train_bf16)
+    cmd.add_option("--precision", config.precision,
+                   "fp32 | fp16 (CUDA only) | bf16 (with --train: autocast, CPU or CUDA)" + s)
+        ->capture_default_str()
+        ->check(CLI::IsMember({"fp32", "fp16", "bf16"}));
+  else
+    cmd.add_option("--precision", config.precision, "fp32 | fp16 (CUDA only)" + s)
+        ->capture_default_str()
+        ->check(CLI::IsMember({"fp32", "fp16"}));
   // Bounded: each thread is a real OS thread in LibTorch's pool; 10000 of
   // them took minutes to start and never ran a frame (issue 14, item 6).
   const int max_threads = max_cpu_threads();

@@ -17,8 +17,10 @@ int max_cpu_threads();
 // Binds --checkpoint, --mano, --device, --precision, --threads and --synthetic
 // on `cmd` to `config` (which must outlive parsing). `help_suffix` is appended
 // to each help text (" (GUI)" where the options sit beside subcommands).
+// `train_bf16`: --precision also takes bf16 (`bench --train` only; the
+// caller refuses it elsewhere).
 void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
-                       const std::string& help_suffix = "");
+                       const std::string& help_suffix = "", bool train_bf16 = false);
 
 // --device (auto | cpu | cuda | cuda:N), checked as core/net/device.h parses it;
 // add_model_options uses it, and so does `intershape mano`.

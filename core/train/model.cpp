@@ -9,6 +9,7 @@
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
 #include "core/net/weight_rule.h"
+#include "core/train/precision.h"
 
 namespace intershape::core::train {
 namespace {
@@ -281,15 +282,19 @@ std::pair<torch::Tensor, torch::Tensor> TwoHandNetImpl::run_branch(ManoBranchRef
 
 TwoHandNetImpl::HandResult TwoHandNetImpl::run_mano(int hand, const torch::Tensor& pose,
                                                     const torch::Tensor& shape) const {
+  // MANO in float32 under mixed precision too (precision.h); for fp32 inputs
+  // the casts return the same tensors.
+  NoAutocast no_autocast;
+  const torch::Tensor pose32 = pose.to(torch::kFloat), shape32 = shape.to(torch::kFloat);
   const ManoRefs& m = mano_[hand];
-  mano::ManoLayer::Output out = m.layer->forward(pose, shape, m.transl);
+  mano::ManoLayer::Output out = m.layer->forward(pose32, shape32, m.transl);
   HandResult r;
   r.joints = out.joints;
   r.t_pose = (m.template_j.unsqueeze(0) +
-              (m.beta2j.unsqueeze(0) * shape.unsqueeze(1).unsqueeze(1)).sum(-1)) *
+              (m.beta2j.unsqueeze(0) * shape32.unsqueeze(1).unsqueeze(1)).sum(-1)) *
              1000;
-  r.pose = pose;
-  r.shape = shape;
+  r.pose = pose32;
+  r.shape = shape32;
   return r;
 }
 
@@ -321,7 +326,8 @@ TrainOutputs TwoHandNetImpl::forward(const torch::Tensor& img) {
     auto [val_zyx, joint_x] = torch::max(val_zy, 2);
     torch::Tensor x = joint_x.unsqueeze(2);
     torch::Tensor y = torch::gather(idx_zy, 2, x);
-    xyc = torch::cat({x.to(torch::kFloat), y.to(torch::kFloat), val_zyx.unsqueeze(2)}, 2);
+    xyc = torch::cat(
+        {x.to(torch::kFloat), y.to(torch::kFloat), val_zyx.unsqueeze(2).to(torch::kFloat)}, 2);
   }
   // Attention: channel max with index-based gradient, as Tensor.max(dim).
   torch::Tensor amap = heatmap.reshape({batch, -1, 64, 64});
@@ -353,7 +359,7 @@ TrainOutputs TwoHandNetImpl::forward(const torch::Tensor& img) {
     cur[h] = run_mano(h, pose, shape);
     stages[h].push_back(cur[h]);
   }
-  torch::Tensor trans = trans_final_(torch::relu(trans_decoder_(features)));
+  torch::Tensor trans = trans_final_(torch::relu(trans_decoder_(features))).to(torch::kFloat);
 
   // 3. Cascade on layer4, layer3, layer2.
   const std::array<torch::Tensor, 3> phi = {l4, l3, l2};
@@ -362,7 +368,11 @@ TrainOutputs TwoHandNetImpl::forward(const torch::Tensor& img) {
     std::array<HandResult, 2> next;
     std::array<torch::Tensor, 2> feat;
     for (int h : {1, 0}) {
-      torch::Tensor map = register_map(xyc.narrow(1, 21 * h, 21), cur[h].joints, size);
+      torch::Tensor map;
+      {
+        NoAutocast no_autocast;  // a least-squares fit and its inverse: float32
+        map = register_map(xyc.narrow(1, 21 * h, 21), cur[h].joints, size);
+      }
       feat[h] = bottleneck(extractor_[h][i], phi[i] * map.unsqueeze(1)).mean({2, 3});
     }
     for (int h : {1, 0}) {

@@ -46,15 +46,33 @@ Trainer::Trainer(TwoHandNet net, double lr)
   net_->train(true);
 }
 
+void Trainer::set_precision(Precision p) {
+  precision_ = p;
+  if (p == Precision::kFp16 && !scaler_) scaler_.emplace();
+}
+
 StepResult Trainer::step(const torch::Tensor& img, const Targets& targets) {
   adam_.zero_grad();
-  TrainOutputs out = net_->forward(img);
+  TrainOutputs out;
+  {
+    AutocastRegion autocast(precision_, img.device());
+    out = net_->forward(img);
+  }
   LossTerms loss = compute_loss(out, targets);
   torch::Tensor total = loss.total();
-  total.backward();
-  adam_.step();
-
   StepResult r;
+  if (scaler_) {
+    // GradScaler's order: scaled backward, unscale, step only if finite, update.
+    r.loss_scale = scaler_->scale_value();
+    scaler_->scale(total).backward();
+    r.stepped = scaler_->unscale(adam_.params());
+    if (r.stepped) adam_.step();
+    scaler_->update(r.stepped);
+  } else {
+    total.backward();
+    adam_.step();
+  }
+
   for (size_t i = 0; i < loss.terms.size(); ++i) r.terms[i] = loss.terms[i].item<double>();
   r.total = total.item<double>();
   r.outputs.joints3d = out.joints3d.detach();

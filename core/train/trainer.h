@@ -6,12 +6,14 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "core/train/loss.h"
 #include "core/train/model.h"
+#include "core/train/precision.h"
 
 namespace intershape::core::train {
 
@@ -47,6 +49,8 @@ struct StepResult {
   std::array<double, 6> terms{};  // kLossNames' order
   double total = 0;
   TrainOutputs outputs;  // detached
+  bool stepped = true;   // false: fp16 gradients overflowed, Adam skipped this step
+  double loss_scale = 1;  // the scale the step's backward used (1 without loss scaling)
 };
 
 class Trainer {
@@ -56,6 +60,16 @@ class Trainer {
   Trainer(TwoHandNet net, double lr);
 
   void set_lr(double lr) { adam_.lr = lr; }
+
+  // Mixed precision (precision.h): autocast on the batch's device around the
+  // forward pass; the loss and Adam stay float32. kFp16 also turns loss
+  // scaling on. The caller checks the device first (check_precision).
+  void set_precision(Precision p);
+  Precision precision() const { return precision_; }
+  // Loss scaling alone (fp16 sets it; a test may use it with fp32, where a
+  // power-of-two scale must not change a bit). nullopt: off.
+  void set_loss_scaler(std::optional<LossScaler> scaler) { scaler_ = std::move(scaler); }
+  const std::optional<LossScaler>& loss_scaler() const { return scaler_; }
   double lr() const { return adam_.lr; }
 
   // One step on a batch: img [B,3,256,256] RGB [0,1] and its targets, on the
@@ -68,6 +82,8 @@ class Trainer {
  private:
   TwoHandNet net_;
   Adam adam_;
+  Precision precision_ = Precision::kFp32;
+  std::optional<LossScaler> scaler_;
 };
 
 }  // namespace intershape::core::train
