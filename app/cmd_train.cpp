@@ -89,7 +89,8 @@ Batch to_device(const std::shared_ptr<tr::HostBatch>& hb, torch::Device device) 
   const int64_t b = static_cast<int64_t>(hb->size());
   auto wrap = [&](float* data, std::vector<int64_t> shape) {
     shape.insert(shape.begin(), b);
-    return torch::from_blob(data, shape, [hb](void*) {}, torch::kFloat32).to(device);
+    const auto keep_alive = [hb](void*) {};
+    return torch::from_blob(data, shape, keep_alive, torch::kFloat32).to(device);
   };
   Batch out;
   out.img = wrap(hb->img.get(), {3, 256, 256});
@@ -163,12 +164,12 @@ int run_train(const TrainArgs& a) {
   // step runs; each sample's augmentation is drawn from (seed, epoch, index).
   const tr::ShardSpec shard{0, 1, static_cast<size_t>(a.batch)};
   tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs);
-  tr::BatchLoader loader([&plan] { return plan.next(); },
-                         [&data, &a](size_t i, int epoch) {
-                           return data.get(i, a.no_augment ? tr::AugmentParams{}
-                                                           : tr::draw_augment(a.seed, epoch, i));
-                         },
-                         a.workers);
+  tr::BatchLoader loader(
+      [&plan] { return plan.next(); },
+      [&data, &a](size_t i, int epoch) {
+        return data.get(i, a.no_augment ? tr::AugmentParams{} : tr::draw_augment(a.seed, epoch, i));
+      },
+      a.workers);
 
   int64_t step = 0;
   bool stop = false;

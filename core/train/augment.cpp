@@ -27,7 +27,8 @@ class Draws {
  public:
   Draws(uint64_t seed, int epoch, size_t index) {
     state_ = mix64(seed ^ 0xA0761D6478BD642Full);
-    state_ = mix64(state_ + static_cast<uint64_t>(static_cast<int64_t>(epoch)) * 0xE7037ED1A0B428DBull);
+    state_ =
+        mix64(state_ + static_cast<uint64_t>(static_cast<int64_t>(epoch)) * 0xE7037ED1A0B428DBull);
     state_ = mix64(state_ ^ (static_cast<uint64_t>(index) * 0x8EBC6AF09C88C6E3ull + 1));
   }
   double uniform() {  // [0, 1), like Python's random.random()

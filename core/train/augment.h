@@ -26,12 +26,12 @@ namespace intershape::core::train {
 struct TrainExample;  // core/train/dataset.h
 
 // get_aug_config's ranges.
-inline constexpr double kShiftRange = 0.15;   // shift ~ U(-0.15, 0.15) of the box size, x and y
-inline constexpr double kScaleRange = 0.25;   // scale = 1 + 0.25 clip(N(0,1), -1, 1)
-inline constexpr double kRotRange = 45;       // degrees: 45 clip(N(0,1), -2, 2) ...
-inline constexpr double kRotProb = 0.6;       // ... with probability 0.6, otherwise 0
+inline constexpr double kShiftRange = 0.15;  // shift ~ U(-0.15, 0.15) of the box size, x and y
+inline constexpr double kScaleRange = 0.25;  // scale = 1 + 0.25 clip(N(0,1), -1, 1)
+inline constexpr double kRotRange = 45;      // degrees: 45 clip(N(0,1), -2, 2) ...
+inline constexpr double kRotProb = 0.6;      // ... with probability 0.6, otherwise 0
 inline constexpr double kFlipProb = 0.5;
-inline constexpr double kColorRange = 0.2;    // per channel factor ~ U(0.8, 1.2)
+inline constexpr double kColorRange = 0.2;  // per channel factor ~ U(0.8, 1.2)
 
 // One sample's augmentation. The default is the identity (the reference's
 // test branch): the crop and targets are then exactly the un-augmented ones.

@@ -7,8 +7,14 @@ namespace intershape::core::train {
 
 RunPlan::RunPlan(size_t n, uint64_t seed, bool shuffle, const ShardSpec& shard, int epochs,
                  int first_epoch, size_t first_step)
-    : n_(n), seed_(seed), shuffle_(shuffle), shard_(shard), epochs_(epochs), epoch_(first_epoch),
-      step_(first_step), steps_(0) {}
+    : n_(n),
+      seed_(seed),
+      shuffle_(shuffle),
+      shard_(shard),
+      epochs_(epochs),
+      epoch_(first_epoch),
+      step_(first_step),
+      steps_(0) {}
 
 std::optional<BatchSpec> RunPlan::next() {
   while (epoch_ < epochs_) {
