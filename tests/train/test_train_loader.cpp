@@ -191,3 +191,35 @@ TEST_CASE(
   }
   CHECK(named);
 }
+
+// A measurement, not a check (skipped in CI): batches of 32 augmented samples
+// from the fixture, built by 0, 1 and 2 workers while the consumer does
+// nothing else. Run: test_train_loader --no-skip -tc="*throughput*".
+TEST_CASE("BatchLoader throughput on the fixture" * doctest::skip()) {
+  const std::string data_dir = INTERSHAPE_TEST_DATA;
+  intershape::test::TempDir tmp("train_loader_speed");
+  fs::copy(data_dir + "/interhand/InterHand2.6M_5fps_batch1", tmp / "dataset",
+           fs::copy_options::recursive);
+  std::ostringstream log;
+  const TrainDataset data(tmp / "dataset", intershape::mano::load_mano_dir(data_dir + "/mano"),
+                          tmp.path(), log);
+  for (int workers : {0, 1, 2}) {
+    // 8 samples, batch 8 per "rank" x 4 ranks' worth of epochs: 32 per batch.
+    std::vector<size_t> idx(32);
+    for (size_t k = 0; k < idx.size(); ++k) idx[k] = k % data.size();
+    int made = 0;
+    BatchLoader loader(
+        [&made, &idx]() -> std::optional<BatchSpec> {
+          if (made == 12) return std::nullopt;
+          return BatchSpec{made++, 0, idx};
+        },
+        [&data](size_t i, int epoch) { return data.get(i, draw_augment(1, epoch, i)); }, workers);
+    loader.next();  // warm-up
+    const auto t0 = Clock::now();
+    int n = 0;
+    while (loader.next()) ++n;
+    const double ms = 1e3 * std::chrono::duration<double>(Clock::now() - t0).count() / n;
+    MESSAGE(workers << " workers: " << ms << " ms per batch of 32 (" << ms / 32
+                    << " ms per sample)");
+  }
+}
