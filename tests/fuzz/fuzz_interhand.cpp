@@ -11,20 +11,12 @@
 #include <string_view>
 
 #include "core/eval/interhand.h"
+#include "tests/fuzz/fuzz_parts.h"
 
 using namespace intershape::core::eval;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view all(reinterpret_cast<const char*>(data), size);
-  constexpr std::string_view kCut = "\n--8<--\n";
-  std::string_view parts[3];
-  std::string_view rest = all;
-  for (int i = 0; i < 2; ++i) {
-    const size_t p = rest.find(kCut);
-    parts[i] = rest.substr(0, p);
-    rest = p == std::string_view::npos ? std::string_view() : rest.substr(p + kCut.size());
-  }
-  parts[2] = rest;
+  const auto parts = intershape::fuzz::split_parts<3>(data, size);
 
   Annotations a;
   try {
