@@ -184,7 +184,8 @@ TEST_CASE("training step: loss scaling is exact in fp32, bf16 autocast runs clos
                               << fp32.result.terms[i]);
     CHECK(std::isfinite(bf16.result.terms[i]));
   }
-  INFO("total: bf16 " << bf16.result.total << ", fp32 " << fp32.result.total);
+  MESSAGE("total loss after one step: bf16 " << bf16.result.total << ", fp32 "
+                                             << fp32.result.total);
   CHECK(bf16.result.total != fp32.result.total);  // autocast did run in bf16
   CHECK(std::fabs(bf16.result.total / fp32.result.total - 1) < 0.25);
   for (const auto& p : bf16.params) CHECK((p.scalar_type() == torch::kFloat));
