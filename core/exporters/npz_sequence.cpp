@@ -6,6 +6,12 @@
 namespace intershape::core::exporters {
 
 void NpzSequence::add(const FrameResult& r) {
+  if (!r.detections) return add(r, nullptr);
+  const detect::DetectionRow row = detect::detection_row(*r.detections);
+  add(r, &row);
+}
+
+void NpzSequence::add(const FrameResult& r, const detect::DetectionRow* detections) {
   if (!frame_index_.empty() && r.has_network != (network_frames_ > 0))
     throw formats::ExportError("npz: frame " + std::to_string(r.frame->index) +
                                (r.has_network ? " has" : " lacks") +
@@ -19,8 +25,8 @@ void NpzSequence::add(const FrameResult& r) {
                         std::to_string(hand.joints3d.size()) + " joint values for the " +
                         hand_name(static_cast<Hand>(h)) + " hand, expected 778x3 and 21x3");
   }
-  detections_.add(r.detections ? *r.detections : detect::HandDetections{});
-  any_detections_ = any_detections_ || r.detections != nullptr;
+  detections_.add(detections ? *detections : detect::detection_row(detect::HandDetections{}));
+  any_detections_ = any_detections_ || detections != nullptr;
   frame_index_.push_back(r.frame->index);
   timestamp_.push_back(r.frame->timestamp_s);
   if (!r.has_network) return;

@@ -1,7 +1,8 @@
 #pragma once
 // A whole sequence as one .npz (see docs/FORMATS.md): per-frame arrays
 // stacked along a first axis T. Collects frames in memory (about 27 KB each)
-// and writes once, atomically. Not thread-safe.
+// and writes once, atomically. A run's exporter does not keep one through the
+// run: it fills one from its spool at the end (sequence_spool.h). Not thread-safe.
 
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@ namespace intershape::core::exporters {
 class NpzSequence {
  public:
   void add(const FrameResult& result);
+  // The same with the frame's detections as a row (`detections` null: the
+  // detector did not run); result.detections is not read. The spool's way.
+  void add(const FrameResult& result, const detect::DetectionRow* detections);
   size_t frame_count() const { return frame_index_.size(); }
   // Throws formats::ExportError (also for an empty sequence).
   void write(const std::string& path) const;
