@@ -18,15 +18,17 @@ namespace intershape::core::exporters {
 
 SpoolOutput finish_spool(const std::string& dir) {
   const std::string path = dir + "/" + kSpoolFileName;
+  SpoolOutput out;
+  // Two passes over the spool, so that the NPZ's arrays and the meshes of
+  // sequence_frames.glb are never in memory together (each is ~20 KB a
+  // frame, and each is built in memory before it is written).
   SpoolConfig config;
-  NpzSequence npz;
   std::unique_ptr<GlbSequence> glb_frames;
   std::vector<RigFrame> rig_frames;
   CameraIntrinsics camera{};
   const SpoolContents c = read_spool(
       path,
       [&](const SpoolFrame& f) {
-        if (config.npz) npz.add(f.result, f.detections ? &*f.detections : nullptr);
         // Results without a network pass (skeleton mode) have no meshes.
         if (!f.result.has_network) return;
         if (glb_frames) glb_frames->add(f.result.frame->timestamp_s, f.result.output);
@@ -39,7 +41,6 @@ SpoolOutput finish_spool(const std::string& dir) {
         config = header.config;
         if (config.glb_frames) glb_frames = std::make_unique<GlbSequence>(config.faces);
       });
-  SpoolOutput out;
   if (!rig_frames.empty()) {
     bool any = false;
     for (const RigFrame& f : rig_frames) any = any || f.hands[0].present || f.hands[1].present;
@@ -62,11 +63,17 @@ SpoolOutput finish_spool(const std::string& dir) {
   if (glb_frames && glb_frames->frame_count() > 0) {
     out.paths.push_back(dir + "/sequence_frames.glb");
     glb_frames->write(out.paths.back());
-    glb_frames.reset();
   }
-  if (config.npz && npz.frame_count() > 0) {
-    out.paths.push_back(dir + "/sequence.npz");
-    npz.write(out.paths.back());
+  glb_frames.reset();
+  if (config.npz) {
+    NpzSequence npz;
+    read_spool(path, [&](const SpoolFrame& f) {
+      npz.add(f.result, f.detections ? &*f.detections : nullptr);
+    });
+    if (npz.frame_count() > 0) {
+      out.paths.push_back(dir + "/sequence.npz");
+      npz.write(out.paths.back());
+    }
   }
   if (c.torn_tail)
     out.notes.push_back("the last frame of the interrupted run was cut short and is left out");
