@@ -19,9 +19,8 @@ namespace intershape::core::exporters {
 SpoolOutput finish_spool(const std::string& dir) {
   const std::string path = dir + "/" + kSpoolFileName;
   SpoolOutput out;
-  // Two passes over the spool, so that the NPZ's arrays and the meshes of
-  // sequence_frames.glb are never in memory together (each is ~20 KB a
-  // frame, and each is built in memory before it is written).
+  // Two passes over the spool: the rig and the meshes of sequence_frames.glb
+  // (built in memory, ~19 KB a frame), then the NPZ (spilled to disk).
   SpoolConfig config;
   std::unique_ptr<GlbSequence> glb_frames;
   std::vector<RigFrame> rig_frames;
@@ -66,7 +65,9 @@ SpoolOutput finish_spool(const std::string& dir) {
   }
   glb_frames.reset();
   if (config.npz) {
-    NpzSequence npz;
+    // The network's arrays go to unnamed temporary files in DIR, not memory:
+    // the NPZ of a long run is as large as its spool.
+    NpzSequence npz(dir);
     read_spool(path, [&](const SpoolFrame& f) {
       npz.add(f.result, f.detections ? &*f.detections : nullptr);
     });
