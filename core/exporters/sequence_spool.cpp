@@ -196,7 +196,12 @@ SpoolContents read_spool(const std::string& path,
     const uint32_t flags = p.u32();
     f.result.frame = frame;
     f.result.has_network = flags & kHasNetwork;
-    if (f.result.has_network) decode_network(p, f.result);
+    if (f.result.has_network) {
+      decode_network(p, f.result);
+    } else if (!f.result.output.hands[0].verts3d.empty()) {
+      f.result.output = {};  // nothing of a frame before it (skeleton mode has no output)
+      f.result.keypoints_frame = {};
+    }
     f.detections.reset();
     if (flags & kHasDetections) f.detections = decode_detections(p);
     f.camera.reset();
