@@ -172,6 +172,21 @@ TEST_CASE("SIGKILL mid-run: --resume writes exactly what an uninterrupted run of
   REQUIRE(loader.LoadBinaryFromFile(&model, &err, &warn, out + "/sequence_frames.glb"));
   CHECK(model.meshes.size() == static_cast<size_t>(done));
   CHECK(bvh_frames(read_file(out + "/sequence_left.bvh")) == done);
+  // The Khronos validator, where scripts/install_deps.sh installed it.
+  const std::string here = std::string(INTERSHAPE_SOURCE_DIR) + "/tests/exporters";
+  const std::string module = here + "/gltf_validator/node_modules/gltf-validator";
+  if (fs::exists(module + "/package.json")) {
+    for (const char* f : {"sequence.glb", "sequence_frames.glb"}) {
+      const auto issues = nlohmann::json::parse(run_capture(
+          "node '" + here + "/validate_gltf.js' '" + out + "/" + f + "' '" + module + "'"));
+      CAPTURE(f);
+      CAPTURE(issues.dump());
+      CHECK(issues["numErrors"] == 0);
+      CHECK(issues["numWarnings"] == 0);
+    }
+  } else {
+    MESSAGE("the Khronos glTF validator is not installed (scripts/install_deps.sh): not run");
+  }
 
   CHECK_THROWS_WITH_AS(finish_unfinished_sequence(out), doctest::Contains("no interrupted run"),
                        UsageError);
