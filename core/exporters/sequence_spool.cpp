@@ -124,33 +124,50 @@ void SequenceSpool::append(const FrameResult& r, const CameraIntrinsics* camera)
   if (frames_ % kSpoolSyncFrames == 0) sync_or_throw(fd_, path_);
 }
 
-SpoolContents read_spool(const std::string& path,
-                         const std::function<void(const SpoolFrame&)>& on_frame,
-                         const std::function<void(const SpoolContents&)>& on_header) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw formats::ExportError("cannot read " + path + ": " + error_text(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-    throw formats::ExportError("cannot read " + path + ": not a regular file");
-  auto read_exact = [&](void* out, size_t n) {
+namespace {
+
+// A spool open for reading, in order. Throws formats::ExportError naming it.
+class SpoolFile {
+ public:
+  explicit SpoolFile(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd_ < 0) throw formats::ExportError("cannot read " + path + ": " + error_text(errno));
+    struct stat st;
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      throw formats::ExportError("cannot read " + path + ": not a regular file");
+    }
+    size_ = static_cast<uint64_t>(st.st_size);
+  }
+  ~SpoolFile() { ::close(fd_); }
+  SpoolFile(const SpoolFile&) = delete;
+  SpoolFile& operator=(const SpoolFile&) = delete;
+  // Reads up to n bytes; fewer only at the end of the file.
+  size_t read(void* out, size_t n) {
     size_t got = 0;
     auto* b = static_cast<uint8_t*>(out);
     while (got < n) {
-      const ssize_t k = ::read(fd, b + got, n - got);
+      const ssize_t k = ::read(fd_, b + got, n - got);
       if (k < 0 && errno == EINTR) continue;
-      if (k < 0) throw formats::ExportError("cannot read " + path + ": " + error_text(errno));
+      if (k < 0) throw formats::ExportError("cannot read " + path_ + ": " + error_text(errno));
       if (k == 0) break;
       got += static_cast<size_t>(k);
     }
     return got;
-  };
+  }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  uint64_t size_ = 0;
+};
+
+// The header: magic, version, body length and checksum, body (SpoolConfig).
+SpoolConfig read_header(SpoolFile& file, const std::string& path) {
   const std::string not_spool = path + ": not a sequence spool of this program";
   std::vector<uint8_t> buf(sizeof kMagic + 16);
-  if (read_exact(buf.data(), buf.size()) != buf.size() ||
+  if (file.read(buf.data(), buf.size()) != buf.size() ||
       std::memcmp(buf.data(), kMagic, sizeof kMagic) != 0)
     throw formats::ExportError(not_spool);
   SpoolReader h{buf.data() + sizeof kMagic, buf.data() + buf.size(), path};
@@ -160,21 +177,32 @@ SpoolContents read_spool(const std::string& path,
                                " is not the one this program writes (" + std::to_string(kVersion) + ")");
   const uint64_t body_size = h.u64();
   const uint32_t body_sum = h.u32();
-  if (body_size > kMaxHeader || body_size > static_cast<uint64_t>(st.st_size))
+  if (body_size > kMaxHeader || body_size > file.size())
     throw formats::ExportError(not_spool + " (header length " + std::to_string(body_size) + ")");
   buf.resize(body_size);
-  if (read_exact(buf.data(), buf.size()) != buf.size() || fnv1a(buf.data(), buf.size()) != body_sum)
+  if (file.read(buf.data(), buf.size()) != buf.size() || fnv1a(buf.data(), buf.size()) != body_sum)
     throw formats::ExportError(path + ": the spool's header is damaged (checksum)");
-  SpoolContents c;
   SpoolReader body{buf.data(), buf.data() + buf.size(), path};
-  c.config = decode_spool_config(body);
-  check_spool_config(c.config, path);
+  SpoolConfig config = decode_spool_config(body);
+  check_spool_config(config, path);
+  return config;
+}
+
+}  // namespace
+
+SpoolContents read_spool(const std::string& path,
+                         const std::function<void(const SpoolFrame&)>& on_frame,
+                         const std::function<void(const SpoolContents&)>& on_header) {
+  SpoolFile file(path);
+  SpoolContents c;
+  c.config = read_header(file, path);
   if (on_header) on_header(c);
+  std::vector<uint8_t> buf;
   SpoolFrame f;
   auto frame = std::make_shared<Frame>();
   for (;;) {
     uint8_t head[kRecordHead];
-    const size_t got = read_exact(head, sizeof head);
+    const size_t got = file.read(head, sizeof head);
     if (got == 0) break;
     uint32_t magic = 0, length = 0, sum = 0;
     std::memcpy(&magic, head, 4);
@@ -185,7 +213,7 @@ SpoolContents read_spool(const std::string& path,
     c.torn_tail = true;
     if (got < sizeof head || magic != kRecordMagic || length > kMaxRecord || length < 28) break;
     buf.resize(length);
-    if (read_exact(buf.data(), length) != length || fnv1a(buf.data(), length) != sum) break;
+    if (file.read(buf.data(), length) != length || fnv1a(buf.data(), length) != sum) break;
     c.torn_tail = false;
     SpoolReader p{buf.data(), buf.data() + length, path};
     Frame& fr = *frame;
