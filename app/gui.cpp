@@ -580,6 +580,7 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   PacingSettings pacing;
   if (const int hz = Window::refresh_rate_hz(); hz >= 30 && hz <= 240) pacing.min_period_s = 1.0 / hz;
   RedrawPacer pacer(pacing);
+  pacer.activity();  // ImGui lays its windows out over the first frames
   LoopStats loop_stats(Clock::now());
   // The finish time of the first result not drawn yet (none: max()).
   Clock::time_point result_to_show = Clock::time_point::max();
@@ -707,8 +708,8 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
       if (settle >= 0) s.animate = true;  // the settle frames come one after another
     }
     window.swap();
-    if (s.animate || s.dragging) pacer.animate();
     pacer.drawn(now);
+    if (s.animate || s.dragging) pacer.animate();  // for the next frame
     loop_stats.drawn(now);
     if (report.frames_rendered == 1 && config.on_first_frame) config.on_first_frame();
   }
