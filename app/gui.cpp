@@ -506,7 +506,9 @@ namespace {
 // the camera's rate, on the cores the network needs.
 bool results_flowing(const GuiState& s, const core::WorkerStatus& ws) {
   if (!s.result) return false;
-  const double period = ws.rate_hz > 0 ? 1.0 / ws.rate_hz : 0.0;
+  // The result rate, or the last pass's own time (the rate needs two results).
+  const double pass_s = (ws.preprocess_ms + ws.network_ms + ws.palm_ms + ws.landmarks_ms) / 1000.0;
+  const double period = std::max(ws.rate_hz > 0 ? 1.0 / ws.rate_hz : 0.0, pass_s);
   const double patience = std::clamp(3.0 * period, 1.0, 10.0);
   return Clock::now() - s.result->finished_at < duration<double>(patience);
 }
@@ -584,10 +586,18 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   LoopStats loop_stats(Clock::now());
   // The finish time of the first result not drawn yet (none: max()).
   Clock::time_point result_to_show = Clock::time_point::max();
+  core::FramePtr pending_frame;           // taken, not shown yet (10 Hz while waiting for results)
+  Clock::time_point last_live_shown{};    // when a frame was last shown as it came
+  constexpr auto kWaitingFramePeriod = std::chrono::milliseconds(100);
   while (!window.should_close() && !g_interrupted) {
     {
       const auto before = Clock::now();
-      Window::wait_events(pacer.wait_s(before));
+      double wait_s = pacer.wait_s(before);
+      if (pending_frame)  // a frame held back (below) is shown when its time comes
+        wait_s = std::min(wait_s, std::max(0.0, duration<double>(last_live_shown +
+                                                                 kWaitingFramePeriod - before)
+                                                    .count()));
+      Window::wait_events(wait_s);
       loop_stats.slept(duration<double>(Clock::now() - before).count());
     }
     if (window.take_activity()) pacer.activity();
@@ -596,18 +606,33 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     // frame unless the user chose the live frame.
     const core::WorkerStatus ws_now = engine.worker_status();
     const bool follow_results = !s.ui.live_frame && results_flowing(s, ws_now);
+    const bool results_expected = ws_now.state == core::WorkerStatus::State::kReady ||
+                                  ws_now.state == core::WorkerStatus::State::kLoading ||
+                                  engine.replaying();
     if (auto f = engine.take_frame()) {
-      if (!follow_results && show_frame(s, *f)) pacer.invalidate();
+      pending_frame = follow_results ? nullptr : *f;
       // Frames are recorded on their own only when no result will come for them.
-      const auto state = ws_now.state;
-      const bool results_expected = state == core::WorkerStatus::State::kReady ||
-                                    state == core::WorkerStatus::State::kLoading ||
-                                    engine.replaying();
       s.recorder.on_frame(*f, results_expected);
+    }
+    if (pending_frame) {
+      // While the model loads or its first results are on their way, camera
+      // frames are shown at most 10 a second: the load and the first passes
+      // run on the cores a software rasteriser would draw with, and the video
+      // soon follows the results anyway. Otherwise each frame as it comes.
+      const bool throttle = results_expected && !s.ui.live_frame;
+      const auto due = last_live_shown + (throttle ? kWaitingFramePeriod : Clock::duration::zero());
+      if (Clock::now() >= due) {
+        if (show_frame(s, pending_frame)) pacer.invalidate();
+        pending_frame.reset();
+        last_live_shown = Clock::now();
+      }
     }
     if (std::optional<core::ResultPtr> r = engine.take_result(); r && *r) {
       take_result(s, *r);
-      if (!s.ui.live_frame) show_frame(s, s.result->frame);
+      if (!s.ui.live_frame) {
+        show_frame(s, s.result->frame);
+        pending_frame.reset();  // older than the result's own frame, or as old
+      }
       s.recorder.on_result(s.result);
       ++report.results_seen;
       result_to_show = std::min(result_to_show, s.result->finished_at);
@@ -663,6 +688,8 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     ++s.frames_shown;
     ++report.frames_rendered;
+    if (report.first_result_s == 0.0 && report.results_seen > 0)
+      report.first_result_s = loop_stats.total_s(Clock::now());
     if (result_to_show != Clock::time_point::max()) {
       const double ms = duration<double, std::milli>(Clock::now() - result_to_show).count();
       report.max_result_to_screen_ms = std::max(report.max_result_to_screen_ms, ms);

@@ -31,6 +31,7 @@ struct GuiRunReport {
   double seconds = 0.0;
   double idle_seconds = 0.0;
   double max_result_to_screen_ms = 0.0;
+  double first_result_s = 0.0;  // when the first result was drawn, from the start (0: none)
   // The network's own times, median over the last 64 results (0 without one).
   double network_ms_median = 0.0;
   double internet_ms_median = 0.0;

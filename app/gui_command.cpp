@@ -44,18 +44,21 @@ struct GuiOptions {
 // --stats-file: how the render loop and the network did, as one JSON object
 // (scripts/gui_vs_bench.sh compares it with `intershape bench`).
 void write_stats(const std::string& path, const GuiRunReport& r) {
-  char text[640];
+  char text[800];
   std::snprintf(text, sizeof text,
                 "{\"seconds\": %.3f, \"idle_seconds\": %.3f, \"frames_rendered\": %llu, "
                 "\"render_hz\": %.2f, \"idle_share\": %.4f, \"results_seen\": %llu, "
                 "\"max_result_to_screen_ms\": %.1f, \"network_results\": %llu, "
-                "\"network_ms_median\": %.1f, \"internet_ms_median\": %.1f}\n",
+                "\"network_ms_median\": %.1f, \"internet_ms_median\": %.1f, "
+                "\"frames_rendered_before_first_result\": %llu, \"first_result_s\": %.3f}\n",
                 r.seconds, r.idle_seconds, static_cast<unsigned long long>(r.frames_rendered),
                 r.seconds > 0 ? r.frames_rendered / r.seconds : 0.0,
                 r.seconds > 0 ? r.idle_seconds / r.seconds : 0.0,
                 static_cast<unsigned long long>(r.results_seen), r.max_result_to_screen_ms,
                 static_cast<unsigned long long>(r.network_results), r.network_ms_median,
-                r.internet_ms_median);
+                r.internet_ms_median,
+                static_cast<unsigned long long>(r.frames_rendered_before_first_result),
+                r.first_result_s);
   core::formats::write_file_atomic(path, text);
 }
 #endif
