@@ -6,12 +6,11 @@
 // Exit status: 0 done, 1 failure (cannot write, ...), 2 usage, 3 model or
 // dataset error.
 //
+// The reference's augmentation is on unless --no-augment (core/train/augment.h);
+// --workers threads build the batches ahead (core/train/loader.h).
 // Data parallel across processes when a launcher sets RANK / WORLD_SIZE (or
 // Slurm's variables): app/train_distributed.h, core/train/distributed.h.
-//
-// Not yet: data augmentation (--no-augment is required so that nobody trains
-// believing it is on), --resume, data-loader workers,
-// from-scratch initialisation (--internet / --imagenet-resnet50).
+// Not yet: --resume, from-scratch initialisation (--internet / --imagenet-resnet50).
 
 #include <algorithm>
 #include <chrono>
@@ -35,8 +34,10 @@
 #include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
+#include "core/train/augment.h"
 #include "core/train/checkpoint_io.h"
 #include "core/train/dataset.h"
+#include "core/train/loader.h"
 #include "core/train/model.h"
 #include "core/train/sampler.h"
 #include "core/train/schedule.h"
@@ -52,7 +53,7 @@ using Clock = std::chrono::steady_clock;
 struct TrainArgs {
   std::string dataset, output = "train_out", init, mano, device = "cpu";
   bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
-  int epochs = 100, batch = 32, threads = 0;
+  int epochs = 100, batch = 32, threads = 0, workers = 2;
   int64_t max_steps = 0;
   uint64_t seed = 0;
   double lr = 1e-4;
@@ -81,27 +82,26 @@ mano::ManoPair mano_from_checkpoint(const core::formats::Checkpoint& ck) {
   return pair;
 }
 
-// Stacks examples into the batch tensors on `device`.
+// A loader batch as tensors on `device`. On the CPU the tensors alias the
+// host arrays, which the deleters keep alive (no copy).
 struct Batch {
   torch::Tensor img;
   tr::Targets targets;
 };
-Batch make_batch(const std::vector<tr::TrainExample>& ex, torch::Device device) {
-  auto stack = [&](auto field, std::vector<int64_t> shape) {
-    std::vector<torch::Tensor> parts;
-    for (const tr::TrainExample& e : ex) {
-      const auto& v = e.*field;
-      parts.push_back(torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32));
-    }
-    return torch::stack(parts).to(device);
+Batch to_device(const std::shared_ptr<tr::HostBatch>& hb, torch::Device device) {
+  const int64_t b = static_cast<int64_t>(hb->size());
+  auto wrap = [&](float* data, std::vector<int64_t> shape) {
+    shape.insert(shape.begin(), b);
+    const auto keep_alive = [hb](void*) {};
+    return torch::from_blob(data, shape, keep_alive, torch::kFloat32).to(device);
   };
   Batch out;
-  out.img = stack(&tr::TrainExample::img, {3, 256, 256});
-  out.targets.joint_coord = stack(&tr::TrainExample::joint_coord, {42, 3});
-  out.targets.hand_type = stack(&tr::TrainExample::hand_type, {2});
-  out.targets.shape_param = stack(&tr::TrainExample::shape_param, {20});
-  out.targets.joint_valid = stack(&tr::TrainExample::joint_valid, {42});
-  out.targets.mano_valid = stack(&tr::TrainExample::mano_valid, {2});
+  out.img = wrap(hb->img.get(), {3, 256, 256});
+  out.targets.joint_coord = wrap(hb->joint_coord.data(), {42, 3});
+  out.targets.hand_type = wrap(hb->hand_type.data(), {2});
+  out.targets.shape_param = wrap(hb->shape_param.data(), {20});
+  out.targets.joint_valid = wrap(hb->joint_valid.data(), {42});
+  out.targets.mano_valid = wrap(hb->mano_valid.data(), {2});
   return out;
 }
 
@@ -118,12 +118,11 @@ size_t global_terms(tr::DataParallelGroup& job, tr::StepResult& r, size_t sample
 }
 
 int run_train(const TrainArgs& a) {
-  if (!a.no_augment)
-    throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
   if (a.init.empty() == !a.synthetic)
     throw Usage("give exactly one of --init CHECKPOINT or --synthetic (rule weights, with --mano)");
   if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
   if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
+  if (a.workers < 0) throw Usage("--workers must be >= 0");
   if (!(a.dist_timeout > 0)) throw Usage("--dist-timeout must be > 0 seconds");
   // Data parallel: this process's rank (one process: rank 0 of 1).
   const tr::LaunchEnv job_env = launch_env_from_environment();
@@ -197,25 +196,37 @@ int run_train(const TrainArgs& a) {
   if (rank0 && !log)
     throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
 
+  // Batches come from the loader's worker threads, built ahead while the
+  // step runs; each sample's augmentation is drawn from (seed, epoch, index).
+  // Each rank's share of every step (core/train/sampler.h).
+  const tr::ShardSpec shard{job_env.rank, job_env.world, static_cast<size_t>(a.batch)};
+  tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs);
+  tr::BatchLoader loader(
+      [&plan] { return plan.next(); },
+      [&data, &a](size_t i, int epoch) {
+        return data.get(i, a.no_augment ? tr::AugmentParams{} : tr::draw_augment(a.seed, epoch, i));
+      },
+      a.workers);
+
   int64_t step = 0;
   bool stop = false;
   for (int epoch = 0; epoch < a.epochs && !stop; ++epoch) {
     trainer.set_lr(tr::lr_at_epoch(epoch, a.lr, a.lr_steps));
-    const std::vector<size_t> order = tr::epoch_order(data.size(), a.seed, epoch, !a.no_shuffle);
-    const tr::ShardSpec shard{job_env.rank, job_env.world, static_cast<size_t>(a.batch)};
-    const size_t steps = tr::steps_per_epoch(order.size(), shard);
+    const size_t steps = tr::steps_per_epoch(data.size(), shard);
     for (size_t s = 0; s < steps && !stop; ++s) {
       const auto t0 = Clock::now();
-      std::vector<tr::TrainExample> ex;
-      for (size_t i : tr::rank_batch(order, s, shard)) ex.push_back(data.get(i));
+      const std::shared_ptr<tr::HostBatch> host = loader.next();
+      if (!host || host->epoch != epoch || host->step != s)
+        throw std::logic_error("data loader out of step with the training loop");
       fault_for_test_if_asked(job_env, step);
       // A short last batch may leave a rank without samples: it still joins the sync.
-      const Batch batch = ex.empty() ? Batch{} : make_batch(ex, device);
+      const bool empty = host->size() == 0;
+      const Batch batch = empty ? Batch{} : to_device(host, device);
       const auto t1 = Clock::now();
-      tr::StepResult r = ex.empty() ? trainer.step_without_samples()
-                                    : trainer.step(batch.img, batch.targets);
-      size_t batch_size = ex.size();
-      if (job) batch_size = global_terms(*job, r, ex.size());
+      tr::StepResult r =
+          empty ? trainer.step_without_samples() : trainer.step(batch.img, batch.targets);
+      size_t batch_size = host->size();
+      if (job) batch_size = global_terms(*job, r, host->size());
       const auto t2 = Clock::now();
       if (!rank0) {
         ++step;
@@ -272,10 +283,14 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--lr", args->lr, "Base learning rate (default 1e-4)");
   cmd->add_option("--lr-steps", args->lr_steps, "Epochs where the rate drops 10x (default 45,47)")
       ->delimiter(',');
-  cmd->add_option("--seed", args->seed, "Shuffle seed (default 0)");
+  cmd->add_option("--seed", args->seed, "Seed of the shuffle and the augmentation (default 0)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default cpu)");
   cmd->add_option("--threads", args->threads, "CPU threads (0: LibTorch's default)");
-  cmd->add_flag("--no-augment", args->no_augment, "No data augmentation (required for now)");
+  cmd->add_flag("--no-augment", args->no_augment,
+                "No data augmentation (the reference's test-mode crop: reproduces its batches)");
+  cmd->add_option("--workers", args->workers,
+                  "Data-loader threads building the next batches during the step (default 2; "
+                  "0: in the training thread)");
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Batches in file order");
   cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,
                 "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "
