@@ -21,8 +21,9 @@ core::train::LaunchEnv launch_env_from_environment();
 // group (NCCL when `device` is CUDA, Gloo on GLOO_SOCKET_IFNAME if set).
 // `timeout_s` bounds the rendezvous and every collective. Throws
 // core::train::DistributedError.
-std::unique_ptr<core::train::DataParallelGroup> join_training_job(
-    const core::train::LaunchEnv& env, const std::string& device, double timeout_s);
+std::unique_ptr<core::train::DataParallelGroup> join_training_job(const core::train::LaunchEnv& env,
+                                                                  const std::string& device,
+                                                                  double timeout_s);
 
 // For the tests of a failing rank: INTERSHAPE_TEST_FAULT="kill:R:S" makes
 // rank R kill itself (SIGKILL, no clean-up, as a crash or an OOM kill) before

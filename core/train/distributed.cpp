@@ -188,8 +188,7 @@ DataParallelGroup::~DataParallelGroup() = default;
 int DataParallelGroup::rank() const { return impl_->options.rank; }
 int DataParallelGroup::world() const { return impl_->options.world; }
 
-void DataParallelGroup::average_gradients(const std::vector<at::Tensor>& params,
-                                          int64_t samples) {
+void DataParallelGroup::average_gradients(const std::vector<at::Tensor>& params, int64_t samples) {
   at::NoGradGuard no_grad;
   // One small all-reduce first: which gradients exist anywhere, and the
   // job's sample count (float64 counts are exact).

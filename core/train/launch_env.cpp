@@ -43,16 +43,16 @@ LaunchEnv parse_launch_env(const Get& get) {
   } else {
     return env;
   }
-  const std::string why = env.source == "torch" ? "RANK and WORLD_SIZE go together"
-                                                : "srun sets it for every task";
+  const std::string why =
+      env.source == "torch" ? "RANK and WORLD_SIZE go together" : "srun sets it for every task";
   env.world = parse_int(world_name, required(get, world_name, why), 1, 1 << 20);
   env.rank = parse_int(rank_name, required(get, rank_name, why), 0, env.world - 1);
   if (std::optional<std::string> local = get(local_name); local && !local->empty())
     env.local_rank = parse_int(local_name, *local, 0, 1 << 20);
   if (!env.distributed()) return env;
 
-  const std::string rendezvous = "rank 0's address for the rendezvous, needed when " +
-                                 std::string(world_name) + " > 1";
+  const std::string rendezvous =
+      "rank 0's address for the rendezvous, needed when " + std::string(world_name) + " > 1";
   env.master_addr = required(get, "MASTER_ADDR", rendezvous);
   env.master_port = parse_int("MASTER_PORT", required(get, "MASTER_PORT", rendezvous), 1, 65535);
   return env;

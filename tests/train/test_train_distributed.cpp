@@ -54,35 +54,48 @@ namespace {
 const std::string kData = INTERSHAPE_TEST_DATA;
 constexpr double kLr = 1e-4;
 
-std::vector<std::string> train_argv(const std::string& dataset, const std::string& out,
-                                    int batch, double timeout_s) {
-  std::vector<std::string> a = {INTERSHAPE_BIN, "train", "--synthetic", "--mano",
-                                kData + "/mano", "--dataset", dataset, "--output", out,
-                                "--no-augment", "--no-shuffle", "--max-steps", "1",
-                                "--threads", "1", "--batch", std::to_string(batch),
-                                "--dist-timeout", std::to_string(timeout_s)};
+std::vector<std::string> train_argv(const std::string& dataset, const std::string& out, int batch,
+                                    double timeout_s) {
+  std::vector<std::string> a = {INTERSHAPE_BIN,
+                                "train",
+                                "--synthetic",
+                                "--mano",
+                                kData + "/mano",
+                                "--dataset",
+                                dataset,
+                                "--output",
+                                out,
+                                "--no-augment",
+                                "--no-shuffle",
+                                "--max-steps",
+                                "1",
+                                "--threads",
+                                "1",
+                                "--batch",
+                                std::to_string(batch),
+                                "--dist-timeout",
+                                std::to_string(timeout_s)};
   return a;
 }
 
 std::vector<std::string> rank_env(int rank, int world, int port) {
-  return {"RANK=" + std::to_string(rank), "WORLD_SIZE=" + std::to_string(world),
-          "LOCAL_RANK=" + std::to_string(rank), "MASTER_ADDR=127.0.0.1",
+  return {"RANK=" + std::to_string(rank),        "WORLD_SIZE=" + std::to_string(world),
+          "LOCAL_RANK=" + std::to_string(rank),  "MASTER_ADDR=127.0.0.1",
           "MASTER_PORT=" + std::to_string(port), "GLOO_SOCKET_IFNAME=lo"};
 }
 
 torch::Tensor read_tensor(const core::formats::Checkpoint& ck, const std::string& key) {
   const core::formats::TensorInfo* info = ck.find(key);
   REQUIRE_MESSAGE(info != nullptr, key);
-  torch::Tensor t = torch::empty(info->shape, info->dtype == core::formats::DType::kInt64
-                                                  ? torch::kInt64
-                                                  : torch::kFloat32);
+  torch::Tensor t = torch::empty(
+      info->shape, info->dtype == core::formats::DType::kInt64 ? torch::kInt64 : torch::kFloat32);
   ck.read_into(*info, t.data_ptr(), t.nbytes());
   return t;
 }
 
 // The fixture's examples `idx` (file order) as a batch on the CPU.
 std::pair<torch::Tensor, tr::Targets> batch_of(const tr::TrainDataset& data,
-                                              const std::vector<size_t>& idx) {
+                                               const std::vector<size_t>& idx) {
   std::vector<torch::Tensor> img, jc, ht, sp, jv, mv;
   for (size_t i : idx) {
     tr::TrainExample e = data.get(i);
@@ -107,8 +120,8 @@ bool is_bn_statistic(const std::string& key) {
 // The single-process reference of a 2-rank step, and what a rank-local step
 // (rank 0 alone, no all-reduce) would give.
 struct Reference {
-  std::vector<torch::Tensor> grad_mean, grad_rank0;  // per optimised parameter
-  std::vector<std::string> param_keys;               // their state-dict keys
+  std::vector<torch::Tensor> grad_mean, grad_rank0;   // per optimised parameter
+  std::vector<std::string> param_keys;                // their state-dict keys
   std::map<std::string, torch::Tensor> params_after;  // after the Adam step
   std::map<std::string, torch::Tensor> bn_rank0;      // after rank 0's forward only
   std::map<std::string, torch::Tensor> bn_both;       // after both sub-batches
@@ -130,7 +143,8 @@ Reference compute_reference(const std::string& dataset, const std::string& scrat
   std::map<const void*, std::string> key_of;
   for (auto& [key, t] : net->state_dict_entries()) key_of[t.unsafeGetTensorImpl()] = key;
   std::vector<torch::Tensor> params = net->mesh_reg()->parameters();
-  for (const torch::Tensor& p : params) ref.param_keys.push_back(key_of.at(p.unsafeGetTensorImpl()));
+  for (const torch::Tensor& p : params)
+    ref.param_keys.push_back(key_of.at(p.unsafeGetTensorImpl()));
 
   auto snapshot_bn = [&net] {
     std::map<std::string, torch::Tensor> m;
@@ -203,8 +217,8 @@ TEST_CASE("2 ranks x batch 2 over Gloo = 1 process x batch 4 with per-rank Batch
   // Adam's first moments: exp_avg = (1 - beta1) g after one step.
   const std::string moments = tmp / "exp_avg.npy";
   const auto py = test::run_command("/usr/bin/python3 " + std::string(INTERSHAPE_SOURCE_DIR) +
-                                    "/tests/train/adam_moments.py " + out +
-                                    "/snapshot_0.pth.tar " + moments + " 2>&1");
+                                    "/tests/train/adam_moments.py " + out + "/snapshot_0.pth.tar " +
+                                    moments + " 2>&1");
   INFO(py.output);
   REQUIRE(py.status == 0);
   std::vector<float> flat = test::load_npy(moments).as_float();
@@ -221,8 +235,7 @@ TEST_CASE("2 ranks x batch 2 over Gloo = 1 process x batch 4 with per-rank Batch
     if (!ref.grad_mean[i].defined()) continue;
     const int64_t n = ref.grad_mean[i].numel();
     REQUIRE(offset + n <= static_cast<int64_t>(flat.size()));
-    exp_avg.push_back(
-        torch::from_blob(flat.data() + offset, ref.grad_mean[i].sizes()).clone());
+    exp_avg.push_back(torch::from_blob(flat.data() + offset, ref.grad_mean[i].sizes()).clone());
     offset += n;
     want_mean.push_back(ref.grad_mean[i] * 0.1f);
     want_rank0.push_back(ref.grad_rank0[i] * 0.1f);
@@ -268,8 +281,8 @@ TEST_CASE("2 ranks x batch 2 over Gloo = 1 process x batch 4 with per-rank Batch
     }
     const double scale = std::max(want.abs().max().item<double>(), 1e-12);
     bn_err = std::max(bn_err, (got - want).abs().max().item<double>() / scale);
-    bn_both_err = std::max(bn_both_err,
-                           (got - ref.bn_both.at(key)).abs().max().item<double>() / scale);
+    bn_both_err =
+        std::max(bn_both_err, (got - ref.bn_both.at(key)).abs().max().item<double>() / scale);
   }
   MESSAGE("BatchNorm statistics vs rank 0's sub-batch: " << bn_err << "; vs both: " << bn_both_err);
   CHECK(bn_err <= 1e-5);
@@ -304,7 +317,8 @@ TEST_CASE("a rank that dies or stops answering fails the job with a message, not
     const std::optional<int> s1 = r1.wait(300);
     const auto died = std::chrono::steady_clock::now();
     const std::optional<int> s0 = r0.wait(120);
-    const double after = std::chrono::duration<double>(std::chrono::steady_clock::now() - died).count();
+    const double after =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - died).count();
     INFO("rank 0:\n" << r0.log() << "\nrank 1:\n" << r1.log());
     CHECK(s1 == std::optional<int>(128 + SIGKILL));
     REQUIRE(s0.has_value());  // not hanging

@@ -62,8 +62,8 @@ TEST_CASE("torchrun's variables") {
 }
 
 TEST_CASE("LOCAL_RANK defaults to 0; WORLD_SIZE 1 needs no rendezvous") {
-  tr::LaunchEnv e = parse({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"},
-                           {"MASTER_PORT", "1"}});
+  tr::LaunchEnv e =
+      parse({{"RANK", "1"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "h"}, {"MASTER_PORT", "1"}});
   CHECK(e.local_rank == 0);
   e = parse({{"RANK", "0"}, {"WORLD_SIZE", "1"}});
   CHECK(!e.distributed());
