@@ -8,10 +8,12 @@
 //
 // The reference's augmentation is on unless --no-augment (core/train/augment.h);
 // --workers threads build the batches ahead (core/train/loader.h).
+// Data parallel across processes when a launcher sets RANK / WORLD_SIZE (or
+// Slurm's variables): app/train_distributed.h, core/train/distributed.h.
 // Weights: --init CHECKPOINT (fine-tuning), --internet FILE
 // --imagenet-resnet50 FILE (from scratch, core/train/scratch_init.h) or
 // --synthetic (rule weights, tests). --precision: core/train/precision.h.
-// Not yet: --resume, distributed runs.
+// Not yet: --resume.
 
 #include <algorithm>
 #include <chrono>
@@ -30,6 +32,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/train_distributed.h"
 #include "core/eval/interhand.h"
 #include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
@@ -61,6 +64,7 @@ struct TrainArgs {
   int64_t max_steps = 0;
   uint64_t seed = 0;
   double lr = 1e-4;
+  double dist_timeout = 300;  // seconds
   std::vector<int> lr_steps = {45, 47};
 };
 
@@ -108,6 +112,18 @@ Batch to_device(const std::shared_ptr<tr::HostBatch>& hb, torch::Device device) 
   return out;
 }
 
+// The logged loss terms of a data-parallel step: the job's per-sample means
+// (each rank's weighted by its samples), as one process on the whole batch
+// would log them. Returns the job's batch size.
+size_t global_terms(tr::DataParallelGroup& job, tr::StepResult& r, size_t samples) {
+  std::vector<double> v(r.terms.begin(), r.terms.end());
+  v.push_back(r.total);
+  const int64_t total = job.average_values(v, static_cast<int64_t>(samples));
+  std::copy(v.begin(), v.begin() + 6, r.terms.begin());
+  r.total = v[6];
+  return static_cast<size_t>(total);
+}
+
 int run_train(const TrainArgs& a) {
   const bool scratch = !a.internet.empty() || !a.imagenet_resnet50.empty();
   if (int{!a.init.empty()} + int{scratch} + int{a.synthetic} != 1)
@@ -123,9 +139,13 @@ int run_train(const TrainArgs& a) {
                 " needs --mano DIR (MANO_RIGHT.pkl, MANO_LEFT.pkl)");
   if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
   if (a.workers < 0) throw Usage("--workers must be >= 0");
+  if (!(a.dist_timeout > 0)) throw Usage("--dist-timeout must be > 0 seconds");
+  // Data parallel: this process's rank (one process: rank 0 of 1).
+  const tr::LaunchEnv job_env = launch_env_from_environment();
+  const std::string device_name = tr::device_for_rank(a.device, job_env);
   torch::Device device(torch::kCPU);
   try {
-    device = torch::Device(a.device);
+    device = torch::Device(device_name);
   } catch (const std::exception&) {
     throw Usage("unknown --device '" + a.device + "' (cpu, cuda, cuda:N)");
   }
@@ -139,6 +159,10 @@ int run_train(const TrainArgs& a) {
   } catch (const std::invalid_argument& e) {
     throw Usage(e.what());
   }
+  std::unique_ptr<tr::DataParallelGroup> job =
+      join_training_job(job_env, device_name, a.dist_timeout);
+  fault_for_test_if_asked(job_env, -1);
+  const bool rank0 = job_env.rank == 0;
 
   // Weights and MANO.
   std::unique_ptr<core::formats::Checkpoint> ck, internet, resnet50;
@@ -177,23 +201,37 @@ int run_train(const TrainArgs& a) {
   resnet50.reset();
   net->to_device(device);
   net->set_freeze_internet_bn(a.freeze_internet_bn);
+  if (job) tr::share_initial_state(*job, *net);
 
   core::formats::ensure_directory(a.output);
   std::ostringstream dataset_log;
   tr::TrainDataset data(a.dataset, pair, a.output, dataset_log);
-  std::cerr << dataset_log.str();
+  if (rank0) std::cerr << dataset_log.str();
   if (data.size() == 0) throw core::eval::DatasetError(a.dataset + ": no training samples");
-  std::fprintf(stderr, "intershape train: %zu samples, batch %d, %s\n", data.size(), a.batch,
-               device.str().c_str());
+  if (rank0)
+    std::fprintf(stderr, "intershape train: %zu samples, batch %d%s, %s\n", data.size(), a.batch,
+                 job ? (" per rank x " + std::to_string(job_env.world) + " ranks (" +
+                        job_env.source + " launch)")
+                           .c_str()
+                     : "",
+                 device.str().c_str());
 
   tr::Trainer trainer(net, a.lr);
   trainer.set_precision(precision);
-  std::ofstream log(a.output + "/train_log.jsonl", std::ios::app);
-  if (!log) throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
+  if (job)
+    trainer.set_gradient_sync([&job](const std::vector<torch::Tensor>& params, int64_t n) {
+      job->average_gradients(params, n);
+    });
+  // Only rank 0 writes the log and the checkpoints.
+  std::ofstream log;
+  if (rank0) log.open(a.output + "/train_log.jsonl", std::ios::app);
+  if (rank0 && !log)
+    throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
 
   // Batches come from the loader's worker threads, built ahead while the
   // step runs; each sample's augmentation is drawn from (seed, epoch, index).
-  const tr::ShardSpec shard{0, 1, static_cast<size_t>(a.batch)};
+  // Each rank's share of every step (core/train/sampler.h).
+  const tr::ShardSpec shard{job_env.rank, job_env.world, static_cast<size_t>(a.batch)};
   tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs);
   tr::BatchLoader loader(
       [&plan] { return plan.next(); },
@@ -212,10 +250,21 @@ int run_train(const TrainArgs& a) {
       const std::shared_ptr<tr::HostBatch> host = loader.next();
       if (!host || host->epoch != epoch || host->step != s)
         throw std::logic_error("data loader out of step with the training loop");
-      Batch batch = to_device(host, device);
+      fault_for_test_if_asked(job_env, step);
+      // A short last batch may leave a rank without samples: it still joins the sync.
+      const bool empty = host->size() == 0;
+      const Batch batch = empty ? Batch{} : to_device(host, device);
       const auto t1 = Clock::now();
-      tr::StepResult r = trainer.step(batch.img, batch.targets);
+      tr::StepResult r =
+          empty ? trainer.step_without_samples() : trainer.step(batch.img, batch.targets);
+      size_t batch_size = host->size();
+      if (job) batch_size = global_terms(*job, r, host->size());
       const auto t2 = Clock::now();
+      if (!rank0) {
+        ++step;
+        if (a.max_steps > 0 && step >= a.max_steps) stop = true;
+        continue;
+      }
       const double data_s = std::chrono::duration<double>(t1 - t0).count();
       const double step_s = std::chrono::duration<double>(t2 - t0).count();
       nlohmann::json j;
@@ -224,7 +273,7 @@ int run_train(const TrainArgs& a) {
       j["lr"] = trainer.lr();
       for (size_t i = 0; i < 6; ++i) j[tr::kLossNames[i]] = r.terms[i];
       j["total"] = r.total;
-      j["batch"] = host->size();
+      j["batch"] = batch_size;
       j["seconds"] = step_s;
       j["data_wait_share"] = data_s / step_s;
       if (trainer.loss_scaler()) {  // fp16: the scale used, and whether Adam skipped the step
@@ -241,6 +290,7 @@ int run_train(const TrainArgs& a) {
       ++step;
       if (a.max_steps > 0 && step >= a.max_steps) stop = true;
     }
+    if (!rank0) continue;
     const std::string path = a.output + "/snapshot_" + std::to_string(epoch) + ".pth.tar";
     tr::save_checkpoint(path, *net, trainer.optimizer(), epoch);
     std::fprintf(stderr, "intershape train: wrote %s\n", path.c_str());
@@ -292,6 +342,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,
                 "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "
                 "from the reference that fine-tuning on small data may prefer");
+  cmd->add_option("--dist-timeout", args->dist_timeout,
+                  "Data-parallel runs: seconds to wait for the other ranks (rendezvous and "
+                  "each gradient exchange) before failing (default 300)");
   cmd->add_option("--max-steps", args->max_steps,
                   "Stop after N steps (a checkpoint is written when the run stops)");
   cmd->callback([args, &exit_code] {
@@ -307,6 +360,12 @@ void add_train_command(CLI::App& app, int& exit_code) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kModelOrSource;
     } catch (const core::formats::ExportError& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kFailure;
+    } catch (const tr::LaunchEnvError& e) {
+      std::fprintf(stderr, "intershape train: launcher environment: %s\n", e.what());
+      exit_code = kUsage;
+    } catch (const tr::DistributedError& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kFailure;
     }

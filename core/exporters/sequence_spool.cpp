@@ -190,6 +190,28 @@ SpoolConfig read_header(SpoolFile& file, const std::string& path) {
 
 }  // namespace
 
+void decode_frame_record(SpoolReader& p, const std::shared_ptr<Frame>& frame, SpoolFrame& f) {
+  Frame& fr = *frame;
+  p.raw(&fr.index, 8);
+  p.raw(&fr.timestamp_s, 8);
+  p.raw(&fr.width, 4);
+  p.raw(&fr.height, 4);
+  const uint32_t flags = p.u32();
+  f.result.frame = frame;
+  f.result.has_network = flags & kHasNetwork;
+  if (f.result.has_network) {
+    decode_network(p, f.result);
+  } else if (!f.result.output.hands[0].verts3d.empty()) {
+    f.result.output = {};  // nothing of a frame before it (skeleton mode has no output)
+    f.result.keypoints_frame = {};
+  }
+  f.detections.reset();
+  if (flags & kHasDetections) f.detections = decode_detections(p);
+  f.camera.reset();
+  if (flags & kHasCamera) f.camera = decode_camera(p);
+  p.expect_end();
+}
+
 SpoolContents read_spool(const std::string& path,
                          const std::function<void(const SpoolFrame&)>& on_frame,
                          const std::function<void(const SpoolContents&)>& on_header) {
@@ -216,25 +238,7 @@ SpoolContents read_spool(const std::string& path,
     if (file.read(buf.data(), length) != length || fnv1a(buf.data(), length) != sum) break;
     c.torn_tail = false;
     SpoolReader p{buf.data(), buf.data() + length, path};
-    Frame& fr = *frame;
-    p.raw(&fr.index, 8);
-    p.raw(&fr.timestamp_s, 8);
-    p.raw(&fr.width, 4);
-    p.raw(&fr.height, 4);
-    const uint32_t flags = p.u32();
-    f.result.frame = frame;
-    f.result.has_network = flags & kHasNetwork;
-    if (f.result.has_network) {
-      decode_network(p, f.result);
-    } else if (!f.result.output.hands[0].verts3d.empty()) {
-      f.result.output = {};  // nothing of a frame before it (skeleton mode has no output)
-      f.result.keypoints_frame = {};
-    }
-    f.detections.reset();
-    if (flags & kHasDetections) f.detections = decode_detections(p);
-    f.camera.reset();
-    if (flags & kHasCamera) f.camera = decode_camera(p);
-    p.expect_end();
+    decode_frame_record(p, frame, f);
     ++c.frames;
     on_frame(f);
   }

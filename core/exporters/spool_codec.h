@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -82,5 +83,11 @@ void encode_detections(const detect::DetectionRow& row, SpoolWriter& w);
 detect::DetectionRow decode_detections(SpoolReader& r);
 void encode_camera(const CameraIntrinsics& c, SpoolWriter& w);
 CameraIntrinsics decode_camera(SpoolReader& r);
+
+// The body of one frame record (after its magic, length and checksum) into
+// `out`, whose result's frame becomes `frame` (reused between records: a
+// field a record does not carry is cleared). Throws formats::ExportError
+// naming the spool for a record that does not hold what its flags say.
+void decode_frame_record(SpoolReader& r, const std::shared_ptr<Frame>& frame, SpoolFrame& out);
 
 }  // namespace intershape::core::exporters

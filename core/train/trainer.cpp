@@ -61,17 +61,9 @@ StepResult Trainer::step(const torch::Tensor& img, const Targets& targets) {
   LossTerms loss = compute_loss(out, targets);
   torch::Tensor total = loss.total();
   StepResult r;
-  if (scaler_) {
-    // GradScaler's order: scaled backward, unscale, step only if finite, update.
-    r.loss_scale = scaler_->scale_value();
-    scaler_->scale(total).backward();
-    r.stepped = scaler_->unscale(adam_.params());
-    if (r.stepped) adam_.step();
-    scaler_->update(r.stepped);
-  } else {
-    total.backward();
-    adam_.step();
-  }
+  if (scaler_) r.loss_scale = scaler_->scale_value();
+  (scaler_ ? scaler_->scale(total) : total).backward();
+  apply_gradients(r, img.size(0));
 
   for (size_t i = 0; i < loss.terms.size(); ++i) r.terms[i] = loss.terms[i].item<double>();
   r.total = total.item<double>();
@@ -82,6 +74,29 @@ StepResult Trainer::step(const torch::Tensor& img, const Targets& targets) {
   r.outputs.trans = out.trans.detach();
   r.outputs.xyc = out.xyc;
   return r;
+}
+
+StepResult Trainer::step_without_samples() {
+  adam_.zero_grad();
+  StepResult r;
+  if (scaler_) r.loss_scale = scaler_->scale_value();
+  apply_gradients(r, 0);
+  return r;
+}
+
+void Trainer::apply_gradients(StepResult& r, int64_t samples) {
+  // With loss scaling the gradients are averaged while still scaled (as DDP
+  // does during backward), so every rank unscales the same values and takes
+  // the same skip decision.
+  if (sync_) sync_(adam_.params(), samples);
+  if (!scaler_) {
+    adam_.step();
+    return;
+  }
+  // GradScaler's order: unscale, step only if all finite, update the scale.
+  r.stepped = scaler_->unscale(adam_.params());
+  if (r.stepped) adam_.step();
+  scaler_->update(r.stepped);
 }
 
 }  // namespace intershape::core::train
