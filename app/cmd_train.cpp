@@ -6,11 +6,16 @@
 // Exit status: 0 done, 1 failure (cannot write, ...), 2 usage, 3 model or
 // dataset error.
 //
+// The loop, checkpoints and resume are core/train/training_run.h's; this file
+// turns options into its inputs.
 // Not yet: data augmentation (--no-augment is required so that nobody trains
-// believing it is on), --resume, data-loader workers, distributed runs,
-// from-scratch initialisation (--internet / --imagenet-resnet50).
+// believing it is on), data-loader workers, distributed runs, from-scratch
+// initialisation (--internet / --imagenet-resnet50).
+
+#include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -27,29 +32,32 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "core/eval/evaluate.h"
 #include "core/eval/interhand.h"
 #include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
+#include "core/net/network.h"
 #include "core/train/checkpoint_io.h"
+#include "core/train/batch_source.h"
 #include "core/train/dataset.h"
 #include "core/train/model.h"
-#include "core/train/sampler.h"
-#include "core/train/schedule.h"
 #include "core/train/trainer.h"
+#include "core/train/training_run.h"
 #include "mano/mano_model.h"
 
 namespace intershape::app {
 namespace {
 
 namespace tr = core::train;
-using Clock = std::chrono::steady_clock;
 
 struct TrainArgs {
   std::string dataset, output = "train_out", init, mano, device = "cpu";
+  std::string val_split;
   bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
-  int epochs = 100, batch = 32, threads = 0;
-  int64_t max_steps = 0;
+  bool resume = false;
+  int epochs = 100, batch = 32, threads = 0, val_batch = 8;
+  int64_t max_steps = 0, checkpoint_every = 0, val_limit = 0;
   uint64_t seed = 0;
   double lr = 1e-4;
   std::vector<int> lr_steps = {45, 47};
@@ -76,37 +84,101 @@ mano::ManoPair mano_from_checkpoint(const core::formats::Checkpoint& ck) {
   return pair;
 }
 
-// Stacks examples into the batch tensors on `device`.
-struct Batch {
-  torch::Tensor img;
-  tr::Targets targets;
-};
-Batch make_batch(const std::vector<tr::TrainExample>& ex, torch::Device device) {
-  auto stack = [&](auto field, std::vector<int64_t> shape) {
-    std::vector<torch::Tensor> parts;
-    for (const tr::TrainExample& e : ex) {
-      const auto& v = e.*field;
-      parts.push_back(torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32));
-    }
-    return torch::stack(parts).to(device);
+// --resume, SIGINT / SIGTERM: the loop stops after the current step and
+// writes a checkpoint; a second signal ends the process at once.
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  // A file-size limit (ulimit -f) is then a write error naming the file, as a
+  // full disk is, instead of killing the process mid-write.
+  ::signal(SIGXFSZ, SIG_IGN);
+}
+
+// Validation at each epoch end: the checkpoint just written scored by
+// `intershape eval`'s engine (core/eval) on --val-split, as `intershape eval
+// --checkpoint` would score it; outputs in OUTPUT/val/epoch_E.
+tr::ValidateFn make_validator(const TrainArgs& a, const mano::ManoPair& pair) {
+  auto mano = std::make_shared<core::eval::GroundTruthMano>(pair);
+  auto data = std::make_shared<core::eval::PreparedDataset>(
+      core::eval::prepare_dataset(a.dataset, a.val_split, *mano, a.output, std::cerr));
+  if (data->list.empty())
+    throw core::eval::DatasetError(a.dataset + ": no samples in the " + a.val_split + " split");
+  return [a, mano, data](const std::string& checkpoint, int epoch) {
+    core::net::NetworkConfig cfg;
+    cfg.checkpoint = checkpoint;
+    cfg.mano_dir = a.mano;
+    cfg.device = a.device;
+    cfg.threads = at::get_num_threads();  // keep the training's thread count
+    std::unique_ptr<core::net::TwoHandNetwork> net = core::net::TwoHandNetwork::create(cfg);
+    core::eval::EvalOptions o;
+    o.output_dir = a.output + "/val/epoch_" + std::to_string(epoch);
+    o.batch = a.val_batch;
+    o.limit = a.val_limit;
+    o.model_description = net->describe();
+    const core::eval::NetworkFn fn = [&net](const float* nchw, int batch) {
+      return net->estimate_batch_chw(nchw, batch, {});
+    };
+    std::ostringstream log;
+    const core::eval::EvalSummary s = core::eval::run_evaluation(*data, *mano, fn, o, log);
+    nlohmann::json j;
+    j["split"] = a.val_split;
+    j["samples"] = s.metrics.samples;
+    j["mpjpe"] = s.metrics.mpjpe;
+    j["mpvpe"] = s.metrics.mpvpe;
+    j["mpjpe_over_valid_instances"] = s.metrics.mpjpe_over_valid_instances;
+    j["auc_0_50"] = s.metrics.auc_0_50;
+    j["seconds"] = s.seconds;
+    return j;
   };
-  Batch out;
-  out.img = stack(&tr::TrainExample::img, {3, 256, 256});
-  out.targets.joint_coord = stack(&tr::TrainExample::joint_coord, {42, 3});
-  out.targets.hand_type = stack(&tr::TrainExample::hand_type, {2});
-  out.targets.shape_param = stack(&tr::TrainExample::shape_param, {20});
-  out.targets.joint_valid = stack(&tr::TrainExample::joint_valid, {42});
-  out.targets.mano_valid = stack(&tr::TrainExample::mano_valid, {2});
-  return out;
+}
+
+// The options that fix the data order, as a resume record would hold them.
+tr::RunRecord wanted_record(const TrainArgs& a, size_t dataset_size) {
+  tr::RunRecord r;
+  r.seed = a.seed;
+  r.batch = a.batch;
+  r.world = 1;
+  r.shuffle = !a.no_shuffle;
+  r.augment = !a.no_augment;
+  r.dataset_size = static_cast<int64_t>(dataset_size);
+  r.lr = a.lr;
+  r.lr_steps = a.lr_steps;
+  return r;
+}
+
+void check_arguments(const TrainArgs& a, bool resuming) {
+  if (!a.no_augment)
+    throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
+  if (!resuming && a.init.empty() == !a.synthetic) {
+    throw Usage(a.resume ? "--resume: no snapshot_E.pth.tar in " + a.output +
+                               " to resume from; give --init CHECKPOINT or --synthetic to start"
+                         : "give exactly one of --init CHECKPOINT or --synthetic (rule weights, "
+                           "with --mano)");
+  }
+  if (!a.init.empty() && a.synthetic) throw Usage("give only one of --init and --synthetic");
+  if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
+  if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
+  if (a.max_steps < 0 || a.checkpoint_every < 0)
+    throw Usage("--max-steps and --checkpoint-every must be >= 0");
+  if (!a.val_split.empty() && a.val_split != "val" && a.val_split != "test" &&
+      a.val_split != "train")
+    throw Usage("--val-split must be val, test or train");
+  if (a.val_batch < 1 || a.val_limit < 0) throw Usage("--val-batch >= 1 and --val-limit >= 0");
 }
 
 int run_train(const TrainArgs& a) {
-  if (!a.no_augment)
-    throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
-  if (a.init.empty() == !a.synthetic)
-    throw Usage("give exactly one of --init CHECKPOINT or --synthetic (rule weights, with --mano)");
-  if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
-  if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
+  const std::string resume_from = a.resume ? tr::newest_checkpoint(a.output) : "";
+  check_arguments(a, !resume_from.empty());
+  // Before any long work: an output that cannot be written is an error now.
+  core::formats::ensure_directory(a.output);
+  core::formats::check_writable_folder(a.output);
   torch::Device device(torch::kCPU);
   try {
     device = torch::Device(a.device);
@@ -117,16 +189,20 @@ int run_train(const TrainArgs& a) {
     throw ModelProblem("--device " + a.device + ": CUDA is not available here");
   if (a.threads > 0) at::set_num_threads(a.threads);
 
-  // Weights and MANO.
+  // Weights and MANO: from the checkpoint resumed, else --init, else the rule.
+  const std::string weights = resume_from.empty() ? a.init : resume_from;
+  if (!resume_from.empty())
+    std::fprintf(stderr, "intershape train: resuming from %s%s\n", resume_from.c_str(),
+                 a.init.empty() && !a.synthetic ? "" : " (--init / --synthetic not used)");
   std::unique_ptr<core::formats::Checkpoint> ck;
   mano::ManoPair pair;
   try {
-    if (!a.init.empty()) {
-      ck = core::formats::Checkpoint::open(a.init);
+    if (!weights.empty()) {
+      ck = core::formats::Checkpoint::open(weights);
       std::vector<core::net::FoundTensor> found;
       for (const auto& t : ck->tensors()) found.push_back({t.key, t.shape, t.dtype});
       const std::string problems = core::net::check_state_dict(found, a.mano.empty());
-      if (!problems.empty()) throw ModelProblem(a.init + ": " + problems);
+      if (!problems.empty()) throw ModelProblem(weights + ": " + problems);
     }
     pair = a.mano.empty() ? mano_from_checkpoint(*ck) : mano::load_mano_dir(a.mano);
   } catch (const core::formats::CheckpointError& e) {
@@ -135,19 +211,20 @@ int run_train(const TrainArgs& a) {
     throw ModelProblem(std::string("MANO model: ") + e.what());
   }
   tr::TwoHandNet net(pair);
-  if (ck) {
-    try {
-      tr::load_checkpoint_weights(*net, *ck);
-    } catch (const std::runtime_error& e) {
-      throw ModelProblem(e.what());
-    }
-  } else
-    tr::load_rule_weights(*net, "");
-  ck.reset();
+  tr::RunRecord saved;
+  try {
+    if (ck) tr::load_checkpoint_weights(*net, *ck);
+    if (!resume_from.empty() && !tr::read_run_record(*ck, saved))
+      throw ModelProblem(resume_from +
+                         " has no resume state (not written by intershape train); fine-tune "
+                         "from it with --init instead");
+  } catch (const std::runtime_error& e) {
+    throw ModelProblem(e.what());
+  }
+  if (!ck) tr::load_rule_weights(*net, "");
   net->to_device(device);
   net->set_freeze_internet_bn(a.freeze_internet_bn);
 
-  core::formats::ensure_directory(a.output);
   std::ostringstream dataset_log;
   tr::TrainDataset data(a.dataset, pair, a.output, dataset_log);
   std::cerr << dataset_log.str();
@@ -156,50 +233,48 @@ int run_train(const TrainArgs& a) {
                device.str().c_str());
 
   tr::Trainer trainer(net, a.lr);
-  std::ofstream log(a.output + "/train_log.jsonl", std::ios::app);
-  if (!log) throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
-
-  int64_t step = 0;
-  bool stop = false;
-  for (int epoch = 0; epoch < a.epochs && !stop; ++epoch) {
-    trainer.set_lr(tr::lr_at_epoch(epoch, a.lr, a.lr_steps));
-    const std::vector<size_t> order = tr::epoch_order(data.size(), a.seed, epoch, !a.no_shuffle);
-    const tr::ShardSpec shard{0, 1, static_cast<size_t>(a.batch)};
-    const size_t steps = tr::steps_per_epoch(order.size(), shard);
-    for (size_t s = 0; s < steps && !stop; ++s) {
-      const auto t0 = Clock::now();
-      std::vector<tr::TrainExample> ex;
-      for (size_t i : tr::rank_batch(order, s, shard)) ex.push_back(data.get(i));
-      Batch batch = make_batch(ex, device);
-      const auto t1 = Clock::now();
-      tr::StepResult r = trainer.step(batch.img, batch.targets);
-      const auto t2 = Clock::now();
-      const double data_s = std::chrono::duration<double>(t1 - t0).count();
-      const double step_s = std::chrono::duration<double>(t2 - t0).count();
-      nlohmann::json j;
-      j["epoch"] = epoch;
-      j["step"] = step;
-      j["lr"] = trainer.lr();
-      for (size_t i = 0; i < 6; ++i) j[tr::kLossNames[i]] = r.terms[i];
-      j["total"] = r.total;
-      j["batch"] = ex.size();
-      j["seconds"] = step_s;
-      j["data_wait_share"] = data_s / step_s;
-      log << j.dump() << "\n" << std::flush;
-      std::printf(
-          "epoch %d step %lld lr %.1e total %.4f (offset %.4f consis %.4f joint %.4f bone "
-          "%.4f shape %.4f reg %.4f) %.2f s, data %.0f%%\n",
-          epoch, static_cast<long long>(step), trainer.lr(), r.total, r.terms[0], r.terms[1],
-          r.terms[2], r.terms[3], r.terms[4], r.terms[5], step_s, 100 * data_s / step_s);
-      std::fflush(stdout);
-      ++step;
-      if (a.max_steps > 0 && step >= a.max_steps) stop = true;
+  tr::RunRecord start = wanted_record(a, data.size());
+  if (!resume_from.empty()) {
+    const std::string mismatch = tr::resume_mismatch(saved, start);
+    if (!mismatch.empty())
+      throw Usage("--resume: " + resume_from + " cannot be continued exactly:\n" + mismatch +
+                  "resume with the same options, or train into a new --output (--init " +
+                  resume_from + " to fine-tune from it)");
+    try {
+      tr::load_optimizer_state(*ck, trainer.optimizer());
+    } catch (const std::runtime_error& e) {
+      throw ModelProblem(e.what());
     }
-    const std::string path = a.output + "/snapshot_" + std::to_string(epoch) + ".pth.tar";
-    tr::save_checkpoint(path, *net, trainer.optimizer(), epoch);
-    std::fprintf(stderr, "intershape train: wrote %s\n", path.c_str());
+    start.epoch = saved.epoch;
+    start.step_in_epoch = saved.step_in_epoch;
+    start.step = saved.step;
+    if (saved.lr != a.lr || saved.lr_steps != a.lr_steps)
+      std::fprintf(stderr, "intershape train: note: --lr / --lr-steps differ from the resumed "
+                           "run's; the new schedule applies from here on\n");
+    tr::trim_log(a.output, start);
+    std::fprintf(stderr, "intershape train: continuing at epoch %d, step %lld (%lld in all)\n",
+                 start.epoch, static_cast<long long>(start.step_in_epoch),
+                 static_cast<long long>(start.step));
   }
-  return 0;
+  ck.reset();
+
+  const tr::ValidateFn validate = a.val_split.empty() ? tr::ValidateFn() : make_validator(a, pair);
+  tr::SimpleBatchSource source(data, device);
+  tr::RunOptions o;
+  o.output = a.output;
+  o.epochs = a.epochs;
+  o.max_steps = a.max_steps;
+  o.checkpoint_every = a.checkpoint_every;
+  o.stop = &g_stop;
+  install_stop_handlers();
+  const tr::RunOutcome r = tr::run_training(trainer, source, start, o, validate, std::cout);
+  if (r.interrupted) {
+    std::fprintf(stderr,
+                 "intershape train: stopped by a signal at step %lld; continue with --resume\n",
+                 static_cast<long long>(r.position.step));
+    return kFailure;
+  }
+  return kOk;
 }
 
 }  // namespace
@@ -232,7 +307,18 @@ void add_train_command(CLI::App& app, int& exit_code) {
                 "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "
                 "from the reference that fine-tuning on small data may prefer");
   cmd->add_option("--max-steps", args->max_steps,
-                  "Stop after N steps (a checkpoint is written when the run stops)");
+                  "Stop once the run has made N steps in all, resumed ones included (a checkpoint "
+                  "is written when the run stops)");
+  cmd->add_flag("--resume", args->resume,
+                "Continue exactly from the newest snapshot_E.pth.tar in --output (weights, Adam "
+                "state, schedule, data order); without one, start as --init / --synthetic say");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                  "Also checkpoint every N steps (replaces the current epoch's snapshot)");
+  cmd->add_option("--val-split", args->val_split,
+                  "Validate each epoch's checkpoint on this split (val, test) of --dataset: "
+                  "MPJPE / MPVPE in train_log.jsonl");
+  cmd->add_option("--val-limit", args->val_limit, "Validate on the first N samples only (0: all)");
+  cmd->add_option("--val-batch", args->val_batch, "Validation batch size (default 8)");
   cmd->callback([args, &exit_code] {
     try {
       exit_code = run_train(*args);
@@ -243,6 +329,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kModelOrSource;
     } catch (const core::eval::DatasetError& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kModelOrSource;
+    } catch (const core::net::ModelError& e) {  // validation's network
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kModelOrSource;
     } catch (const core::formats::ExportError& e) {
