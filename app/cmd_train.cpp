@@ -174,8 +174,14 @@ void check_arguments(const TrainArgs& a, bool resuming) {
 }
 
 int run_train(const TrainArgs& a) {
-  const std::string resume_from = a.resume ? tr::newest_checkpoint(a.output) : "";
+  const std::string existing = tr::newest_checkpoint(a.output);
+  const std::string resume_from = a.resume ? existing : "";
   check_arguments(a, !resume_from.empty());
+  // Starting over would replace a run's checkpoints one by one and append a
+  // second run to its log: say so instead of guessing.
+  if (!a.resume && !existing.empty())
+    throw Usage(a.output + " already holds a training run (" + existing +
+                "): pass --resume to continue it, or choose another --output");
   // Before any long work: an output that cannot be written is an error now.
   core::formats::ensure_directory(a.output);
   core::formats::check_writable_folder(a.output);

@@ -5,8 +5,8 @@
 // checkpoint (the 602 network entries incl. BatchNorm statistics and
 // counters, Adam's step / exp_avg / exp_avg_sq) and every logged loss. The
 // uninterrupted run also validates on the test split at its epoch end (which
-// must not disturb training). Then: a resume with another --batch is refused;
-// a checkpoint that cannot be written (file-size limit) is a clear error that
+// must not disturb training). Then: a resume with another --batch is refused,
+// as is a new run into a folder holding one; a checkpoint that cannot be written (file-size limit) is a clear error that
 // leaves the previous checkpoint intact.
 #include <doctest/doctest.h>
 
@@ -166,6 +166,11 @@ TEST_CASE("train --resume: stopped and resumed equals uninterrupted, bit for bit
   r = run_command(common + " --output " + b.string() + " --resume --batch 4 --max-steps 9 2>&1");
   CHECK(r.status == 2);
   CHECK(r.output.find("--batch") != std::string::npos);
+
+  // Without --resume, a folder holding a run is not silently overwritten.
+  r = run_command(common + " --output " + b.string() + " --max-steps 9 2>&1");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("already holds a training run") != std::string::npos);
 
   // A checkpoint that cannot be written: exit 1, the file named, the previous
   // snapshot untouched (atomic write).
