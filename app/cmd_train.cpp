@@ -7,10 +7,11 @@
 // dataset error.
 //
 // The loop, checkpoints and resume are core/train/training_run.h's; this file
-// turns options into its inputs.
-// Not yet: data augmentation (--no-augment is required so that nobody trains
-// believing it is on), data-loader workers, distributed runs, from-scratch
-// initialisation (--internet / --imagenet-resnet50).
+// turns options into its inputs. The reference's augmentation is on unless
+// --no-augment (core/train/augment.h); --workers threads build the batches
+// ahead (core/train/loader.h).
+// Not yet: distributed runs, from-scratch initialisation (--internet /
+// --imagenet-resnet50).
 
 #include <signal.h>
 
@@ -39,8 +40,10 @@
 #include "core/net/architecture.h"
 #include "core/net/network.h"
 #include "core/train/checkpoint_io.h"
+#include "core/train/augment.h"
 #include "core/train/batch_source.h"
 #include "core/train/dataset.h"
+#include "core/train/loader.h"
 #include "core/train/model.h"
 #include "core/train/trainer.h"
 #include "core/train/training_run.h"
@@ -56,7 +59,7 @@ struct TrainArgs {
   std::string val_split;
   bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
   bool resume = false;
-  int epochs = 100, batch = 32, threads = 0, val_batch = 8;
+  int epochs = 100, batch = 32, threads = 0, workers = 2, val_batch = 8;
   int64_t max_steps = 0, checkpoint_every = 0, val_limit = 0;
   uint64_t seed = 0;
   double lr = 1e-4;
@@ -154,8 +157,6 @@ tr::RunRecord wanted_record(const TrainArgs& a, size_t dataset_size) {
 }
 
 void check_arguments(const TrainArgs& a, bool resuming) {
-  if (!a.no_augment)
-    throw Usage("data augmentation is not implemented yet: pass --no-augment to train without it");
   if (!resuming && a.init.empty() == !a.synthetic) {
     throw Usage(a.resume ? "--resume: no snapshot_E.pth.tar in " + a.output +
                                " to resume from; give --init CHECKPOINT or --synthetic to start"
@@ -165,6 +166,7 @@ void check_arguments(const TrainArgs& a, bool resuming) {
   if (!a.init.empty() && a.synthetic) throw Usage("give only one of --init and --synthetic");
   if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
   if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
+  if (a.workers < 0) throw Usage("--workers must be >= 0");
   if (a.max_steps < 0 || a.checkpoint_every < 0)
     throw Usage("--max-steps and --checkpoint-every must be >= 0");
   if (!a.val_split.empty() && a.val_split != "val" && a.val_split != "test" &&
@@ -265,7 +267,19 @@ int run_train(const TrainArgs& a) {
   ck.reset();
 
   const tr::ValidateFn validate = a.val_split.empty() ? tr::ValidateFn() : make_validator(a, pair);
-  tr::SimpleBatchSource source(data, device);
+  // Batches come from the loader's worker threads, built ahead while the
+  // step runs, from the start position on; each sample's augmentation is
+  // drawn from (seed, epoch, index), so a resumed run draws the same.
+  const tr::ShardSpec shard{0, 1, static_cast<size_t>(a.batch)};
+  tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs, start.epoch,
+                   static_cast<size_t>(start.step_in_epoch));
+  tr::BatchLoader loader(
+      [&plan] { return plan.next(); },
+      [&data, &a](size_t i, int epoch) {
+        return data.get(i, a.no_augment ? tr::AugmentParams{} : tr::draw_augment(a.seed, epoch, i));
+      },
+      a.workers);
+  tr::LoaderBatchSource source(loader, device);
   tr::RunOptions o;
   o.output = a.output;
   o.epochs = a.epochs;
@@ -304,10 +318,14 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--lr", args->lr, "Base learning rate (default 1e-4)");
   cmd->add_option("--lr-steps", args->lr_steps, "Epochs where the rate drops 10x (default 45,47)")
       ->delimiter(',');
-  cmd->add_option("--seed", args->seed, "Shuffle seed (default 0)");
+  cmd->add_option("--seed", args->seed, "Seed of the shuffle and the augmentation (default 0)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default cpu)");
   cmd->add_option("--threads", args->threads, "CPU threads (0: LibTorch's default)");
-  cmd->add_flag("--no-augment", args->no_augment, "No data augmentation (required for now)");
+  cmd->add_flag("--no-augment", args->no_augment,
+                "No data augmentation (the reference's test-mode crop: reproduces its batches)");
+  cmd->add_option("--workers", args->workers,
+                  "Data-loader threads building the next batches during the step (default 2; "
+                  "0: in the training thread)");
   cmd->add_flag("--no-shuffle", args->no_shuffle, "Batches in file order");
   cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,
                 "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "

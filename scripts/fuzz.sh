@@ -7,6 +7,7 @@
 #   image_header  the image header sniffer and size policy (core/image_limits)
 #   session       a recorded session's manifest.json, frames.csv and frame JSON
 #   tflite        our TFLite reader (core/detect), the hand models' container
+#   interhand     the InterHand2.6M annotation files (core/eval/interhand: data, camera, MANO fits)
 #
 # Time: FUZZ_SECONDS (default 100) is shared equally between the targets (CI).
 # A long run: FUZZ_RUNS=10000000 scripts/fuzz.sh runs each target for that many
@@ -19,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(${FUZZ_TARGETS:-pickle checkpoint params image_header session tflite})
+targets=(${FUZZ_TARGETS:-pickle checkpoint params image_header session tflite interhand})
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DINTERSHAPE_WITH_TORCH=OFF -DINTERSHAPE_WITH_GUI=OFF -DINTERSHAPE_FUZZ=ON
 cmake --build build/fuzz -j "${FUZZ_JOBS:-2}" --target "${targets[@]/#/fuzz_}"
@@ -31,7 +32,7 @@ status=0
 for t in "${targets[@]}"; do
   case $t in
     session) max_len=131072 ;;
-    image_header) max_len=65536 ;;
+    image_header|interhand) max_len=65536 ;;
     params) max_len=8192 ;;
     *) max_len=16384 ;;
   esac

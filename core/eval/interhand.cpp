@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cmath>
 #include <deque>
+#include <limits>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -28,14 +30,18 @@ struct Parsed {
   element root;
 };
 
-std::unique_ptr<Parsed> parse_file(const std::string& path) {
+simdjson::padded_string load_text(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw DatasetError(path + ": annotation file not found");
-  auto parsed = std::make_unique<Parsed>();
   simdjson::padded_string text;
   if (auto err = simdjson::padded_string::load(path).get(text))
     throw DatasetError(path + ": cannot read: " + simdjson::error_message(err));
+  return text;
+}
+
+std::unique_ptr<Parsed> parse_text(const std::string& path, const simdjson::padded_string& text) {
+  auto parsed = std::make_unique<Parsed>();
   if (auto err = parsed->parser.parse(text).get(parsed->root))
     throw DatasetError(path + ": not valid JSON (malformed or truncated): " +
                        simdjson::error_message(err));
@@ -55,10 +61,26 @@ object as_object(const element& e, const std::string& path, const std::string& w
   return o;
 }
 
-array as_array(const element& e, const std::string& path, const std::string& where) {
-  array a;
-  if (e.get(a)) fail(path, where, "expected an array");
-  return a;
+// Range checks before narrowing: a float or integer conversion of a value
+// out of range is undefined behaviour, and a silently wrapped capture or
+// frame number would join the wrong ground truth.
+float to_float(double d, const std::string& path, const std::string& where) {
+  if (!(std::fabs(d) <= static_cast<double>(std::numeric_limits<float>::max())))
+    fail(path, where, "number out of range for a float: " + std::to_string(d));
+  return static_cast<float>(d);
+}
+
+int64_t whole_number(double d, const std::string& path, const std::string& where) {
+  // [-2^63, 2^63): the doubles that convert to int64 exactly.
+  if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) || d != std::trunc(d))
+    fail(path, where, "expected an integer");
+  return static_cast<int64_t>(d);
+}
+
+int to_int(int64_t v, const std::string& path, const std::string& where, const char* name) {
+  if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max())
+    fail(path, where, std::string("'") + name + "' out of range: " + std::to_string(v));
+  return static_cast<int>(v);
 }
 
 double as_number(const element& e, const std::string& path, const std::string& where) {
@@ -67,17 +89,6 @@ double as_number(const element& e, const std::string& path, const std::string& w
   double d;
   if (e.get_double().get(d)) fail(path, where, "expected a number");
   return d;
-}
-
-int64_t as_int(const element& e, const std::string& path, const std::string& where) {
-  int64_t i;
-  if (e.get_int64().get(i)) {
-    double d;
-    if (e.get_double().get(d) || d != static_cast<double>(static_cast<int64_t>(d)))
-      fail(path, where, "expected an integer");
-    return static_cast<int64_t>(d);
-  }
-  return i;
 }
 
 // A fixed-size numeric array; nested one-element lists ([[1], [0], ...]) are flattened.
@@ -92,7 +103,7 @@ void read_numbers(const element& e, std::array<float, N>& out, const std::string
       return;
     }
     if (n >= N) fail(path, where, "expected " + std::to_string(N) + " numbers, got more");
-    out[n++] = static_cast<float>(as_number(x, path, where));
+    out[n++] = to_float(as_number(x, path, where), path, where);
   };
   walk(e);
   if (n != N)
@@ -145,14 +156,10 @@ const FrameFits* Annotations::fits_of(const Sample& s) const {
 // simdjson's On-Demand API, which keeps no tape (the DOM's tape of the
 // joint_valid lists alone would be ~1.7 GB), so memory is the text plus the
 // samples. Errors (simdjson exceptions) are reported with the entry being read.
-void parse_data_json(const std::string& path, Annotations& out) {
+namespace {
+// `text` is released as soon as it is parsed (it can be hundreds of MB).
+void parse_data(const std::string& path, simdjson::padded_string& text, Annotations& out) {
   namespace od = simdjson::ondemand;
-  std::error_code fec;
-  if (!std::filesystem::is_regular_file(path, fec))
-    throw DatasetError(path + ": annotation file not found");
-  simdjson::padded_string text;
-  if (auto err = simdjson::padded_string::load(path).get(text))
-    throw DatasetError(path + ": cannot read: " + simdjson::error_message(err));
 
   struct AnnRow {
     int64_t id = 0, image_id = 0;
@@ -173,9 +180,7 @@ void parse_data_json(const std::string& path, Annotations& out) {
   };
   auto integer = [&](od::value v) -> int64_t {
     if (v.type() == od::json_type::number && v.get_number_type() == od::number_type::floating_point_number) {
-      const double d = double(v);
-      if (d != static_cast<double>(static_cast<int64_t>(d))) fail(path, where, "expected an integer");
-      return static_cast<int64_t>(d);
+      return whole_number(double(v), path, where);
     }
     return int64_t(v);
   };
@@ -191,7 +196,7 @@ void parse_data_json(const std::string& path, Annotations& out) {
         return;
       }
       if (k >= n) fail(path, where, std::string("'") + name + "': expected " + std::to_string(n) + " numbers, got more");
-      dst[k++] = static_cast<float>(number(x));
+      dst[k++] = to_float(number(x), path, where);
     };
     walk(v);
     if (k != n)
@@ -213,13 +218,13 @@ void parse_data_json(const std::string& path, Annotations& out) {
             od::value v = f.value();
             if (k == "id") { s.image_id = integer(v); have |= 1; where = entry("images", i, s.image_id); }
             else if (k == "file_name") { s.file_name = string(v); have |= 2; }
-            else if (k == "width") { s.width = static_cast<int>(integer(v)); have |= 4; }
-            else if (k == "height") { s.height = static_cast<int>(integer(v)); have |= 8; }
-            else if (k == "capture") { s.capture = static_cast<int>(integer(v)); have |= 16; }
-            else if (k == "subject") { s.subject = static_cast<int>(integer(v)); }
+            else if (k == "width") { s.width = to_int(integer(v), path, where, "width"); have |= 4; }
+            else if (k == "height") { s.height = to_int(integer(v), path, where, "height"); have |= 8; }
+            else if (k == "capture") { s.capture = to_int(integer(v), path, where, "capture"); have |= 16; }
+            else if (k == "subject") { s.subject = to_int(integer(v), path, where, "subject"); }
             else if (k == "seq_name") { s.seq_name = string(v); have |= 32; }
             else if (k == "camera") { s.camera = string(v); have |= 64; }
-            else if (k == "frame_idx") { s.frame = static_cast<int>(integer(v)); have |= 128; }
+            else if (k == "frame_idx") { s.frame = to_int(integer(v), path, where, "frame_idx"); have |= 128; }
           }
           static const char* names[8] = {"id", "file_name", "width", "height", "capture", "seq_name", "camera", "frame_idx"};
           for (int b = 0; b < 8; ++b)
@@ -240,7 +245,7 @@ void parse_data_json(const std::string& path, Annotations& out) {
             else if (k == "bbox") { numbers(v, a.bbox.data(), 4, "bbox"); a.have |= 4; }
             else if (k == "joint_valid") { numbers(v, a.joint_valid.data(), 42, "joint_valid"); a.have |= 8; }
             else if (k == "hand_type") { a.hand_type = string(v); a.have |= 16; }
-            else if (k == "hand_type_valid") { a.hand_type_valid = static_cast<int>(number(v)); a.have |= 32; }
+            else if (k == "hand_type_valid") { a.hand_type_valid = to_int(whole_number(number(v), path, where), path, where, "hand_type_valid"); a.have |= 32; }
           }
           static const char* names[6] = {"id", "image_id", "bbox", "joint_valid", "hand_type", "hand_type_valid"};
           for (int b = 0; b < 6; ++b)
@@ -283,8 +288,21 @@ void parse_data_json(const std::string& path, Annotations& out) {
   }
 }
 
-void parse_camera_json(const std::string& path, Annotations& out) {
-  auto parsed = parse_file(path);
+}  // namespace
+
+void parse_data_json(const std::string& path, Annotations& out) {
+  simdjson::padded_string text = load_text(path);
+  parse_data(path, text, out);
+}
+
+void parse_data_text(const std::string& name, std::string_view json, Annotations& out) {
+  simdjson::padded_string text(json);
+  parse_data(name, text, out);
+}
+
+namespace {
+void parse_camera(const std::string& path, const simdjson::padded_string& text, Annotations& out) {
+  auto parsed = parse_text(path, text);
   const object root = as_object(parsed->root, path, "top level");
   out.cameras.clear();
   for (auto [capture, value] : root) {
@@ -307,8 +325,8 @@ void parse_camera_json(const std::string& path, Annotations& out) {
   }
 }
 
-void parse_mano_json(const std::string& path, Annotations& out) {
-  auto parsed = parse_file(path);
+void parse_mano(const std::string& path, const simdjson::padded_string& text, Annotations& out) {
+  auto parsed = parse_text(path, text);
   const object root = as_object(parsed->root, path, "top level");
   out.fits.clear();
   out.fit_captures.clear();
@@ -347,6 +365,21 @@ void parse_mano_json(const std::string& path, Annotations& out) {
       out.fits[frame_key(capture_id, frame_id)] = ff;
     }
   }
+}
+
+}  // namespace
+
+void parse_camera_json(const std::string& path, Annotations& out) {
+  parse_camera(path, load_text(path), out);
+}
+void parse_camera_text(const std::string& name, std::string_view json, Annotations& out) {
+  parse_camera(name, simdjson::padded_string(json), out);
+}
+void parse_mano_json(const std::string& path, Annotations& out) {
+  parse_mano(path, load_text(path), out);
+}
+void parse_mano_text(const std::string& name, std::string_view json, Annotations& out) {
+  parse_mano(name, simdjson::padded_string(json), out);
 }
 
 Annotations load_annotations(const std::string& dataset_dir, const std::string& split) {

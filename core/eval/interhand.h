@@ -18,6 +18,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -105,5 +106,10 @@ Annotations load_annotations(const std::string& dataset_dir, const std::string& 
 void parse_data_json(const std::string& path, Annotations& out);
 void parse_camera_json(const std::string& path, Annotations& out);
 void parse_mano_json(const std::string& path, Annotations& out);
+// The same parsers on text in memory (`name` is used in messages): the fuzz
+// target (tests/fuzz/fuzz_interhand.cpp) and tests.
+void parse_data_text(const std::string& name, std::string_view json, Annotations& out);
+void parse_camera_text(const std::string& name, std::string_view json, Annotations& out);
+void parse_mano_text(const std::string& name, std::string_view json, Annotations& out);
 
 }  // namespace intershape::core::eval

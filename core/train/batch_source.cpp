@@ -1,40 +1,33 @@
 #include "core/train/batch_source.h"
 
 #include <stdexcept>
+#include <vector>
 
 namespace intershape::core::train {
 
-Batch make_batch(const std::vector<TrainExample>& ex, torch::Device device) {
-  auto stack = [&](auto field, std::vector<int64_t> shape) {
-    std::vector<torch::Tensor> parts;
-    for (const TrainExample& e : ex) {
-      const auto& v = e.*field;
-      parts.push_back(torch::from_blob(const_cast<float*>(v.data()), shape, torch::kFloat32));
-    }
-    return torch::stack(parts).to(device);
+Batch to_device(const std::shared_ptr<HostBatch>& hb, torch::Device device) {
+  const int64_t b = static_cast<int64_t>(hb->size());
+  auto wrap = [&](float* data, std::vector<int64_t> shape) {
+    shape.insert(shape.begin(), b);
+    const auto keep_alive = [hb](void*) {};
+    return torch::from_blob(data, shape, keep_alive, torch::kFloat32).to(device);
   };
   Batch out;
-  out.img = stack(&TrainExample::img, {3, 256, 256});
-  out.targets.joint_coord = stack(&TrainExample::joint_coord, {42, 3});
-  out.targets.hand_type = stack(&TrainExample::hand_type, {2});
-  out.targets.shape_param = stack(&TrainExample::shape_param, {20});
-  out.targets.joint_valid = stack(&TrainExample::joint_valid, {42});
-  out.targets.mano_valid = stack(&TrainExample::mano_valid, {2});
-  out.size = ex.size();
+  out.img = wrap(hb->img.get(), {3, 256, 256});
+  out.targets.joint_coord = wrap(hb->joint_coord.data(), {42, 3});
+  out.targets.hand_type = wrap(hb->hand_type.data(), {2});
+  out.targets.shape_param = wrap(hb->shape_param.data(), {20});
+  out.targets.joint_valid = wrap(hb->joint_valid.data(), {42});
+  out.targets.mano_valid = wrap(hb->mano_valid.data(), {2});
+  out.size = hb->size();
   return out;
 }
 
-void SimpleBatchSource::start_epoch(int /*epoch*/, std::vector<std::vector<size_t>> batches) {
-  pending_ = std::move(batches);
-  next_ = 0;
-}
-
-Batch SimpleBatchSource::next() {
-  if (next_ >= pending_.size()) throw std::logic_error("BatchSource::next: no batch left");
-  std::vector<TrainExample> ex;
-  for (size_t i : pending_[next_]) ex.push_back(data_.get(i));
-  ++next_;
-  return make_batch(ex, device_);
+Batch LoaderBatchSource::next(int epoch, size_t step) {
+  const std::shared_ptr<HostBatch> host = loader_.next();
+  if (!host || host->epoch != epoch || host->step != step)
+    throw std::logic_error("data loader out of step with the training loop");
+  return to_device(host, device_);
 }
 
 }  // namespace intershape::core::train

@@ -1,17 +1,16 @@
 #pragma once
-// Where the training loop's batches come from (core/train/training_run.h).
-// The loop decides which samples each step trains on (sampler.h, a pure
-// function of seed and epoch) and hands an epoch's list of batches to a
-// BatchSource, which turns them into tensors; a source may work ahead of the
-// loop (data-loader workers) since the whole list is known up front.
-// LibTorch.
+// Where the training loop's batches come from (core/train/training_run.h):
+// the loop asks for (epoch, step) in order, from the run's start position on,
+// and checks that what it gets is that batch. The data loader
+// (core/train/loader.h: worker threads, augmentation, its own RunPlan from
+// the same sampler functions) is adapted by LoaderBatchSource. LibTorch.
 
 #include <cstddef>
-#include <vector>
+#include <memory>
 
 #include <torch/torch.h>
 
-#include "core/train/dataset.h"
+#include "core/train/loader.h"
 #include "core/train/loss.h"
 
 namespace intershape::core::train {
@@ -24,35 +23,28 @@ struct Batch {
   size_t size = 0;
 };
 
-// Stacks host examples into a batch on `device`.
-Batch make_batch(const std::vector<TrainExample>& examples, torch::Device device);
+// A loader batch as tensors on `device`. On the CPU the tensors alias the
+// host arrays, which the deleters keep alive (no copy).
+Batch to_device(const std::shared_ptr<HostBatch>& host, torch::Device device);
 
 class BatchSource {
  public:
   virtual ~BatchSource() = default;
-  // The batches (dataset indices) that the following next() calls return, in
-  // order: the rest of `epoch` from the step the loop starts at (0, or the
-  // resumed position). Replaces whatever was pending.
-  virtual void start_epoch(int epoch, std::vector<std::vector<size_t>> batches) = 0;
-  // The next batch of the list. Throws core::eval::DatasetError (unreadable
-  // image) or std::logic_error when the list is exhausted.
-  virtual Batch next() = 0;
+  // The batch of `step` in `epoch`. Throws std::logic_error when the source
+  // is out of step with the loop, and what building the batch throws
+  // (core::eval::DatasetError for an unreadable image).
+  virtual Batch next(int epoch, size_t step) = 0;
 };
 
-// Decodes each batch on the calling thread when asked, without augmentation
-// (the fixture's --no-augment batches).
-class SimpleBatchSource : public BatchSource {
+class LoaderBatchSource : public BatchSource {
  public:
-  // `data` must outlive the source.
-  SimpleBatchSource(const TrainDataset& data, torch::Device device) : data_(data), device_(device) {}
-  void start_epoch(int epoch, std::vector<std::vector<size_t>> batches) override;
-  Batch next() override;
+  // `loader` (whose plan starts where the loop starts) must outlive this.
+  LoaderBatchSource(BatchLoader& loader, torch::Device device) : loader_(loader), device_(device) {}
+  Batch next(int epoch, size_t step) override;
 
  private:
-  const TrainDataset& data_;
+  BatchLoader& loader_;
   torch::Device device_;
-  std::vector<std::vector<size_t>> pending_;
-  size_t next_ = 0;
 };
 
 }  // namespace intershape::core::train

@@ -16,7 +16,7 @@ TrainDataset::TrainDataset(const std::string& dataset_dir, const mano::ManoPair&
   data_ = ev::prepare_dataset(dataset_dir, split, gt, fallback_dir, log);
 }
 
-TrainExample TrainDataset::get(size_t i) const {
+TrainExample TrainDataset::get(size_t i, const AugmentParams& aug) const {
   const ev::EvalSample& entry = data_.list.at(i);
   const ev::Sample& s = data_.annotations.samples.at(entry.ann);
   TrainExample ex;
@@ -24,7 +24,7 @@ TrainExample TrainDataset::get(size_t i) const {
   cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
   if (bgr.empty()) throw ev::DatasetError(path + ": missing or unreadable image");
   ex.img.resize(3 * 256 * 256);
-  ev::crop_input(bgr, entry.bbox_processed, ex.img.data());
+  augmented_crop(bgr, entry.bbox_processed, aug, ex.img.data());
 
   ev::world_to_camera(data_.annotations.camera_of(s), data_.world_joints.at(i).data(),
                       ex.joint_coord.data(), 42);
@@ -37,6 +37,7 @@ TrainExample TrainDataset::get(size_t i) const {
   }
   ex.joint_valid = entry.joint_valid;
   ex.mano_valid = entry.mano_valid;
+  augment_targets(aug, ex);
   return ex;
 }
 

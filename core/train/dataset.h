@@ -4,7 +4,8 @@
 // annotations whose frame has a MANO entry (core/eval's list, same quirked
 // validity mask), ground-truth joints from the joints cache / MANO fits in
 // camera millimetres, the fits' betas, and the image cropped to the processed
-// box. No augmentation yet (`--no-augment`'s batches: the fixture's).
+// box, optionally augmented as the reference's train mode does
+// (core/train/augment.h); without augmentation the fixture's batches.
 // No LibTorch.
 
 #include <array>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/eval/evaluate.h"
+#include "core/train/augment.h"
 #include "mano/mano_model.h"
 
 namespace intershape::core::train {
@@ -38,9 +40,10 @@ class TrainDataset {
                const std::string& split = "train");
 
   size_t size() const { return data_.list.size(); }
-  // Decodes and crops sample i (file order). Thread-safe (const, no shared
+  // Decodes and crops sample i (file order), augmented by `aug` (default:
+  // none, the reference's test branch). Thread-safe (const, no shared
   // state). Throws DatasetError naming a missing or unreadable image.
-  TrainExample get(size_t i) const;
+  TrainExample get(size_t i, const AugmentParams& aug = {}) const;
   const core::eval::PreparedDataset& prepared() const { return data_; }
 
  private:

@@ -96,14 +96,9 @@ struct Loop {
   bool epoch(LogFile* log) {
     const int e = pos.epoch;
     trainer.set_lr(lr_at_epoch(e, pos.lr, pos.lr_steps));
-    const std::vector<size_t> order =
-        epoch_order(static_cast<size_t>(pos.dataset_size), pos.seed, e, pos.shuffle);
     const ShardSpec shard{o.rank, static_cast<int>(pos.world), static_cast<size_t>(pos.batch)};
-    const int64_t steps = static_cast<int64_t>(steps_per_epoch(order.size(), shard));
-    std::vector<std::vector<size_t>> batches;
-    for (int64_t s = pos.step_in_epoch; s < steps; ++s)
-      batches.push_back(rank_batch(order, static_cast<size_t>(s), shard));
-    source.start_epoch(e, std::move(batches));
+    const int64_t steps =
+        static_cast<int64_t>(steps_per_epoch(static_cast<size_t>(pos.dataset_size), shard));
     bool wrote_at_stop = false;
     while (pos.step_in_epoch < steps) {
       if (should_stop()) {
@@ -111,7 +106,7 @@ struct Loop {
         return false;
       }
       const auto t0 = Clock::now();
-      Batch batch = source.next();
+      Batch batch = source.next(e, static_cast<size_t>(pos.step_in_epoch));
       const auto t1 = Clock::now();
       const StepResult r = trainer.step(batch.img, batch.targets);
       const auto t2 = Clock::now();

@@ -59,7 +59,7 @@ struct RunOutcome {
 
 // Trains from `start` (its epoch / step_in_epoch / step; its seed, batch,
 // world, shuffle, augment, lr and lr_steps say how) until `epochs` or a stop.
-// `dataset_size` samples; batches from `source`. Progress lines go to `out`.
+// Batches from `source`, which must deliver them from `start` on. Progress lines go to `out`.
 // Throws core::formats::ExportError (a checkpoint or the log cannot be
 // written; files already written stay valid), what the source or the
 // validation throws.

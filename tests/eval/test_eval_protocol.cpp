@@ -304,3 +304,48 @@ TEST_CASE("bad annotation files: clear errors naming the file and the entry") {
   CHECK_THROWS_WITH_AS(ev::load_annotations(dataset, "test"),
                        doctest::Contains("annotation file not found"), ev::DatasetError);
 }
+
+TEST_CASE("annotation numbers out of range are refused with the entry named, not narrowed") {
+  using namespace intershape::core::eval;
+  const std::string image =
+      R"({"id": 1, "file_name": "a.jpg", "width": 334, "height": 512, "capture": 0,)"
+      R"( "seq_name": "s", "camera": "400262", "frame_idx": 0})";
+  auto data = [&](const std::string& ann_field) {
+    std::string jv = "[";
+    for (int j = 0; j < 42; ++j) jv += j ? ",1" : "1";
+    jv += "]";
+    return R"({"images": [)" + image + R"(], "annotations": [{"id": 7, "image_id": 1, )" +
+           R"("bbox": [1, 2, 3, 4], "joint_valid": )" + jv + R"(, "hand_type": "interacting", )" +
+           ann_field + "}]}";
+  };
+  Annotations ok;
+  parse_data_text("data.json", data(R"("hand_type_valid": 1)"), ok);
+  REQUIRE(ok.samples.size() == 1);
+  CHECK(ok.samples[0].hand_type_valid == 1);
+
+  auto refused = [&](const std::string& text, const std::string& expected) {
+    Annotations a;
+    try {
+      parse_data_text("data.json", text, a);
+    } catch (const DatasetError& e) {
+      const std::string what = e.what();
+      CHECK_MESSAGE(what.find("data.json: annotations[0] (id 7)") != std::string::npos, what);
+      CHECK_MESSAGE(what.find(expected) != std::string::npos, what);
+      return;
+    }
+    FAIL("accepted: " << text.substr(text.size() - 60));
+  };
+  // Found by fuzz_interhand: a float-to-int conversion out of range (UB).
+  refused(data(R"("hand_type_valid": 353638000000.0)"), "hand_type_valid");
+  refused(data(R"("hand_type_valid": 1e300)"), "expected an integer");
+  // A float that does not fit a float.
+  std::string big_box = data(R"("hand_type_valid": 1)");
+  big_box.replace(big_box.find("[1, 2, 3, 4]"), 12, "[1, 2, 3, 1e300]");
+  refused(big_box, "out of range for a float");
+  // A capture number that would wrap to another capture.
+  std::string wrap = data(R"("hand_type_valid": 1)");
+  wrap.replace(wrap.find(R"("capture": 0)"), 12, R"("capture": 4294967296)");
+  Annotations a;
+  CHECK_THROWS_WITH_AS(parse_data_text("data.json", wrap, a),
+                       doctest::Contains("'capture' out of range"), DatasetError);
+}

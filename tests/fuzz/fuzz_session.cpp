@@ -17,6 +17,7 @@
 #include "core/exporters/frame_json.h"
 #include "core/formats/atomic_file.h"
 #include "core/session/session_reader.h"
+#include "tests/fuzz/fuzz_parts.h"
 
 using namespace intershape::core;
 
@@ -43,16 +44,7 @@ void put(const std::string& path, std::string_view bytes) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view all(reinterpret_cast<const char*>(data), size);
-  constexpr std::string_view kCut = "\n--8<--\n";
-  std::string_view parts[3];
-  std::string_view rest = all;
-  for (int i = 0; i < 2; ++i) {
-    const size_t p = rest.find(kCut);
-    parts[i] = rest.substr(0, p);
-    rest = p == std::string_view::npos ? std::string_view() : rest.substr(p + kCut.size());
-  }
-  parts[2] = rest;
+  const auto parts = intershape::fuzz::split_parts<3>(data, size);
   put(folder() + "/manifest.json", parts[0]);
   put(folder() + "/frames.csv", parts[1]);
   try {

@@ -1,5 +1,6 @@
 // `intershape train --resume` on the fixture's train split (CPU, batch 2,
-// shuffled with a seed, 2 threads): a run stopped before the end of epoch 0
+// shuffled and augmented with a seed, 2 threads; the runs use 2, 1 and 0
+// data-loader workers): a run stopped before the end of epoch 0
 // and resumed across the epoch boundary ends bit-identical to an
 // uninterrupted run of the same length -- every tensor of the final
 // checkpoint (the 602 network entries incl. BatchNorm statistics and
@@ -96,12 +97,12 @@ TEST_CASE("train --resume: stopped and resumed equals uninterrupted, bit for bit
   const std::string bin = INTERSHAPE_BIN;
   const std::string common = bin + " train --synthetic --mano " + kData + "/mano --dataset " +
                              (tmp / "dataset").string() +
-                             " --no-augment --batch 2 --seed 5 --epochs 3 --threads 2";
+                             " --batch 2 --seed 5 --epochs 3 --threads 2";
 
   // A: uninterrupted, into epoch 1; validation on 4 test samples at epoch 0's end.
   const fs::path a = tmp / "a";
   auto r = run_command(common + " --output " + a.string() +
-                       " --max-steps 5 --val-split test --val-limit 4 2>&1");
+                       " --workers 2 --max-steps 5 --val-split test --val-limit 4 2>&1");
   INFO(r.output);
   REQUIRE(r.status == 0);
   const std::vector<nlohmann::json> log_a = read_log(a);
@@ -132,7 +133,7 @@ TEST_CASE("train --resume: stopped and resumed equals uninterrupted, bit for bit
   // then resumed to the same total.
   const fs::path b = tmp / "b";
   const int64_t stop_at = per_epoch - 2;
-  r = run_command(common + " --output " + b.string() + " --checkpoint-every 2 --max-steps " +
+  r = run_command(common + " --output " + b.string() + " --workers 1 --checkpoint-every 2 --max-steps " +
                   std::to_string(stop_at) + " 2>&1");
   INFO(r.output);
   REQUIRE(r.status == 0);
@@ -144,7 +145,7 @@ TEST_CASE("train --resume: stopped and resumed equals uninterrupted, bit for bit
     std::ofstream extra(b / "train_log.jsonl", std::ios::app);
     extra << R"({"epoch":0,"step":)" << stop_at << R"(,"total":1e9})" << "\n";
   }
-  r = run_command(common + " --output " + b.string() + " --resume --max-steps 5 2>&1");
+  r = run_command(common + " --output " + b.string() + " --workers 0 --resume --max-steps 5 2>&1");
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("resuming from") != std::string::npos);
