@@ -1,10 +1,14 @@
 // Training checkpoints: written in torch.save's zip format with the reference's
 // structure, read back by our own reader (core/formats/checkpoint.h) and by
 // PyTorch's torch.load (Debian's python3-torch, tests/train/torch_load_summary.py),
-// whose Adam.load_state_dict must take the optimizer state.
+// whose Adam.load_state_dict must take the optimizer state; --resume's record and
+// restore; a failed write (file-size limit) leaves the previous file whole.
 #include "tests/torch_doctest.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
 #include "core/train/checkpoint_io.h"
@@ -79,6 +84,29 @@ TEST_CASE("a training checkpoint loads in our reader and in torch.load, optimize
     CHECK(e.path().filename().string() == "snapshot_3.pth.tar");
 
   const auto entries = net->state_dict_entries();
+
+  {  // A write that fails (file-size limit, as a full disk): ExportError naming
+     // the file, and the previous checkpoint still whole (atomic replace).
+    rlimit old{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    rlimit small = old;
+    small.rlim_cur = 10 << 20;
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    std::string error;
+    try {
+      train::save_checkpoint(path, *net, adam, 4, &record);
+    } catch (const core::formats::ExportError& e) {
+      error = e.what();
+    }
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    std::signal(SIGXFSZ, previous);
+    CHECK(error.find("cannot write " + path) != std::string::npos);
+    auto ck = core::formats::Checkpoint::open(path);
+    CHECK(ck->find_extra_value("epoch")->integer == 3);
+    for (const auto& e : fs::directory_iterator(dir))  // the temporary is gone
+      CHECK(e.path().filename().string() == "snapshot_3.pth.tar");
+  }
 
   {  // our reader: 602 entries, the released order, exact values
     auto ck = core::formats::Checkpoint::open(path);
