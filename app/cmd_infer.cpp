@@ -52,8 +52,11 @@ struct InferArgs {
 // --resume: the sequence files of a killed run, from its spool (no model).
 // Errors are thrown and turned into the exit status by main.
 int resume(const InferArgs& a) {
-  const std::vector<std::string> paths = finish_unfinished_sequence(a.output);
-  for (const std::string& p : paths) std::fprintf(stderr, "intershape infer: wrote %s\n", p.c_str());
+  const core::exporters::SpoolOutput out = finish_unfinished_sequence(a.output);
+  for (const std::string& p : out.paths) std::fprintf(stderr, "intershape infer: wrote %s\n", p.c_str());
+  for (const std::string& n : out.notes) std::fprintf(stderr, "intershape infer: %s\n", n.c_str());
+  if (out.paths.empty() && out.notes.empty())
+    std::fprintf(stderr, "intershape infer: the interrupted run had finished no frame: nothing to write\n");
   return kOk;
 }
 

@@ -10,8 +10,9 @@
 // turns options into its inputs. The reference's augmentation is on unless
 // --no-augment (core/train/augment.h); --workers threads build the batches
 // ahead (core/train/loader.h).
-// Not yet: distributed runs, from-scratch initialisation (--internet /
-// --imagenet-resnet50).
+// Data parallel across processes when a launcher sets RANK / WORLD_SIZE (or
+// Slurm's variables): app/train_distributed.h, core/train/distributed.h.
+// Not yet: from-scratch initialisation (--internet / --imagenet-resnet50).
 
 #include <signal.h>
 
@@ -33,6 +34,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/train_distributed.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/interhand.h"
 #include "core/formats/atomic_file.h"
@@ -61,6 +63,7 @@ struct TrainArgs {
   bool resume = false;
   int epochs = 100, batch = 32, threads = 0, workers = 2, val_batch = 8;
   int64_t max_steps = 0, checkpoint_every = 0, val_limit = 0;
+  double dist_timeout = 300;  // seconds
   uint64_t seed = 0;
   double lr = 1e-4;
   std::vector<int> lr_steps = {45, 47};
@@ -142,12 +145,39 @@ tr::ValidateFn make_validator(const TrainArgs& a, const mano::ManoPair& pair) {
   };
 }
 
+// The logged loss terms of a data-parallel step: the job's per-sample means
+// (each rank's weighted by its samples), as one process on the whole batch
+// would log them. Returns the job's batch size.
+size_t global_terms(tr::DataParallelGroup& job, tr::StepResult& r, size_t samples) {
+  std::vector<double> v(r.terms.begin(), r.terms.end());
+  v.push_back(r.total);
+  const int64_t total = job.average_values(v, static_cast<int64_t>(samples));
+  std::copy(v.begin(), v.begin() + 6, r.terms.begin());
+  r.total = v[6];
+  return static_cast<size_t>(total);
+}
+
+// Every rank of a resumed job must continue from the same step (each reads
+// the newest checkpoint of --output itself): the mean of step and of step^2
+// over the ranks agree with this rank's only when all are equal (exact in
+// double below 2^26 steps), so every rank sees a disagreement alike.
+void check_same_start(tr::DataParallelGroup& job, int64_t step) {
+  const double s = static_cast<double>(step);
+  std::vector<double> v{s, s * s};
+  job.average_values(v, 1);
+  if (v[0] != s || v[1] != s * s)
+    throw tr::DistributedError(
+        "rank " + std::to_string(job.rank()) + ": the ranks would start from different steps (this "
+        "one from " + std::to_string(step) + "); with --resume every rank must see the same "
+        "--output folder (shared storage)");
+}
+
 // The options that fix the data order, as a resume record would hold them.
-tr::RunRecord wanted_record(const TrainArgs& a, size_t dataset_size) {
+tr::RunRecord wanted_record(const TrainArgs& a, size_t dataset_size, int world) {
   tr::RunRecord r;
   r.seed = a.seed;
   r.batch = a.batch;
-  r.world = 1;
+  r.world = world;
   r.shuffle = !a.no_shuffle;
   r.augment = !a.no_augment;
   r.dataset_size = static_cast<int64_t>(dataset_size);
@@ -167,6 +197,7 @@ void check_arguments(const TrainArgs& a, bool resuming) {
   if (a.synthetic && a.mano.empty()) throw Usage("--synthetic needs --mano DIR");
   if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
   if (a.workers < 0) throw Usage("--workers must be >= 0");
+  if (!(a.dist_timeout > 0)) throw Usage("--dist-timeout must be > 0 seconds");
   if (a.max_steps < 0 || a.checkpoint_every < 0)
     throw Usage("--max-steps and --checkpoint-every must be >= 0");
   if (!a.val_split.empty() && a.val_split != "val" && a.val_split != "test" &&
@@ -187,19 +218,26 @@ int run_train(const TrainArgs& a) {
   // Before any long work: an output that cannot be written is an error now.
   core::formats::ensure_directory(a.output);
   core::formats::check_writable_folder(a.output);
+  // Data parallel: this process's rank (one process: rank 0 of 1).
+  const tr::LaunchEnv job_env = launch_env_from_environment();
+  const std::string device_name = tr::device_for_rank(a.device, job_env);
   torch::Device device(torch::kCPU);
   try {
-    device = torch::Device(a.device);
+    device = torch::Device(device_name);
   } catch (const std::exception&) {
     throw Usage("unknown --device '" + a.device + "' (cpu, cuda, cuda:N)");
   }
   if (device.is_cuda() && !torch::cuda::is_available())
     throw ModelProblem("--device " + a.device + ": CUDA is not available here");
   if (a.threads > 0) at::set_num_threads(a.threads);
+  std::unique_ptr<tr::DataParallelGroup> job =
+      join_training_job(job_env, device_name, a.dist_timeout);
+  fault_for_test_if_asked(job_env, -1);
+  const bool rank0 = job_env.rank == 0;
 
   // Weights and MANO: from the checkpoint resumed, else --init, else the rule.
   const std::string weights = resume_from.empty() ? a.init : resume_from;
-  if (!resume_from.empty())
+  if (!resume_from.empty() && rank0)
     std::fprintf(stderr, "intershape train: resuming from %s%s\n", resume_from.c_str(),
                  a.init.empty() && !a.synthetic ? "" : " (--init / --synthetic not used)");
   std::unique_ptr<core::formats::Checkpoint> ck;
@@ -232,16 +270,27 @@ int run_train(const TrainArgs& a) {
   if (!ck) tr::load_rule_weights(*net, "");
   net->to_device(device);
   net->set_freeze_internet_bn(a.freeze_internet_bn);
+  if (job) tr::share_initial_state(*job, *net);
 
   std::ostringstream dataset_log;
   tr::TrainDataset data(a.dataset, pair, a.output, dataset_log);
-  std::cerr << dataset_log.str();
+  if (rank0) std::cerr << dataset_log.str();
   if (data.size() == 0) throw core::eval::DatasetError(a.dataset + ": no training samples");
-  std::fprintf(stderr, "intershape train: %zu samples, batch %d, %s\n", data.size(), a.batch,
-               device.str().c_str());
+  if (rank0)
+    std::fprintf(stderr, "intershape train: %zu samples, batch %d%s, %s\n", data.size(), a.batch,
+                 job ? (" per rank x " + std::to_string(job_env.world) + " ranks (" +
+                        job_env.source + " launch)")
+                           .c_str()
+                     : "",
+                 device.str().c_str());
 
   tr::Trainer trainer(net, a.lr);
-  tr::RunRecord start = wanted_record(a, data.size());
+  if (job)
+    trainer.set_gradient_sync([&job](const std::vector<torch::Tensor>& params, int64_t n) {
+      job->average_gradients(params, n);
+    });
+  tr::RunRecord start = wanted_record(a, data.size(), job_env.world);
+  if (job) check_same_start(*job, resume_from.empty() ? 0 : saved.step);
   if (!resume_from.empty()) {
     const std::string mismatch = tr::resume_mismatch(saved, start);
     if (!mismatch.empty())
@@ -256,21 +305,24 @@ int run_train(const TrainArgs& a) {
     start.epoch = saved.epoch;
     start.step_in_epoch = saved.step_in_epoch;
     start.step = saved.step;
-    if (saved.lr != a.lr || saved.lr_steps != a.lr_steps)
+    if (rank0 && (saved.lr != a.lr || saved.lr_steps != a.lr_steps))
       std::fprintf(stderr, "intershape train: note: --lr / --lr-steps differ from the resumed "
                            "run's; the new schedule applies from here on\n");
-    tr::trim_log(a.output, start);
-    std::fprintf(stderr, "intershape train: continuing at epoch %d, step %lld (%lld in all)\n",
+    if (rank0) tr::trim_log(a.output, start);
+    if (rank0)
+      std::fprintf(stderr, "intershape train: continuing at epoch %d, step %lld (%lld in all)\n",
                  start.epoch, static_cast<long long>(start.step_in_epoch),
                  static_cast<long long>(start.step));
   }
   ck.reset();
 
-  const tr::ValidateFn validate = a.val_split.empty() ? tr::ValidateFn() : make_validator(a, pair);
+  const tr::ValidateFn validate =
+      a.val_split.empty() || !rank0 ? tr::ValidateFn() : make_validator(a, pair);
   // Batches come from the loader's worker threads, built ahead while the
   // step runs, from the start position on; each sample's augmentation is
   // drawn from (seed, epoch, index), so a resumed run draws the same.
-  const tr::ShardSpec shard{0, 1, static_cast<size_t>(a.batch)};
+  // Each rank's share of every step (core/train/sampler.h).
+  const tr::ShardSpec shard{job_env.rank, job_env.world, static_cast<size_t>(a.batch)};
   tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs, start.epoch,
                    static_cast<size_t>(start.step_in_epoch));
   tr::BatchLoader loader(
@@ -286,10 +338,23 @@ int run_train(const TrainArgs& a) {
   o.max_steps = a.max_steps;
   o.checkpoint_every = a.checkpoint_every;
   o.stop = &g_stop;
+  o.rank = job_env.rank;
+  o.before_step = [&job_env](int64_t step) { fault_for_test_if_asked(job_env, step); };
+  if (job) {
+    o.agree_stop = [&job](bool mine) {  // any rank's signal stops them all at the same step
+      std::vector<double> v{mine ? 1.0 : 0.0};
+      job->average_values(v, 1);
+      return v[0] > 0;
+    };
+    o.combine = [&job](tr::StepResult& r, size_t samples) {
+      return global_terms(*job, r, samples);
+    };
+  }
   install_stop_handlers();
   const tr::RunOutcome r = tr::run_training(trainer, source, start, o, validate, std::cout);
   if (r.interrupted) {
-    std::fprintf(stderr,
+    if (rank0)
+      std::fprintf(stderr,
                  "intershape train: stopped by a signal at step %lld; continue with --resume\n",
                  static_cast<long long>(r.position.step));
     return kFailure;
@@ -330,6 +395,9 @@ void add_train_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--freeze-internet-bn", args->freeze_internet_bn,
                 "Keep the heatmap network's BatchNorm statistics fixed (eval mode); a deviation "
                 "from the reference that fine-tuning on small data may prefer");
+  cmd->add_option("--dist-timeout", args->dist_timeout,
+                  "Data-parallel runs: seconds to wait for the other ranks (rendezvous and "
+                  "each gradient exchange) before failing (default 300)");
   cmd->add_option("--max-steps", args->max_steps,
                   "Stop once the run has made N steps in all, resumed ones included (a checkpoint "
                   "is written when the run stops)");
@@ -358,6 +426,12 @@ void add_train_command(CLI::App& app, int& exit_code) {
     } catch (const core::net::ModelError& e) {  // validation's network
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kModelOrSource;
+    } catch (const tr::LaunchEnvError& e) {
+      std::fprintf(stderr, "intershape train: launcher environment: %s\n", e.what());
+      exit_code = kUsage;
+    } catch (const tr::DistributedError& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kFailure;
     } catch (const core::formats::ExportError& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kFailure;

@@ -23,6 +23,7 @@
 #include <imgui.h>
 
 #include "app/gui_detections.h"
+#include "app/gui_pacing.h"
 #include "app/exit_codes.h"
 #include "app/gui_state.h"
 #include "app/window.h"
@@ -110,18 +111,20 @@ struct ImGuiSession {
 
 double seconds_of(Clock::time_point t) { return duration<double>(t.time_since_epoch()).count(); }
 
-// The picture to draw under the overlay.
-void show_frame(GuiState& s, const core::FramePtr& frame) {
-  if (!frame || frame == s.frame || frame->bgr.empty()) return;
+// The picture to draw under the overlay; false when it is the one shown already.
+bool show_frame(GuiState& s, const core::FramePtr& frame) {
+  if (!frame || frame == s.frame || frame->bgr.empty()) return false;
   s.frame = frame;
   const cv::Mat& bgr = frame->bgr;
   s.renderer->frame_texture.upload(bgr.data, bgr.cols, bgr.rows, static_cast<int>(bgr.step),
                                    render::PixelFormat::kBgr8);
+  return true;
 }
 
 // A new result: smooth what is drawn; hands under the presence threshold are hidden.
 void take_result(GuiState& s, core::ResultPtr r) {
   s.result = std::move(r);
+  if (s.result->has_network) s.network_times.add(s.result->output.timings);
   const double t = seconds_of(s.result->finished_at);
   const core::OneEuroParams p = core::one_euro_from_strength(s.ui.smoothing);
   for (int h = 0; h < 2; ++h) {
@@ -495,6 +498,23 @@ unsigned int draw_map(GuiState& s, const std::string& name, const float* values,
   return rt.texture();
 }
 
+namespace {
+
+// Whether results are coming: then the picture shown is each result's frame.
+// "Recently" scales with the network's own rate: on a loaded CPU a pass can take
+// over a second, and switching to the live frames between results would draw at
+// the camera's rate, on the cores the network needs.
+bool results_flowing(const GuiState& s, const core::WorkerStatus& ws) {
+  if (!s.result) return false;
+  // The result rate, or the last pass's own time (the rate needs two results).
+  const double pass_s = (ws.preprocess_ms + ws.network_ms + ws.palm_ms + ws.landmarks_ms) / 1000.0;
+  const double period = std::max(ws.rate_hz > 0 ? 1.0 / ws.rate_hz : 0.0, pass_s);
+  const double patience = std::clamp(3.0 * period, 1.0, 10.0);
+  return Clock::now() - s.result->finished_at < duration<double>(patience);
+}
+
+}  // namespace
+
 int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   const bool test_mode = config.frames > 0 && !config.screenshot.empty();
   // A missing camera is shown in the Playback panel; OpenCV's own warnings
@@ -551,35 +571,72 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
   bool recording_error_shown = false;
   bool screenshot_saved = false;
   int settle = -1;  // screenshot mode: frames left to render once the last result is in
-  auto last_frame_time = Clock::now();
-  const auto display_period = duration_cast<Clock::duration>(duration<double>(1.0 / 60.0));
+  // The loop sleeps in the window's event queue until something changes; the
+  // capture and worker threads wake it (gui_pacing.h says why). The hook is
+  // removed before the window goes (WakeGuard), as producers may still run.
+  engine.set_wake(&Window::post_empty_event);
+  struct WakeGuard {
+    core::Engine& e;
+    ~WakeGuard() { e.set_wake({}); }
+  } wake_guard{engine};
+  PacingSettings pacing;
+  if (const int hz = Window::refresh_rate_hz(); hz >= 30 && hz <= 240) pacing.min_period_s = 1.0 / hz;
+  RedrawPacer pacer(pacing);
+  pacer.activity();  // ImGui lays its windows out over the first frames
+  LoopStats loop_stats(Clock::now());
+  // The finish time of the first result not drawn yet (none: max()).
+  Clock::time_point result_to_show = Clock::time_point::max();
+  core::FramePtr pending_frame;           // taken, not shown yet (10 Hz while waiting for results)
+  Clock::time_point last_live_shown{};    // when a frame was last shown as it came
+  constexpr auto kWaitingFramePeriod = std::chrono::milliseconds(100);
   while (!window.should_close() && !g_interrupted) {
-    Window::poll_events();
-    // The newest frame and result; never waits for inference. When the display
-    // does not throttle swaps (no vsync), the rest of the frame period is spent
-    // waiting for a result, so a result that arrives is drawn at once.
-    // While results come (a model, or a replay), the picture shown is each
-    // result's own frame unless the user chose the live frame.
-    const bool results_flowing =
-        s.result && Clock::now() - s.result->finished_at < std::chrono::seconds(1);
-    const bool follow_results = results_flowing && !s.ui.live_frame;
+    {
+      const auto before = Clock::now();
+      double wait_s = pacer.wait_s(before);
+      if (pending_frame)  // a frame held back (below) is shown when its time comes
+        wait_s = std::min(wait_s, std::max(0.0, duration<double>(last_live_shown +
+                                                                 kWaitingFramePeriod - before)
+                                                    .count()));
+      Window::wait_events(wait_s);
+      loop_stats.slept(duration<double>(Clock::now() - before).count());
+    }
+    if (window.take_activity()) pacer.activity();
+    // The newest frame and result; never waits for inference. While results
+    // come (a model, or a replay), the picture shown is each result's own
+    // frame unless the user chose the live frame.
+    const core::WorkerStatus ws_now = engine.worker_status();
+    const bool follow_results = !s.ui.live_frame && results_flowing(s, ws_now);
+    const bool results_expected = ws_now.state == core::WorkerStatus::State::kReady ||
+                                  ws_now.state == core::WorkerStatus::State::kLoading ||
+                                  engine.replaying();
     if (auto f = engine.take_frame()) {
-      if (!follow_results) show_frame(s, *f);
+      pending_frame = follow_results ? nullptr : *f;
       // Frames are recorded on their own only when no result will come for them.
-      const auto state = engine.worker_status().state;
-      const bool results_expected = state == core::WorkerStatus::State::kReady ||
-                                    state == core::WorkerStatus::State::kLoading ||
-                                    engine.replaying();
       s.recorder.on_frame(*f, results_expected);
     }
-    const auto wait = last_frame_time + display_period - Clock::now();
-    std::optional<core::ResultPtr> r =
-        wait > Clock::duration::zero() ? engine.wait_result_for(wait) : engine.take_result();
-    if (r && *r) {
+    if (pending_frame) {
+      // While the model loads or its first results are on their way, camera
+      // frames are shown at most 10 a second: the load and the first passes
+      // run on the cores a software rasteriser would draw with, and the video
+      // soon follows the results anyway. Otherwise each frame as it comes.
+      const bool throttle = results_expected && !s.ui.live_frame;
+      const auto due = last_live_shown + (throttle ? kWaitingFramePeriod : Clock::duration::zero());
+      if (Clock::now() >= due) {
+        if (show_frame(s, pending_frame)) pacer.invalidate();
+        pending_frame.reset();
+        last_live_shown = Clock::now();
+      }
+    }
+    if (std::optional<core::ResultPtr> r = engine.take_result(); r && *r) {
       take_result(s, *r);
-      if (!s.ui.live_frame) show_frame(s, s.result->frame);
+      if (!s.ui.live_frame) {
+        show_frame(s, s.result->frame);
+        pending_frame.reset();  // older than the result's own frame, or as old
+      }
       s.recorder.on_result(s.result);
       ++report.results_seen;
+      result_to_show = std::min(result_to_show, s.result->finished_at);
+      pacer.invalidate();
     }
     if (s.recorder.recording() && !recording_error_shown) {
       const RecordingStatus rs = s.recorder.status();
@@ -596,14 +653,19 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
         ++report.frames_skipped;
       }
     }
-    if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
-    s.faces = engine.faces();
-    if (!s.faces) s.faces = replay_faces(s);
-
+    {
+      auto faces = engine.faces();
+      if (!faces) faces = replay_faces(s);
+      if (faces != s.faces) pacer.invalidate();
+      s.faces = std::move(faces);
+    }
     const auto now = Clock::now();
-    const double dt = duration<double>(now - last_frame_time).count();
-    if (dt > 0) s.render_hz = s.render_hz == 0 ? 1 / dt : 0.95 * s.render_hz + 0.05 / dt;
-    last_frame_time = now;
+    loop_stats.update(now);
+    if (!pacer.should_draw(now)) continue;
+    if (report.results_seen == 0) ++report.frames_rendered_before_first_result;
+    s.render_hz = loop_stats.render_hz();
+    s.idle_share = loop_stats.idle_share();
+    s.animate = false;
 
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
@@ -626,6 +688,13 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
     ++s.frames_shown;
     ++report.frames_rendered;
+    if (report.first_result_s == 0.0 && report.results_seen > 0)
+      report.first_result_s = loop_stats.total_s(Clock::now());
+    if (result_to_show != Clock::time_point::max()) {
+      const double ms = duration<double, std::milli>(Clock::now() - result_to_show).count();
+      report.max_result_to_screen_ms = std::max(report.max_result_to_screen_ms, ms);
+      result_to_show = Clock::time_point::max();
+    }
 
     if (test_mode) {
       const core::CaptureStatus cs = engine.capture_status();
@@ -663,8 +732,12 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
         window.request_close();
       }
       if (settle > 0) --settle;
+      if (settle >= 0) s.animate = true;  // the settle frames come one after another
     }
     window.swap();
+    pacer.drawn(now);
+    if (s.animate || s.dragging) pacer.animate();  // for the next frame
+    loop_stats.drawn(now);
     if (report.frames_rendered == 1 && config.on_first_frame) config.on_first_frame();
   }
   std::signal(SIGINT, previous_handler);
@@ -686,6 +759,11 @@ int run_gui(const GuiConfig& config, core::EstimatorFactory factory) {
     }
   }
   report.last_result = s.result;
+  report.seconds = loop_stats.total_s(Clock::now());
+  report.idle_seconds = loop_stats.total_idle_s();
+  report.network_ms_median = s.network_times.median_total_ms();
+  report.internet_ms_median = s.network_times.median_internet_ms();
+  report.network_results = s.network_times.count();
   if (config.report) *config.report = report;
 
   s.recorder.stop();  // finishes the session folder (drains its own queue)

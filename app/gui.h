@@ -25,6 +25,17 @@ struct GuiRunReport {
   uint64_t results_seen = 0;
   uint64_t frames_skipped = 0;  // unreadable frames the source skipped (each warned on stderr)
   core::ResultPtr last_result;  // the result drawn last
+  // The render loop (issue 14, item 11): run time, the part of it spent asleep
+  // waiting for events, and the longest time from a result's finish to the
+  // first frame that showed it.
+  double seconds = 0.0;
+  double idle_seconds = 0.0;
+  double max_result_to_screen_ms = 0.0;
+  double first_result_s = 0.0;  // when the first result was drawn, from the start (0: none)
+  // The network's own times, median over the last 64 results (0 without one).
+  double network_ms_median = 0.0;
+  double internet_ms_median = 0.0;
+  uint64_t network_results = 0;
 };
 
 struct GuiConfig {

@@ -1,11 +1,13 @@
 // The GUI's command-line options on the root command: what runs when no
 // subcommand is given.
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "app/commands.h"
+#include "app/exit_codes.h"
 #include "app/hand_options.h"
 #include "app/image_options.h"
 #include "app/model_options.h"
@@ -35,7 +37,31 @@ struct GuiOptions {
   std::string record;
   bool rerun = false;
   core::ImageLimits image_limits;
+  std::string stats_file;
 };
+
+#if INTERSHAPE_WITH_GUI
+// --stats-file: how the render loop and the network did, as one JSON object
+// (scripts/gui_vs_bench.sh compares it with `intershape bench`).
+void write_stats(const std::string& path, const GuiRunReport& r) {
+  char text[800];
+  std::snprintf(text, sizeof text,
+                "{\"seconds\": %.3f, \"idle_seconds\": %.3f, \"frames_rendered\": %llu, "
+                "\"render_hz\": %.2f, \"idle_share\": %.4f, \"results_seen\": %llu, "
+                "\"max_result_to_screen_ms\": %.1f, \"network_results\": %llu, "
+                "\"network_ms_median\": %.1f, \"internet_ms_median\": %.1f, "
+                "\"frames_rendered_before_first_result\": %llu, \"first_result_s\": %.3f}\n",
+                r.seconds, r.idle_seconds, static_cast<unsigned long long>(r.frames_rendered),
+                r.seconds > 0 ? r.frames_rendered / r.seconds : 0.0,
+                r.seconds > 0 ? r.idle_seconds / r.seconds : 0.0,
+                static_cast<unsigned long long>(r.results_seen), r.max_result_to_screen_ms,
+                static_cast<unsigned long long>(r.network_results), r.network_ms_median,
+                r.internet_ms_median,
+                static_cast<unsigned long long>(r.frames_rendered_before_first_result),
+                r.first_result_s);
+  core::formats::write_file_atomic(path, text);
+}
+#endif
 }  // namespace
 
 void add_gui_options(CLI::App& app, int& exit_code) {
@@ -55,6 +81,8 @@ void add_gui_options(CLI::App& app, int& exit_code) {
   app.add_flag("--rerun", o->rerun,
                "Replaying a recorded session (--input SESSION): run the network again (GUI)");
   app.add_option("--record", o->record, "Record the session into this folder from the start (GUI)");
+  app.add_option("--stats-file", o->stats_file,
+                 "Write the render loop's and the network's figures here as JSON at exit (GUI)");
   app.add_option("--panel", o->panel, "Panel to open at start: attention | 3d");
   app.add_option("--width", o->width, "Window width")->check(CLI::Range(320, 8192));
   app.add_option("--height", o->height, "Window height")->check(CLI::Range(240, 8192));
@@ -94,7 +122,17 @@ void add_gui_options(CLI::App& app, int& exit_code) {
       return load_hand_tracker(hands, device);
     };
 #endif
+    GuiRunReport report;
+    c.report = &report;
     exit_code = run_gui(c, product_estimator_factory());
+    if (!o->stats_file.empty()) {
+      try {
+        write_stats(o->stats_file, report);
+      } catch (const core::formats::ExportError& e) {
+        std::fprintf(stderr, "intershape: --stats-file: %s\n", e.what());
+        exit_code = std::max<int>(exit_code, kFailure);
+      }
+    }
 #else
     std::fprintf(stderr,
                  "intershape: this build has no GUI (INTERSHAPE_WITH_GUI=OFF); "

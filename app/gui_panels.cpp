@@ -261,9 +261,14 @@ void stats_panel(GuiState& s) {
   const core::CaptureStatus cs = s.engine.capture_status();
   const core::WorkerStatus ws = s.engine.worker_status();
   const auto now = core::Clock::now();
-  ImGui::Text("Render   %6.1f Hz", s.render_hz);
+  // The render loop draws only when something changed and otherwise sleeps
+  // (gui_pacing.h); "idle" is the share of the last second it slept.
+  ImGui::Text("Render   %6.1f Hz  (idle %.0f%%)", s.render_hz, 100.0 * s.idle_share);
   ImGui::Text("Capture  %6.1f Hz  (read %.1f ms)", cs.rate_hz, cs.read_ms);
   ImGui::Text("Network  %6.1f Hz", ws.rate_hz);
+  if (s.network_times.count() > 0)  // comparable with `intershape bench`'s medians
+    ImGui::Text("Net %.0f ms a frame, InterNet %.0f (median)",
+                s.network_times.median_total_ms(), s.network_times.median_internet_ms());
   if (s.result) {
     const double age = duration<double, std::milli>(now - s.result->finished_at).count();
     const double frame_age =

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/gui.h"
+#include "app/gui_pacing.h"
 #include "app/gui_recording.h"
 #include "core/one_euro.h"
 #include "core/overlay_fit.h"
@@ -115,8 +116,13 @@ struct GuiState {
   // The MANO files are read on a thread of their own, never on the GL thread.
   std::future<std::shared_ptr<const core::Faces>> fallback_faces_loading;
 
-  double render_hz = 0.0;
+  double render_hz = 0.0;    // frames drawn a second, over the last second
+  double idle_share = 0.0;   // share of the last second the loop slept (0..1)
   uint64_t frames_shown = 0;
+  NetworkTimes network_times;  // the network's own times of the last results
+  // Set by a panel that animates: another frame follows this one at once
+  // (otherwise frames are drawn only when something changed, gui_pacing.h).
+  bool animate = false;
 
   PixelRect video_px;  // where the video is, window pixels
   bool dragging = false;

@@ -87,7 +87,7 @@ void check_no_unfinished_sequence(const std::string& output) {
                      "`, or delete it");
 }
 
-std::vector<std::string> finish_unfinished_sequence(const std::string& output) {
+core::exporters::SpoolOutput finish_unfinished_sequence(const std::string& output) {
   std::error_code ec;
   if (!fs::exists(output + "/" + core::exporters::kSpoolFileName, ec))
     throw UsageError(output + " holds no interrupted run to resume (no " +

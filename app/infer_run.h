@@ -56,10 +56,12 @@ struct InferOptions {
 // Throws UsageError when `output` holds the spool of an interrupted run
 // (.sequence.spool): a new run would replace the frames it kept.
 void check_no_unfinished_sequence(const std::string& output);
-// `intershape infer --resume`: writes sequence.npz / sequence.glb from the
-// spool an interrupted run left in `output`, removes it, returns the paths.
+// `intershape infer --resume`: writes the sequence files (sequence.npz, the
+// rigged sequence.glb, the BVH, sequence_frames.glb, as that run asked) from
+// the spool an interrupted run left in `output`, the same bytes an
+// uninterrupted run over the frames it finished writes; removes the spool.
 // Throws UsageError (no spool there) or formats::ExportError.
-std::vector<std::string> finish_unfinished_sequence(const std::string& output);
+core::exporters::SpoolOutput finish_unfinished_sequence(const std::string& output);
 
 struct InferSummary {
   int processed = 0;  // pictures run and written

@@ -16,6 +16,26 @@ void on_glfw_error(int code, const char* description) {
       std::string(description ? description : "?") + " (GLFW error " + std::to_string(code) + ")";
 }
 
+// Every event that changes what the window shows marks it. The callbacks are
+// installed before ImGui's backend, which chains to them for the kinds it
+// handles itself (ImGui 1.86: focus, cursor enter, buttons, scroll, keys, chars).
+void mark(GLFWwindow* w) {
+  if (auto* self = static_cast<bool*>(glfwGetWindowUserPointer(w))) *self = true;
+}
+void install_activity_callbacks(GLFWwindow* w) {
+  glfwSetWindowFocusCallback(w, [](GLFWwindow* w, int) { mark(w); });
+  glfwSetCursorEnterCallback(w, [](GLFWwindow* w, int) { mark(w); });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow* w, int, int, int) { mark(w); });
+  glfwSetScrollCallback(w, [](GLFWwindow* w, double, double) { mark(w); });
+  glfwSetKeyCallback(w, [](GLFWwindow* w, int, int, int, int) { mark(w); });
+  glfwSetCharCallback(w, [](GLFWwindow* w, unsigned int) { mark(w); });
+  glfwSetCursorPosCallback(w, [](GLFWwindow* w, double, double) { mark(w); });
+  glfwSetWindowSizeCallback(w, [](GLFWwindow* w, int, int) { mark(w); });
+  glfwSetFramebufferSizeCallback(w, [](GLFWwindow* w, int, int) { mark(w); });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* w) { mark(w); });
+  glfwSetWindowIconifyCallback(w, [](GLFWwindow* w, int) { mark(w); });
+}
+
 }  // namespace
 
 Window::Window(int width, int height, const std::string& title, bool visible) {
@@ -38,6 +58,8 @@ Window::Window(int width, int height, const std::string& title, bool visible) {
   }
   glfwMakeContextCurrent(window_);
   glfwSwapInterval(1);
+  glfwSetWindowUserPointer(window_, &activity_);
+  install_activity_callbacks(window_);
 }
 
 Window::~Window() {
@@ -52,5 +74,22 @@ void Window::framebuffer_size(int& width, int& height) const {
 }
 void Window::swap() { glfwSwapBuffers(window_); }
 void Window::poll_events() { glfwPollEvents(); }
+void Window::wait_events(double timeout_s) {
+  if (timeout_s > 0)
+    glfwWaitEventsTimeout(timeout_s);
+  else
+    glfwPollEvents();
+}
+void Window::post_empty_event() { glfwPostEmptyEvent(); }
+bool Window::take_activity() {
+  const bool any = activity_;
+  activity_ = false;
+  return any;
+}
+int Window::refresh_rate_hz() {
+  GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+  const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr;
+  return mode ? mode->refreshRate : 0;
+}
 
 }  // namespace intershape::app

@@ -30,9 +30,20 @@ class Window {
   void framebuffer_size(int& width, int& height) const;
   void swap();
   static void poll_events();
+  // Sleeps until a window event arrives, post_empty_event() is called or
+  // `timeout_s` passes, then handles the events (main thread).
+  static void wait_events(double timeout_s);
+  // Any thread: wakes wait_events() (glfwPostEmptyEvent is thread-safe).
+  static void post_empty_event();
+  // True when input (keys, mouse, scroll, focus), a resize or an expose
+  // arrived since the last call: the picture must be drawn again.
+  bool take_activity();
+  // The monitor's refresh rate in Hz, 0 when unknown (e.g. Xvfb).
+  static int refresh_rate_hz();
 
  private:
   GLFWwindow* window_ = nullptr;
+  bool activity_ = true;  // set by the GLFW callbacks (main thread)
 };
 
 }  // namespace intershape::app

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -30,8 +31,14 @@ class LatestSlot {
       ++puts_;
     }
     cv_.notify_all();
+    if (on_put_) on_put_();
     return true;
   }
+
+  // Called after each accepted put(), on the producer's thread and outside the
+  // lock, so a consumer that sleeps on something else (the GUI on its window's
+  // event queue) can be woken. Set it before any producer runs.
+  void set_on_put(std::function<void()> on_put) { on_put_ = std::move(on_put); }
 
   // Non-blocking: the value if one arrived since the last take, else nullopt.
   std::optional<T> try_take() {
@@ -123,6 +130,7 @@ class LatestSlot {
   uint64_t drops_ = 0;
   uint64_t puts_ = 0;
   uint64_t interrupts_ = 0;
+  std::function<void()> on_put_;
 };
 
 }  // namespace intershape::core

@@ -23,7 +23,20 @@ const char* state_name(WorkerStatus::State s) {
 Engine::Engine(EstimatorFactory factory, DetectorFactory detector)
     : factory_(std::move(factory)),
       detector_factory_(std::move(detector)),
-      capture_({&display_slot_, &worker_slot_}, &worker_slot_) {}
+      capture_({&display_slot_, &worker_slot_}, &worker_slot_) {
+  display_slot_.set_on_put([this] { wake(); });
+  result_slot_.set_on_put([this] { wake(); });
+}
+
+void Engine::set_wake(std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(wake_mutex_);
+  wake_ = std::move(wake);
+}
+
+void Engine::wake() {
+  std::lock_guard<std::mutex> lock(wake_mutex_);
+  if (wake_) wake_();
+}
 
 Engine::~Engine() { stop(); }
 
@@ -232,18 +245,21 @@ void Engine::worker_run() {
       } catch (const std::exception& e) {
         error = e.what();
       }
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (estimator) {
-        faces_ = std::make_shared<const Faces>(estimator->faces());
-        hand_models_ = estimator->hand_models();
-        status_.state = WorkerStatus::State::kReady;
-        status_.message.clear();
-        status_.describe = estimator->describe();
-      } else {
-        status_.state = WorkerStatus::State::kError;
-        status_.message = error;
-        status_.describe.clear();
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (estimator) {
+          faces_ = std::make_shared<const Faces>(estimator->faces());
+          hand_models_ = estimator->hand_models();
+          status_.state = WorkerStatus::State::kReady;
+          status_.message.clear();
+          status_.describe = estimator->describe();
+        } else {
+          status_.state = WorkerStatus::State::kError;
+          status_.message = error;
+          status_.describe.clear();
+        }
       }
+      wake();     // the Model panel shows the new state at once
       continue;  // re-read the controls before waiting
     }
 

@@ -127,6 +127,12 @@ class Engine {
   std::optional<ResultPtr> wait_result() { return result_slot_.wait_take(); }
 
   WorkerStatus worker_status() const;
+  // Called from the capture and worker threads whenever the consumer has
+  // something new: a frame for display, a result, a model loaded or failed.
+  // The GUI posts an empty window event with it, so its render loop sleeps until
+  // something changes instead of polling. Any thread; once set_wake() returns,
+  // the previous hook is no longer being called and will not be.
+  void set_wake(std::function<void()> wake);
   // Headless runs with Pacing::kEveryFrame: true once the source has ended and
   // the worker has finished every frame it was given.
   bool finished() const;
@@ -140,6 +146,7 @@ class Engine {
 
  private:
   void worker_run();
+  void wake();
   // The per-frame step; null when there is nothing to publish (no model).
   // Without a network but with MediaPipe's models: skeleton mode (the hands).
   ResultPtr step(const FramePtr& frame, HandEstimator* estimator, HandFinder& finder,
@@ -172,6 +179,9 @@ class Engine {
 
   std::atomic<bool> running_{false};
   std::thread worker_;
+
+  std::mutex wake_mutex_;  // guards wake_; held while it runs
+  std::function<void()> wake_;
 };
 
 }  // namespace intershape::core

@@ -8,6 +8,7 @@
 #   session       a recorded session's manifest.json, frames.csv and frame JSON
 #   tflite        our TFLite reader (core/detect), the hand models' container
 #   interhand     the InterHand2.6M annotation files (core/eval/interhand: data, camera, MANO fits)
+#   spool         the sequence spool's decoders (what `infer --resume` reads back)
 #
 # Time: FUZZ_SECONDS (default 100) is shared equally between the targets (CI).
 # A long run: FUZZ_RUNS=10000000 scripts/fuzz.sh runs each target for that many
@@ -20,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(${FUZZ_TARGETS:-pickle checkpoint params image_header session tflite interhand})
+targets=(${FUZZ_TARGETS:-pickle checkpoint params image_header session tflite interhand spool})
 CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DINTERSHAPE_WITH_TORCH=OFF -DINTERSHAPE_WITH_GUI=OFF -DINTERSHAPE_FUZZ=ON
 cmake --build build/fuzz -j "${FUZZ_JOBS:-2}" --target "${targets[@]/#/fuzz_}"

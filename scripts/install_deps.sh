@@ -16,6 +16,8 @@ packages=(
   flatbuffers-compiler libflatbuffers-dev libssl-dev
   # the InterHand2.6M annotation reader (intershape eval)
   libsimdjson-dev
+  # data-parallel training: the gloo headers that LibTorch's c10d ProcessGroupGloo.hpp includes
+  libgloo-dev
   # sanitizers and the fuzzer (clang's libFuzzer runtime)
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy

@@ -1,5 +1,6 @@
 #include "core/detect/detections_export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -170,34 +171,50 @@ HandDetections detections_from_json(const nlohmann::json& array, int image_width
   return d;
 }
 
-void DetectionArrays::add(const HandDetections& d) {
+DetectionRow detection_row(const HandDetections& d) {
   constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
   const float iw = static_cast<float>(d.image_width), ih = static_cast<float>(d.image_height);
   const int n = std::min<int>(static_cast<int>(d.hands.size()), kMaxDetections);
-  count_.push_back(n);
+  DetectionRow row;
+  row.count = n;
   for (int s = 0; s < kMaxDetections; ++s) {
     const bool on = s < n;
     const HandLandmarks* h = on ? &d.hands[s] : nullptr;
-    handedness_.push_back(on ? (h->handedness == Handedness::kRight ? 0 : 1) : -1);
-    handedness_score_.push_back(on ? h->handedness_score : 0.f);
-    presence_.push_back(on ? h->presence : 0.f);
+    row.handedness[s] = on ? (h->handedness == Handedness::kRight ? 0 : 1) : -1;
+    row.handedness_score[s] = on ? h->handedness_score : 0.f;
+    row.presence[s] = on ? h->presence : 0.f;
     for (int k = 0; k < kHandLandmarks; ++k) {
       const Point3 a = on ? h->landmarks[k] : Point3{kNaN, kNaN, kNaN};
       const Point3 b = on ? h->world_landmarks[k] : Point3{kNaN, kNaN, kNaN};
-      landmarks_.insert(landmarks_.end(), {a.x, a.y, a.z});
-      world_.insert(world_.end(), {b.x, b.y, b.z});
+      const size_t at = (static_cast<size_t>(s) * kHandLandmarks + k) * 3;
+      row.landmarks[at] = a.x, row.landmarks[at + 1] = a.y, row.landmarks[at + 2] = a.z;
+      row.world[at] = b.x, row.world[at + 1] = b.y, row.world[at + 2] = b.z;
     }
     const bool palm = on && h->palm_index >= 0 && h->palm_index < static_cast<int>(d.palms.size());
+    float* box = &row.palm_box[static_cast<size_t>(s) * 4];
     if (palm) {
       const PalmDetection& p = d.palms[h->palm_index];
-      palm_score_.push_back(p.score);
-      palm_box_.insert(palm_box_.end(), {p.xmin * iw, p.ymin * ih, (p.xmin + p.width) * iw,
-                                         (p.ymin + p.height) * ih});
+      row.palm_score[s] = p.score;
+      box[0] = p.xmin * iw, box[1] = p.ymin * ih;
+      box[2] = (p.xmin + p.width) * iw, box[3] = (p.ymin + p.height) * ih;
     } else {
-      palm_score_.push_back(0.f);
-      palm_box_.insert(palm_box_.end(), {kNaN, kNaN, kNaN, kNaN});
+      row.palm_score[s] = 0.f;
+      box[0] = box[1] = box[2] = box[3] = kNaN;
     }
   }
+  return row;
+}
+
+void DetectionArrays::add(const DetectionRow& r) {
+  count_.push_back(r.count);
+  handedness_.insert(handedness_.end(), r.handedness.begin(), r.handedness.end());
+  handedness_score_.insert(handedness_score_.end(), r.handedness_score.begin(),
+                           r.handedness_score.end());
+  presence_.insert(presence_.end(), r.presence.begin(), r.presence.end());
+  landmarks_.insert(landmarks_.end(), r.landmarks.begin(), r.landmarks.end());
+  world_.insert(world_.end(), r.world.begin(), r.world.end());
+  palm_score_.insert(palm_score_.end(), r.palm_score.begin(), r.palm_score.end());
+  palm_box_.insert(palm_box_.end(), r.palm_box.begin(), r.palm_box.end());
 }
 
 std::vector<NamedArray> DetectionArrays::arrays() const {

@@ -10,6 +10,7 @@
 // Pure functions; no LibTorch. Floats are printed with 9 significant digits,
 // so float32 values read back bit-exact.
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,9 +47,24 @@ struct NamedArray {
 //   det_landmarks, det_world_landmarks [T, 2, 21, 3] float32;
 //   det_palm_box [T, 2, 4] float32 (pixels). Empty slots are NaN (scores 0).
 // More than kMaxDetections hands: the first ones are kept.
+//
+// DetectionRow is one frame of those arrays, as add() appends it: the
+// sequence spool (core/exporters/sequence_spool.h) stores it per frame and
+// adds it back when the run is finished, bit for bit.
+struct DetectionRow {
+  static constexpr int kSlots = kMaxDetections, kValues = kMaxDetections * kHandLandmarks * 3;
+  int32_t count = 0;
+  std::array<int32_t, kSlots> handedness{};
+  std::array<float, kSlots> handedness_score{}, presence{}, palm_score{};
+  std::array<float, kValues> landmarks{}, world{};
+  std::array<float, kSlots * 4> palm_box{};
+};
+DetectionRow detection_row(const HandDetections& d);
+
 class DetectionArrays {
  public:
-  void add(const HandDetections& d);
+  void add(const HandDetections& d) { add(detection_row(d)); }
+  void add(const DetectionRow& row);
   int64_t frames() const { return static_cast<int64_t>(count_.size()); }
   std::vector<NamedArray> arrays() const;
 

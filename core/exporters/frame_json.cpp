@@ -1,5 +1,6 @@
 #include "core/exporters/frame_json.h"
 
+#include <charconv>
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
@@ -26,18 +27,25 @@ class Emitter {
     first_ = true;  // the value follows without a comma
     after_key_ = true;
   }
-  void num(double v, const char* fmt = "%.9g") {
+  void num(double v, int digits = 9) {
     sep();
     if (!std::isfinite(v)) {
       out += "null";  // JSON has no NaN/Inf; read back as NaN
       return;
     }
     char buf[40];
-    const int n = std::snprintf(buf, sizeof buf, fmt, v);
+#if defined(__cpp_lib_to_chars) && __cpp_lib_to_chars >= 201611L
+    // The same text as printf's %.{digits}g (the standard says so), about 5x
+    // faster: a frame's JSON holds ~20,000 numbers (5 ms a frame with snprintf).
+    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+    out.append(buf, r.ptr);
+#else
+    const int n = std::snprintf(buf, sizeof buf, "%.*g", digits, v);
     out.append(buf, static_cast<size_t>(n));
+#endif
   }
-  void f(float v) { num(v, "%.9g"); }
-  void d(double v) { num(v, "%.17g"); }
+  void f(float v) { num(v, 9); }
+  void d(double v) { num(v, 17); }
   void i(int64_t v) {
     sep();
     out += std::to_string(v);

@@ -79,11 +79,16 @@ SequenceExporter::SequenceExporter(std::string dir, ExportFormats formats,
   if ((formats_.glb || formats_.bvh) && !models_)
     throw formats::ExportError("glb/bvh export needs the MANO models, and this estimator has none");
   formats::ensure_directory(dir_);
-  // glb-frames (big: a mesh per frame) is spooled to disk; the NPZ stays in
-  // memory (about 30 KB a frame), since it also holds the detections, which
-  // the spool's fixed records do not.
-  if (formats_.glb_frames)
-    spool_ = std::make_unique<SequenceSpool>(dir_, true, false, faces_);
+  SpoolConfig spool;
+  spool.npz = formats_.npz;
+  spool.glb_frames = formats_.glb_frames;
+  spool.rig_glb = formats_.glb;
+  spool.bvh = formats_.bvh;
+  spool.pose_correctives = rig_options_.pose_correctives;
+  if (spool.glb_frames) spool.faces = faces_;
+  if (spool.rig()) spool.models = models_;
+  if (spool.npz || spool.glb_frames || spool.rig())
+    spool_ = std::make_unique<SequenceSpool>(dir_, spool);
 }
 
 std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr) {
@@ -106,20 +111,18 @@ std::vector<std::string> SequenceExporter::add(const FrameResultPtr& result_ptr)
       throw std::logic_error("attention export needs the network input (EstimateOptions::keep_input)");
     append(write_attention(dir_, name, result.output, *result.network_input));
   }
-  if ((formats_.glb || formats_.bvh) && meshes) {
-    if (!camera_set_) {
-      // The first frame's size decides the camera (one source per run).
-      const int w = result.frame->width, h = result.frame->height;
-      camera_ = rig_options_.intrinsics_path.empty()
-                    ? camera_for_image(w, h, rig_options_.focal_px)
-                    : load_intrinsics(rig_options_.intrinsics_path, w, h);
-      camera_set_ = true;
-    }
-    rig_frames_.push_back(place_hands(result, camera_));
+  const bool rig = (formats_.glb || formats_.bvh) && meshes;
+  if (rig && !camera_set_) {
+    // The first frame's size decides the camera (one source per run).
+    const int w = result.frame->width, h = result.frame->height;
+    camera_ = rig_options_.intrinsics_path.empty()
+                  ? camera_for_image(w, h, rig_options_.focal_px)
+                  : load_intrinsics(rig_options_.intrinsics_path, w, h);
+    camera_set_ = true;
   }
-  // glb-frames is spooled to disk as it comes (a killed run can be finished).
-  if (spool_ && meshes) spool_->append(result);
-  if (formats_.npz) npz_.add(result);
+  // Every sequence file's frame goes to disk as it comes (a killed run can be
+  // finished); those without meshes only the NPZ takes (finish_spool).
+  if (spool_ && (meshes || formats_.npz)) spool_->append(result, rig ? &camera_ : nullptr);
   return paths;
 }
 
@@ -132,36 +135,12 @@ EstimateOptions estimate_options_for(const ExportFormats& formats) {
 }
 
 std::vector<std::string> SequenceExporter::finish() {
-  std::vector<std::string> paths;
-  if ((formats_.glb || formats_.bvh) && !rig_frames_.empty()) {
-    bool any = false;
-    for (const RigFrame& f : rig_frames_) any = any || f.hands[0].present || f.hands[1].present;
-    if (!any) {
-      notes_.push_back("no hand is present in any frame: no rigged glTF or BVH written");
-    } else {
-      if (formats_.glb) {
-        paths.push_back(dir_ + "/sequence.glb");
-        RigGltfOptions o;
-        o.pose_correctives = rig_options_.pose_correctives;
-        write_rig_glb(paths.back(), *models_, rig_frames_, camera_, o);
-      }
-      if (formats_.bvh) {
-        const auto written = write_bvh_files(dir_, *models_, rig_frames_);
-        paths.insert(paths.end(), written.begin(), written.end());
-      }
-    }
-  }
-  if (spool_) {
-    spool_->close();
-    spool_.reset();
-    const std::vector<std::string> spooled = finish_spool(dir_);
-    paths.insert(paths.end(), spooled.begin(), spooled.end());
-  }
-  if (formats_.npz && npz_.frame_count() > 0) {
-    paths.push_back(dir_ + "/sequence.npz");
-    npz_.write(paths.back());
-  }
-  return paths;
+  if (!spool_) return {};
+  spool_->close();
+  spool_.reset();
+  SpoolOutput out = finish_spool(dir_);
+  notes_.insert(notes_.end(), out.notes.begin(), out.notes.end());
+  return out.paths;
 }
 
 }  // namespace intershape::core::exporters

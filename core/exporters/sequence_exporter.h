@@ -1,9 +1,11 @@
 #pragma once
 // Everything `intershape infer --export ...` writes for a run: per-frame files
 // as each frame comes (NAME_right/left/interacting.obj|.ply, NAME.json,
-// NAME_attention.*), the sequence files (sequence.glb, sequence.npz) spooled
-// to DIR/.sequence.spool frame by frame (flat memory; a killed run's frames
-// survive, see sequence_spool.h) and written by finish(). Not thread-safe: one
+// NAME_attention.*), and the sequence files (sequence.npz, the rigged
+// sequence.glb, sequence_{right,left}.bvh, sequence_frames.glb): every frame
+// they need is appended to DIR/.sequence.spool as it comes (flat memory; a
+// killed run's frames survive and `infer --resume` finishes them, see
+// sequence_spool.h), and finish() builds them from it. Not thread-safe: one
 // thread feeds it.
 
 #include <array>
@@ -14,8 +16,6 @@
 #include <vector>
 
 #include "core/exporters/frame_json.h"
-#include "core/exporters/glb_writer.h"
-#include "core/exporters/npz_sequence.h"
 #include "core/exporters/rig_sequence.h"
 #include "core/exporters/sequence_spool.h"
 #include "core/hand_estimator.h"
@@ -56,7 +56,8 @@ class SequenceExporter final : public ResultSink {
   // for glb and bvh (throws formats::ExportError when they are asked for and
   // `models` is null). Without `faces` (skeleton mode: no network loaded) only
   // json and npz are written.
-  // glb-frames and npz go through a spool on disk, finished here (see sequence_spool.h).
+  // Every sequence file goes through the spool on disk (sequence_spool.h),
+  // created here when one is asked for (throws formats::ExportError).
   SequenceExporter(std::string dir, ExportFormats formats,
                    std::array<std::vector<int32_t>, 2> faces,
                    std::shared_ptr<const mano::ManoPair> models = nullptr, RigOptions rig = {});
@@ -79,12 +80,10 @@ class SequenceExporter final : public ResultSink {
   RigOptions rig_options_;
   CameraIntrinsics camera_{};
   bool camera_set_ = false;
-  std::vector<RigFrame> rig_frames_;
   std::vector<std::string> notes_;
-  // glb-frames: spooled to disk per frame, so memory stays flat and a killed
+  // All sequence files' frames: on disk, so memory stays flat and a killed
   // run can be finished by `infer --resume` (sequence_spool.h).
   std::unique_ptr<SequenceSpool> spool_;
-  NpzSequence npz_;  // in memory: it also holds the detections
 };
 
 }  // namespace intershape::core::exporters

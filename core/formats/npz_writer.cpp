@@ -1,6 +1,11 @@
 #include "core/formats/npz_writer.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <limits>
 
 #include "core/formats/atomic_file.h"
@@ -70,16 +75,48 @@ std::string npy_bytes(const std::string& descr, const std::vector<int64_t>& shap
   return out;
 }
 
-void NpzBuilder::add(const std::string& name, const std::string& descr,
-                     const std::vector<int64_t>& shape, const void* data, size_t byte_count) {
+namespace {
+
+void check_size(const std::string& name, const std::string& descr,
+                const std::vector<int64_t>& shape, uint64_t byte_count) {
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
   const size_t item = item_size(descr);
-  if (item == 0 || count < 0 || static_cast<size_t>(count) * item != byte_count)
+  if (item == 0 || count < 0 || static_cast<uint64_t>(count) * item != byte_count)
     throw ExportError("npz: array '" + name + "' has " + std::to_string(byte_count) +
                       " bytes, its shape and type " + descr + " need " +
                       std::to_string(count * static_cast<int64_t>(item)));
+}
+
+// Calls `chunk` on the `size` bytes at the start of `fd`, in order.
+template <typename F>
+void read_fd(int fd, uint64_t size, const std::string& path, F&& chunk) {
+  std::vector<char> buf(1 << 20);
+  for (uint64_t at = 0; at < size;) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - at));
+    const ssize_t n = ::pread(fd, buf.data(), want, static_cast<off_t>(at));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw ExportError("cannot write " + path + ": reading back a spilled array: " +
+                        (n < 0 ? std::strerror(errno) : "short file"));
+    chunk(buf.data(), static_cast<size_t>(n));
+    at += static_cast<uint64_t>(n);
+  }
+}
+
+}  // namespace
+
+void NpzBuilder::add(const std::string& name, const std::string& descr,
+                     const std::vector<int64_t>& shape, const void* data, size_t byte_count) {
+  check_size(name, descr, shape, byte_count);
   entries_.push_back({name + ".npy", npy_bytes(descr, shape, data, byte_count)});
+}
+
+void NpzBuilder::add_from_fd(const std::string& name, const std::string& descr,
+                             const std::vector<int64_t>& shape, int fd, uint64_t byte_count) {
+  check_size(name, descr, shape, byte_count);
+  const char none = 0;
+  entries_.push_back({name + ".npy", npy_bytes(descr, shape, &none, 0), fd, byte_count});
 }
 
 void NpzBuilder::write(const std::string& path) const {
@@ -88,10 +125,13 @@ void NpzBuilder::write(const std::string& path) const {
   std::string central;
   uint64_t offset = 0;
   for (const Entry& e : entries_) {
-    if (e.npy.size() >= kMax || offset >= kMax)
+    const uint64_t size = e.npy.size() + e.fd_bytes;
+    if (size >= kMax || offset >= kMax)
       throw ExportError("cannot write " + path + ": too large for an npz without zip64 (array " +
                         e.name + ")");
-    const uint32_t crc = crc32(e.npy.data(), e.npy.size());
+    uint32_t crc = crc32(e.npy.data(), e.npy.size());
+    if (e.fd >= 0)
+      read_fd(e.fd, e.fd_bytes, path, [&](const char* p, size_t n) { crc = crc32(p, n, crc); });
     std::string local;
     put32(local, 0x04034b50);
     put16(local, 20);  // version needed: 2.0
@@ -100,8 +140,8 @@ void NpzBuilder::write(const std::string& path) const {
     put16(local, kDosTime);
     put16(local, kDosDate);
     put32(local, crc);
-    put32(local, static_cast<uint32_t>(e.npy.size()));
-    put32(local, static_cast<uint32_t>(e.npy.size()));
+    put32(local, static_cast<uint32_t>(size));
+    put32(local, static_cast<uint32_t>(size));
     put16(local, static_cast<uint32_t>(e.name.size()));
     put16(local, 0);
     local += e.name;
@@ -114,8 +154,8 @@ void NpzBuilder::write(const std::string& path) const {
     put16(central, kDosTime);
     put16(central, kDosDate);
     put32(central, crc);
-    put32(central, static_cast<uint32_t>(e.npy.size()));
-    put32(central, static_cast<uint32_t>(e.npy.size()));
+    put32(central, static_cast<uint32_t>(size));
+    put32(central, static_cast<uint32_t>(size));
     put16(central, static_cast<uint32_t>(e.name.size()));
     put16(central, 0);  // extra
     put16(central, 0);  // comment
@@ -127,7 +167,8 @@ void NpzBuilder::write(const std::string& path) const {
 
     file.write(local);
     file.write(e.npy);
-    offset += local.size() + e.npy.size();
+    if (e.fd >= 0) read_fd(e.fd, e.fd_bytes, path, [&](const char* p, size_t n) { file.write(p, n); });
+    offset += local.size() + size;
   }
   if (offset >= kMax || entries_.size() >= 0xffff)
     throw ExportError("cannot write " + path + ": too large for an npz without zip64");

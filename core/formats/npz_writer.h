@@ -25,6 +25,11 @@ class NpzBuilder {
            const std::vector<float>& v) {
     add(name, "<f4", shape, v.data(), v.size() * sizeof(float));
   }
+  // The same, with the data bytes read at write() from the open file `fd`
+  // (offset 0, `byte_count` bytes; it must stay open until then): arrays too
+  // large to hold in memory twice (sequence.npz of a long run).
+  void add_from_fd(const std::string& name, const std::string& descr,
+                   const std::vector<int64_t>& shape, int fd, uint64_t byte_count);
   // Writes the archive atomically; throws ExportError (including "too large":
   // zip64 is not written, so each array and the archive must stay below 4 GiB).
   void write(const std::string& path) const;
@@ -32,7 +37,9 @@ class NpzBuilder {
  private:
   struct Entry {
     std::string name;
-    std::string npy;
+    std::string npy;  // the whole .npy, or its header when the data is in `fd`
+    int fd = -1;
+    uint64_t fd_bytes = 0;
   };
   std::vector<Entry> entries_;
 };

@@ -27,6 +27,7 @@ Batch LoaderBatchSource::next(int epoch, size_t step) {
   const std::shared_ptr<HostBatch> host = loader_.next();
   if (!host || host->epoch != epoch || host->step != step)
     throw std::logic_error("data loader out of step with the training loop");
+  if (host->size() == 0) return Batch{};  // a rank's empty share of a short last batch
   return to_device(host, device_);
 }
 

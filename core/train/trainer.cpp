@@ -52,6 +52,7 @@ StepResult Trainer::step(const torch::Tensor& img, const Targets& targets) {
   LossTerms loss = compute_loss(out, targets);
   torch::Tensor total = loss.total();
   total.backward();
+  if (sync_) sync_(adam_.params(), img.size(0));
   adam_.step();
 
   StepResult r;
@@ -64,6 +65,13 @@ StepResult Trainer::step(const torch::Tensor& img, const Targets& targets) {
   r.outputs.trans = out.trans.detach();
   r.outputs.xyc = out.xyc;
   return r;
+}
+
+StepResult Trainer::step_without_samples() {
+  adam_.zero_grad();
+  if (sync_) sync_(adam_.params(), 0);
+  adam_.step();
+  return StepResult{};
 }
 
 }  // namespace intershape::core::train

@@ -5,6 +5,7 @@
 // LibTorch.
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -65,9 +66,21 @@ class Trainer {
   TwoHandNet& net() { return net_; }
   Adam& optimizer() { return adam_; }
 
+  // Data parallel (core/train/distributed.h): called between backward and the
+  // Adam step with the optimised parameters and this rank's sample count, to
+  // replace each gradient by the job's mean. Unset: one process.
+  using GradientSync =
+      std::function<void(const std::vector<torch::Tensor>& params, int64_t samples)>;
+  void set_gradient_sync(GradientSync sync) { sync_ = std::move(sync); }
+  // The step of a rank whose shard of a short last batch is empty: no
+  // forward, zero gradient of its own, but the sync and the Adam step as the
+  // other ranks. Returns zero terms (the job's come from the sync's caller).
+  StepResult step_without_samples();
+
  private:
   TwoHandNet net_;
   Adam adam_;
+  GradientSync sync_;
 };
 
 }  // namespace intershape::core::train

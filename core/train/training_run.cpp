@@ -78,6 +78,7 @@ struct Loop {
   std::ostream& out;
   RunRecord pos;
   RunOutcome outcome;
+  bool stopped_by_request = false;
   bool main_rank() const { return o.rank == 0; }
 
   void checkpoint(int epoch) {
@@ -88,8 +89,13 @@ struct Loop {
     out << "wrote " << path << " (step " << pos.step << ")\n" << std::flush;
   }
 
-  bool should_stop() const {
-    return (o.max_steps > 0 && pos.step >= o.max_steps) || (o.stop && o.stop->load());
+  // The same answer on every rank: max_steps is the same everywhere, the
+  // signal flag is agreed on through the hook.
+  bool should_stop() {
+    bool requested = o.stop && o.stop->load();
+    if (o.agree_stop) requested = o.agree_stop(requested);
+    if (requested) stopped_by_request = true;
+    return (o.max_steps > 0 && pos.step >= o.max_steps) || requested;
   }
 
   // One epoch from pos.step_in_epoch; false when the run stopped inside it.
@@ -107,11 +113,15 @@ struct Loop {
       }
       const auto t0 = Clock::now();
       Batch batch = source.next(e, static_cast<size_t>(pos.step_in_epoch));
+      if (o.before_step) o.before_step(pos.step);
       const auto t1 = Clock::now();
-      const StepResult r = trainer.step(batch.img, batch.targets);
+      // A short last batch may leave a rank without samples: it still joins the sync.
+      StepResult r = batch.size == 0 ? trainer.step_without_samples()
+                                     : trainer.step(batch.img, batch.targets);
+      const size_t job_batch = o.combine ? o.combine(r, batch.size) : batch.size;
       const auto t2 = Clock::now();
       const nlohmann::json j =
-          step_record(pos, pos.step_in_epoch, trainer.lr(), r, batch.size,
+          step_record(pos, pos.step_in_epoch, trainer.lr(), r, job_batch,
                       std::chrono::duration<double>(t2 - t0).count(),
                       std::chrono::duration<double>(t1 - t0).count());
       ++pos.step;
@@ -155,7 +165,7 @@ RunOutcome run_training(Trainer& trainer, BatchSource& source, const RunRecord& 
     }
   }
   loop.outcome.position = loop.pos;
-  loop.outcome.interrupted = o.stop && o.stop->load();
+  loop.outcome.interrupted = loop.stopped_by_request;
   return loop.outcome;
 }
 

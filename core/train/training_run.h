@@ -44,6 +44,18 @@ struct RunOptions {
   // Set asynchronously (a signal handler): the loop stops after the current
   // step and writes a checkpoint. May be null.
   const std::atomic<bool>* stop = nullptr;
+
+  // Data-parallel hooks (core/train/distributed.h), unset for one process:
+  // - agree_stop: every rank calls it before every step with its own stop
+  //   request and all must get the same answer (e.g. any rank's request), so
+  //   that a signal reaching the ranks at different times stops them at one
+  //   step;
+  // - combine: after a step, turns this rank's logged terms into the job's
+  //   and returns the job's batch size (given this rank's);
+  // - before_step: called with the global step before it runs (a test hook).
+  std::function<bool(bool)> agree_stop;
+  std::function<size_t(StepResult&, size_t)> combine;
+  std::function<void(int64_t)> before_step;
 };
 
 // Runs after an epoch's checkpoint is written, on rank 0: evaluates it and

@@ -233,7 +233,7 @@ TEST_CASE("without a model the video still plays and the panel says why") {
   CHECK(count_in(img, video, is_left_colour) == 0);
 }
 
-TEST_CASE("a slow network (1 s a pass) does not hold the render loop") {
+TEST_CASE("a slow network (2.5 s a pass) does not hold the render loop") {
   const std::string shot = (screenshot_dir() / "gui_slow_network.png").string();
   app::GuiConfig c = config_for(make_video(), shot);
   c.frames = 2;
@@ -241,16 +241,83 @@ TEST_CASE("a slow network (1 s a pass) does not hold the render loop") {
   c.report = &report;
   const int rc =
       app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
-        return std::make_unique<FakeEstimator>(std::chrono::milliseconds(1000));
+        return std::make_unique<FakeEstimator>(std::chrono::milliseconds(2500));
       });
   CHECK(rc == 0);
   MESSAGE("frames rendered before the first result: " << report.frames_rendered_before_first_result
                                                       << ", in all: " << report.frames_rendered
                                                       << ", results: " << report.results_seen);
-  // The first result takes a second; the window kept drawing meanwhile (a
-  // loop that waited for inference would have drawn one or two frames).
-  CHECK(report.frames_rendered_before_first_result >= 10);
+  // The first result takes 2.5 s. The window draws only when something
+  // changes, but it kept going meanwhile: the first frames, and a heartbeat a
+  // second for the Stats panel (a loop that waited for inference would have
+  // drawn one frame).
+  CHECK(report.frames_rendered_before_first_result >= 3);
   CHECK(report.results_seen >= 1);
+}
+
+// Issue 14, item 11: under software GL a render loop that draws continuously
+// takes the cores the network needs. With nothing changing, it must sleep.
+TEST_CASE("a still picture: the window sleeps while nothing changes, and draws the result at once") {
+  const auto dir = test_temp_dir("gui_still");
+  const std::string picture = (dir / "still.png").string();
+  REQUIRE(cv::imwrite(picture, fake_hands_picture(kFw, kFh, 0)));
+  app::GuiConfig c;
+  c.source = core::classify_source(picture);  // one frame, then nothing changes
+  c.load_model = true;
+  c.remember_layout = false;
+  std::thread signaller;
+  c.on_first_frame = [&] {
+    signaller = std::thread([] {
+      std::this_thread::sleep_for(std::chrono::seconds(4));
+      std::raise(SIGINT);
+    });
+  };
+  app::GuiRunReport report;
+  c.report = &report;
+  // The result comes 300 ms after the frame, while the loop sleeps.
+  const int rc =
+      app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+        return std::make_unique<FakeEstimator>(std::chrono::milliseconds(300));
+      });
+  signaller.join();
+  CHECK(rc == 0);
+  MESSAGE("frames rendered in " << report.seconds << " s: " << report.frames_rendered
+                                << ", asleep " << report.idle_seconds << " s, result on screen "
+                                << report.max_result_to_screen_ms << " ms after it finished");
+  CHECK(report.seconds >= 4.0);
+  // A loop drawing at the display's rate: ~240 frames; at llvmpipe's pace ~160.
+  // Sleeping: the first frames, the result, a heartbeat a second.
+  CHECK(report.frames_rendered >= 3);
+  CHECK(report.frames_rendered <= 20);
+  // The result was drawn, and when it came, not at the next heartbeat.
+  CHECK(report.results_seen == 1);
+  REQUIRE(report.last_result);
+  CHECK(report.max_result_to_screen_ms > 0.0);
+  CHECK(report.max_result_to_screen_ms < 400.0);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("results wake the sleeping loop: each is on screen well before the next heartbeat") {
+  const std::string shot = (screenshot_dir() / "gui_wake.png").string();
+  app::GuiConfig c = config_for(make_video(), shot);
+  c.frames = 8;
+  app::GuiRunReport report;
+  c.report = &report;
+  const int rc =
+      app::run_gui(c, [](const core::ModelConfig&) -> std::unique_ptr<core::HandEstimator> {
+        return std::make_unique<FakeEstimator>(std::chrono::milliseconds(150));
+      });
+  CHECK(rc == 0);
+  MESSAGE("results " << report.results_seen << ", frames " << report.frames_rendered
+                     << ", longest result-to-screen " << report.max_result_to_screen_ms << " ms");
+  CHECK(report.results_seen >= 8);
+  // Without the engine's wake-up each result would wait for the 1 s heartbeat
+  // (the longest of 8 waits would be < 400 ms once in ~1,500 runs).
+  CHECK(report.max_result_to_screen_ms < 400.0);
+  const cv::Mat img = cv::imread(shot, cv::IMREAD_COLOR);
+  REQUIRE(img.cols == kW);
+  CHECK(keypoints_covered(img, 0) >= 19);
+  CHECK(keypoints_covered(img, 1) >= 19);
 }
 
 TEST_CASE("one frame, or more frames than the video has: each waits for its last result") {

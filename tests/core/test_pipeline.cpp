@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <set>
 
 #include <unistd.h>
@@ -75,6 +77,28 @@ TEST_CASE("every-frame pacing: each frame gets its own result, in order") {
   REQUIRE(engine.faces());
   CHECK((*engine.faces())[0].size() == static_cast<size_t>(kFacesPerHand) * 3);
   engine.stop();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("the wake hook: called for every frame and result published, never after it is removed") {
+  // The GUI sleeps until this hook wakes it (issue 14, item 11).
+  const auto dir = test_temp_dir("pipeline_wake");
+  const std::string video = (dir / "clip.avi").string();
+  REQUIRE(write_test_video(video, 10));
+  Engine engine(fake_factory());
+  engine.capture().set_pacing(Pacing::kEveryFrame);
+  std::atomic<int> wakes{0};
+  engine.set_wake([&] { ++wakes; });
+  engine.start(classify_source(video), ModelConfig{}, true);
+  for (int i = 0; i < 10; ++i) next_result(engine);
+  // 10 results, 10 frames for display, the model loaded: 21 (the last call may
+  // come just after the consumer took its result).
+  for (int i = 0; i < 200 && wakes.load() < 21; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(wakes.load() >= 21);
+  engine.set_wake({});
+  const int before = wakes.load();
+  engine.stop();
+  CHECK(wakes.load() == before);
   std::filesystem::remove_all(dir);
 }
 

@@ -1,175 +1,195 @@
-// Sequence exports (sequence.npz, sequence_frames.glb) are spooled to disk frame by
-// frame (core/exporters/sequence_spool.h): memory stays flat over a long run,
-// and a run killed with SIGKILL leaves a spool that `infer --resume` turns into
-// valid files of every frame done (issue 14, item 9).
+// The sequence spool (core/exporters/sequence_spool.h): every sequence file
+// (sequence.npz with the detections, the rigged sequence.glb, the BVH,
+// sequence_frames.glb) is built from it, and equals, byte for byte, what the
+// in-memory writers make of the same frames; a torn last record is dropped,
+// a damaged header refused. The SIGKILL and soak tests are in
+// test_sequence_crash.cpp.
 #include <doctest/doctest.h>
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
-#include "app/infer_run.h"
+#include "core/exporters/bvh_writer.h"
+#include "core/exporters/glb_writer.h"
+#include "core/exporters/npz_sequence.h"
+#include "core/exporters/rig_gltf.h"
 #include "core/exporters/sequence_exporter.h"
 #include "core/exporters/sequence_spool.h"
-#include "core/exporters/tinygltf_config.h"
-#include "core/preprocess.h"
-#include "tests/exporters/fake_estimator.h"
+#include "core/formats/atomic_file.h"
+#include "tests/exporters/spool_test_util.h"
 #include "tests/test_util.h"
 
 using namespace intershape::core;
 using namespace intershape::core::exporters;
-using namespace intershape::app;
 using intershape::test::FakeEstimator;
 using intershape::test::TempDir;
+using intershape::test::read_file;
+using intershape::test::spool_result;
 namespace fs = std::filesystem;
 
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitized = true;  // ASan's quarantine holds freed memory: RSS is not the heap
-#else
-constexpr bool kSanitized = false;
-#endif
-
-double rss_mb() {
-  std::ifstream in("/proc/self/statm");
-  long pages = 0, resident = 0;
-  in >> pages >> resident;
-  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
+// MediaPipe-like hands for frame k: none, one (tracked) or two (one from a palm).
+std::shared_ptr<const detect::HandDetections> detections_for(int k) {
+  auto d = std::make_shared<detect::HandDetections>();
+  d->image_width = 640;
+  d->image_height = 480;
+  for (int h = 0; h < k % 3; ++h) {
+    detect::HandLandmarks hand;
+    for (int j = 0; j < detect::kHandLandmarks; ++j) {
+      hand.landmarks[j] = {100.f + 3 * j + k, 200.f - j + h * 50, 0.01f * j};
+      hand.world_landmarks[j] = {0.001f * j, -0.002f * j + h, 0.003f * k};
+    }
+    hand.handedness = h ? detect::Handedness::kLeft : detect::Handedness::kRight;
+    hand.handedness_score = 0.9f - 0.01f * k;
+    hand.presence = 0.8f + 0.001f * k;
+    if (h == 1) {
+      detect::PalmDetection p;
+      p.score = 0.7f;
+      p.xmin = 0.1f + 0.001f * k, p.ymin = 0.2f, p.width = 0.3f, p.height = 0.25f;
+      hand.from_palm = true;
+      hand.palm_index = static_cast<int>(d->palms.size());
+      d->palms.push_back(p);
+    }
+    d->hands.push_back(hand);
+  }
+  return d;
 }
 
-cv::Mat picture(int k) {
-  cv::Mat img(kInputSize, kInputSize, CV_8UC3, cv::Scalar(30, 60 + k % 50, 90));
-  cv::circle(img, cv::Point(60 + k % 100, 120), 40, cv::Scalar(200, 140, 100), -1);
-  return img;
-}
-
-FrameResultPtr result_for(FakeEstimator& est, int k) {
-  const cv::Mat input = picture(k);
-  auto r = std::make_shared<FrameResult>();
-  r->frame = make_frame(cv::Mat(), k, k / 30.0, "soak", "f" + std::to_string(k));
-  r->crop = CropRect::whole_frame(kInputSize, kInputSize);
-  r->output = est.estimate(input, {});
-  return r;
-}
-
-// Least-squares slope of y over x.
-double slope(const std::vector<double>& x, const std::vector<double>& y) {
-  double mx = 0, my = 0;
-  for (size_t i = 0; i < x.size(); ++i) mx += x[i], my += y[i];
-  mx /= x.size(), my /= y.size();
-  double num = 0, den = 0;
-  for (size_t i = 0; i < x.size(); ++i) num += (x[i] - mx) * (y[i] - my), den += (x[i] - mx) * (x[i] - mx);
-  return den > 0 ? num / den : 0;
+std::vector<FrameResultPtr> results(FakeEstimator& est, int n, bool network, bool detections) {
+  std::vector<FrameResultPtr> out;
+  for (int k = 0; k < n; ++k) {
+    auto r = std::make_shared<FrameResult>(*spool_result(est, k, 640, 480));
+    if (!network) {
+      r->has_network = false;
+      r->output = {};
+      r->keypoints_frame = {};
+    }
+    if (detections && k != 4) r->detections = detections_for(k);  // frame 4: no detector run
+    out.push_back(r);
+  }
+  return out;
 }
 
 }  // namespace
 
-TEST_CASE("10,000 frames with glb-frames (and each frame's JSON built): flat memory") {
-  // Was: npz and glb kept every frame in growing vectors (~46 KB a frame,
-  // 460 MB at 10,000 frames), which also fragmented the heap next to the
-  // network's per-frame tensors.
-  const int frames = kSanitized ? 600 : 10000;
-  TempDir dir("soak");
+TEST_CASE("every sequence file built from the spool equals the in-memory writers' bytes") {
+  // Was: the NPZ and the rig were kept in memory; only glb-frames was spooled.
   FakeEstimator est;
-  // Each frame's JSON is built as the json export builds it, but not written:
-  // 10,000 fsync'ed files would make this test minutes long (scripts/soak.sh
-  // writes them).
-  // The NPZ is not part of this: it stays in memory since it holds the
-  // detections too (sequence_exporter.h), ~30 KB a frame.
-  SequenceExporter exporter(dir / "out", ExportFormats::parse("glb-frames"), est.faces());
-  std::vector<double> at, rss;
-  size_t json_bytes = 0;
-  for (int k = 0; k < frames; ++k) {
-    const FrameResultPtr r = result_for(est, k);
-    json_bytes += frame_to_json(*r).size();
-    exporter.add(r);
-    if (k >= frames / 5 && k % 250 == 0) {
-      at.push_back(k);
-      rss.push_back(rss_mb());
-    }
+  const auto models = est.hand_models();
+  const auto frames = results(est, 24, true, true);
+  TempDir dir("spool_equal");
+  RigOptions rig;
+  rig.focal_px = 500;
+  rig.pose_correctives = true;
+  SequenceExporter ex(dir / "out", ExportFormats::parse("npz,glb,bvh,glb-frames"), est.faces(),
+                      models, rig);
+  for (const auto& r : frames) ex.add(r);
+  REQUIRE(fs::exists(dir / "out/.sequence.spool"));
+  const std::vector<std::string> paths = ex.finish();
+  CHECK_FALSE(fs::exists(dir / "out/.sequence.spool"));
+  const std::vector<std::string> names = {"sequence.glb",      "sequence_right.bvh",
+                                          "sequence_right.bvh.json", "sequence_left.bvh",
+                                          "sequence_left.bvh.json",  "sequence_frames.glb",
+                                          "sequence.npz"};
+  REQUIRE(paths.size() == names.size());
+  for (size_t i = 0; i < names.size(); ++i) CHECK(paths[i] == dir / ("out/" + names[i]));
+
+  // The same frames through the in-memory writers.
+  NpzSequence npz;
+  GlbSequence glb(est.faces());
+  std::vector<RigFrame> rig_frames;
+  const CameraIntrinsics camera = camera_for_image(640, 480, 500);
+  for (const auto& r : frames) {
+    npz.add(*r);
+    glb.add(r->frame->timestamp_s, r->output);
+    rig_frames.push_back(place_hands(*r, camera));
   }
-  const double per_frame_kb = slope(at, rss) * 1024;
-  MESSAGE("RSS " << rss.front() << " MB at frame " << at.front() << ", " << rss.back()
-                 << " MB at frame " << at.back() << "; slope " << per_frame_kb << " KB/frame");
-  if (!kSanitized) {
-    CHECK(per_frame_kb < 1.0);               // the in-memory sequences grew by ~46 KB/frame
-    CHECK(rss.back() - rss.front() < 16.0);  // MB over the last 8,000 frames
-  }
-  CHECK(fs::file_size(dir / "out/.sequence.spool") > static_cast<uintmax_t>(frames) * 20000);
-  int64_t seen = 0;
-  const SpoolContents c = read_spool(dir / "out/.sequence.spool", [&](const FrameResult& r) {
-    CHECK(r.frame->index == seen);
-    ++seen;
-  });
-  CHECK(c.frames == frames);
-  CHECK_FALSE(c.torn_tail);
-  CHECK(json_bytes > static_cast<size_t>(frames) * 10000);
+  int present = 0;
+  for (const RigFrame& f : rig_frames) present += f.hands[0].present + f.hands[1].present;
+  CHECK(present > 10);  // the rig has hands to carry
+  npz.write(dir / "npz.npz");
+  glb.write(dir / "frames.glb");
+  RigGltfOptions o;
+  o.pose_correctives = true;
+  CHECK(read_file(dir / "out/sequence.glb") == rig_glb_bytes(*models, rig_frames, camera, o));
+  const BvhFiles right = bvh_texts(models->right, rig_frames, 0);
+  const BvhFiles left = bvh_texts(models->left, rig_frames, 1);
+  CHECK(read_file(dir / "out/sequence_right.bvh") == right.bvh);
+  CHECK(read_file(dir / "out/sequence_right.bvh.json") == right.json);
+  CHECK(read_file(dir / "out/sequence_left.bvh") == left.bvh);
+  CHECK(read_file(dir / "out/sequence_left.bvh.json") == left.json);
+  CHECK(read_file(dir / "out/sequence_frames.glb") == read_file(dir / "frames.glb"));
+  CHECK(read_file(dir / "out/sequence.npz") == read_file(dir / "npz.npz"));
+  // The detections are in it (the spool's v1 records lacked them).
+  CHECK(read_file(dir / "out/sequence.npz").find("det_landmarks.npy") != std::string::npos);
 }
 
-TEST_CASE("SIGKILL mid-run: --resume writes a valid glb of every frame done") {
-  TempDir dir("kill");
-  const std::string in = dir / "in";
-  fs::create_directories(in);
-  for (int k = 0; k < 12; ++k) {
-    char name[32];
-    std::snprintf(name, sizeof name, "/img_%02d.png", k);
-    REQUIRE(cv::imwrite(in + name, picture(k)));
-  }
-  const std::string out = dir / "out";
-  const pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    FakeEstimator est;
-    InferOptions opt;
-    opt.input = in;
-    opt.output = out;
-    opt.formats = ExportFormats::parse("json,npz,glb-frames");
-    int done = 0;
-    opt.on_result = [&](const FrameResult&) {
-      if (++done == 7) ::kill(::getpid(), SIGKILL);  // no destructor, no finish()
-    };
-    std::FILE* log = std::fopen("/dev/null", "w");
-    run_infer(est, opt, log);
-    ::_exit(0);  // not reached
-  }
-  int status = 0;
-  REQUIRE(::waitpid(child, &status, 0) == child);
-  REQUIRE(WIFSIGNALED(status));
-  CHECK(WTERMSIG(status) == SIGKILL);
-  CHECK_FALSE(fs::exists(out + "/sequence.npz"));
-  REQUIRE(fs::exists(out + "/.sequence.spool"));
-  // A new run on that folder is refused: it would replace the kept frames.
+TEST_CASE("skeleton mode: the NPZ of detections only goes through the spool too") {
   FakeEstimator est;
-  InferOptions again;
-  again.input = in;
-  again.output = out;
-  CHECK_THROWS_WITH_AS(run_infer(est, again, nullptr), doctest::Contains("--resume --output"),
-                       UsageError);
-  // A record torn by the kill is ignored, and the frames before it are kept.
-  {
-    std::ofstream spool(out + "/.sequence.spool", std::ios::app | std::ios::binary);
-    spool << "half a record";
+  const auto frames = results(est, 9, false, true);
+  TempDir dir("spool_skeleton");
+  SequenceExporter ex(dir / "out", ExportFormats::parse("json,npz,glb,bvh,glb-frames"), {});
+  NpzSequence npz;
+  for (const auto& r : frames) {
+    ex.add(r);
+    npz.add(*r);
   }
-  const std::vector<std::string> paths = finish_unfinished_sequence(out);
-  CHECK(paths.size() == 1);  // sequence_frames.glb (the NPZ is kept in memory, not spooled)
-  CHECK_FALSE(fs::exists(out + "/.sequence.spool"));
-  tinygltf::Model model;
-  tinygltf::TinyGLTF loader;
-  std::string err, warn;
-  REQUIRE(loader.LoadBinaryFromFile(&model, &err, &warn, out + "/sequence_frames.glb"));
-  CHECK(model.meshes.size() == 7);
-  CHECK(model.animations.size() == 1);
-  // Each frame's JSON was written whole (atomic files), none half.
-  for (int k = 0; k < 7; ++k) CHECK(fs::exists(out + "/img_0" + std::to_string(k) + ".json"));
-  CHECK_THROWS_WITH_AS(finish_unfinished_sequence(out), doctest::Contains("no interrupted run"),
-                       UsageError);
+  const std::vector<std::string> paths = ex.finish();
+  REQUIRE(paths.size() == 1);
+  npz.write(dir / "npz.npz");
+  CHECK(read_file(paths[0]) == read_file(dir / "npz.npz"));
+}
+
+TEST_CASE("a torn or damaged record ends the sequence there; a damaged header is refused, named") {
+  FakeEstimator est;
+  const auto frames = results(est, 6, true, true);
+  TempDir dir("spool_torn");
+  SpoolConfig config;
+  config.npz = true;
+  {
+    SequenceSpool spool(dir.path(), config);
+    for (const auto& r : frames) spool.append(*r, nullptr);
+    CHECK(spool.frame_count() == 6);
+    spool.close();
+  }
+  const std::string path = dir / kSpoolFileName;
+  const std::string whole = read_file(path);
+  auto count = [&](const std::string& bytes, bool* torn) {
+    intershape::core::formats::write_file_atomic(path, bytes);
+    std::vector<int64_t> seen;
+    const SpoolContents c = read_spool(path, [&](const SpoolFrame& f) {
+      seen.push_back(f.result.frame->index);
+      CHECK(f.detections.has_value() == (f.result.frame->index != 4));
+    });
+    for (size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == static_cast<int64_t>(i));
+    *torn = c.torn_tail;
+    return c.frames;
+  };
+  bool torn = true;
+  CHECK(count(whole, &torn) == 6);
+  CHECK_FALSE(torn);
+  // Cut in the middle of the last record (a kill while it was written).
+  CHECK(count(whole.substr(0, whole.size() - 1000), &torn) == 5);
+  CHECK(torn);
+  // A bit flipped in the last record (a machine crash before it reached the disk).
+  std::string flipped = whole;
+  flipped[flipped.size() - 50] ^= 0x10;
+  CHECK(count(flipped, &torn) == 5);
+  CHECK(torn);
+  // Zeros after the records (a file system that grew the file, not its data).
+  CHECK(count(whole + std::string(30000, '\0'), &torn) == 6);
+  CHECK(torn);
+  // The header: damaged, or not a spool at all.
+  std::string header = whole;
+  header[33] ^= 0x01;  // the body (its flags)
+  intershape::core::formats::write_file_atomic(path, header);
+  CHECK_THROWS_WITH_AS(read_spool(path, [](const SpoolFrame&) {}),
+                       doctest::Contains(".sequence.spool: the spool's header is damaged"),
+                       intershape::core::formats::ExportError);
+  intershape::core::formats::write_file_atomic(path, "PK\x03\x04 not a spool");
+  CHECK_THROWS_WITH_AS(read_spool(path, [](const SpoolFrame&) {}),
+                       doctest::Contains("not a sequence spool"), intershape::core::formats::ExportError);
 }
