@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/exporters/bvh_writer.h"
-#include "core/exporters/rig_gltf.h"
 
 namespace intershape::app {
 
@@ -37,9 +35,8 @@ std::string GuiRecorder::start(const std::string& folder, const core::Engine& en
   // The models come with the first result: a recording started with the app
   // (--record) begins while the model is still loading.
   engine_ = rig_export ? &engine : nullptr;
-  models_.reset();
-  rig_.clear();
-  camera_set_ = false;
+  animation_.reset();
+  animation_failed_ = false;
   const core::CaptureStatus cs = engine.capture_status();
   const core::WorkerStatus ws = engine.worker_status();
   core::session::SessionInfo info;
@@ -64,26 +61,23 @@ void GuiRecorder::stop() {
   recorder_->stop();
   last_error_ = recorder_->status().error;
   recorder_.reset();
-  if (engine_ && !models_) export_note_ = "No model ran: no glb/bvh written.";
+  if (engine_ && !animation_ && !animation_failed_) export_note_ = "No model ran: no glb/bvh written.";
   engine_ = nullptr;
-  if (models_ && !rig_.empty()) {
-    namespace ex = core::exporters;
-    bool any = false;
-    for (const auto& f : rig_) any = any || f.hands[0].present || f.hands[1].present;
-    try {
-      if (!any) {
-        export_note_ = "No hand was present: no glb/bvh written.";
-      } else {
-        ex::write_rig_glb(folder_ + "/sequence.glb", *models_, rig_, camera_);
-        const auto bvh = ex::write_bvh_files(folder_, *models_, rig_);
-        export_note_ = "Wrote sequence.glb and " + std::to_string(bvh.size() / 2) +
-                       " BVH file(s) (" + std::to_string(rig_.size()) + " frames).";
-      }
-    } catch (const std::exception& e) {
-      export_note_ = std::string("Could not write the hand animation: ") + e.what();
-    }
+  if (!animation_) return;
+  try {
+    const std::vector<std::string> written = animation_->finish();
+    std::string notes;
+    for (const std::string& n : animation_->notes()) notes += (notes.empty() ? "" : " ") + n;
+    if (written.empty())
+      export_note_ = notes.empty() ? "No glb/bvh written." : notes;
+    else
+      export_note_ = "Wrote " + std::to_string(written.size()) + " file(s): sequence.glb and BVH." +
+                     (notes.empty() ? "" : " " + notes);
+  } catch (const std::exception& e) {
+    export_note_ = std::string("Could not write the hand animation: ") + e.what() +
+                   " (`intershape infer --resume --output " + folder_ + "` retries)";
   }
-  rig_.clear();
+  animation_.reset();
 }
 
 bool GuiRecorder::recording() const { return recorder_ != nullptr; }
@@ -109,13 +103,27 @@ void GuiRecorder::on_frame(const core::FramePtr& frame, bool model_running) {
 void GuiRecorder::on_result(const core::ResultPtr& result) {
   if (!recorder_ || !result) return;
   recorder_->push(result);
-  if (engine_ && !models_ && !result->replayed) models_ = engine_->hand_models();
-  if (models_) {
-    if (!camera_set_) {
-      camera_ = core::exporters::camera_for_image(result->frame->width, result->frame->height, 0.0);
-      camera_set_ = true;
+  if (engine_ && !animation_ && !animation_failed_ && !result->replayed) {
+    std::shared_ptr<const mano::ManoPair> models = engine_->hand_models();
+    const std::shared_ptr<const core::Faces> faces = engine_->faces();
+    if (!models || !faces) return;
+    try {
+      animation_ = std::make_unique<core::exporters::SequenceExporter>(
+          folder_, core::exporters::ExportFormats::parse("glb,bvh"), *faces, std::move(models));
+    } catch (const std::exception& e) {
+      animation_failed_ = true;
+      export_note_ = std::string("No hand animation: ") + e.what();
+      return;
     }
-    rig_.push_back(core::exporters::place_hands(*result, camera_));
+  }
+  if (!animation_) return;
+  try {
+    animation_->add(result);
+  } catch (const std::exception& e) {
+    // Disk full or the like: the recording itself reports its own failures.
+    export_note_ = std::string("The hand animation stopped: ") + e.what();
+    animation_.reset();
+    animation_failed_ = true;
   }
 }
 

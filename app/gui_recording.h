@@ -6,15 +6,17 @@
 // with the frame it was computed from (every result carries its frame); with
 // no model, each frame shown. So a recording runs at the result rate while the
 // network runs, and at the display rate without it.
-// With `rig_export`, stop() also writes the session's hand animation next to
-// it: sequence.glb (rigged glTF) and sequence_{right,left}.bvh, as
-// `intershape infer --export glb,bvh` does (default camera field of view).
+// With `rig_export`, the session's hand animation is written next to it:
+// sequence.glb (rigged glTF) and sequence_{right,left}.bvh, through the same
+// exporter as `intershape infer --export glb,bvh` (default camera field of
+// view). Each result goes to the folder's .sequence.spool as it comes, and
+// stop() builds the files from it, so a killed GUI keeps its animation:
+// `intershape infer --resume --output FOLDER` finishes it.
 
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "core/exporters/rig_sequence.h"
+#include "core/exporters/sequence_exporter.h"
 #include "core/pipeline.h"
 #include "core/session/session_recorder.h"
 
@@ -57,13 +59,11 @@ class GuiRecorder {
 
  private:
   std::unique_ptr<core::session::SessionRecorder> recorder_;
-  // The rig export: one small record per result (about 0.5 KB).
+  // The rig export, created with the first result (the models come with it).
   std::string folder_;
   const core::Engine* engine_ = nullptr;  // set while a rig export is wanted
-  std::shared_ptr<const mano::ManoPair> models_;  // from the engine, with the first result
-  std::vector<core::exporters::RigFrame> rig_;
-  core::exporters::CameraIntrinsics camera_{};
-  bool camera_set_ = false;
+  std::unique_ptr<core::exporters::SequenceExporter> animation_;
+  bool animation_failed_ = false;
   std::string export_note_;
   std::string last_error_, last_folder_;
 };

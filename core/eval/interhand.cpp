@@ -91,21 +91,27 @@ double as_number(const element& e, const std::string& path, const std::string& w
   return d;
 }
 
+// The release nests at most two deep ([[1], [0], ...]); a hostile file nested
+// thousands deep would otherwise overflow the stack in the recursive walk
+// (found by fuzz_interhand).
+constexpr int kMaxNumberNesting = 8;
+
 // A fixed-size numeric array; nested one-element lists ([[1], [0], ...]) are flattened.
 template <size_t N>
 void read_numbers(const element& e, std::array<float, N>& out, const std::string& path,
                   const std::string& where) {
   size_t n = 0;
-  std::function<void(const element&)> walk = [&](const element& x) {
+  std::function<void(const element&, int)> walk = [&](const element& x, int depth) {
     array arr;
     if (!x.get(arr)) {  // a named array: iterating a temporary result would dangle
-      for (element c : arr) walk(c);
+      if (depth >= kMaxNumberNesting) fail(path, where, "numbers nested too deeply");
+      for (element c : arr) walk(c, depth + 1);
       return;
     }
     if (n >= N) fail(path, where, "expected " + std::to_string(N) + " numbers, got more");
     out[n++] = to_float(as_number(x, path, where), path, where);
   };
-  walk(e);
+  walk(e, 0);
   if (n != N)
     fail(path, where, "expected " + std::to_string(N) + " numbers, got " + std::to_string(n));
 }
@@ -190,15 +196,17 @@ void parse_data(const std::string& path, simdjson::padded_string& text, Annotati
   };
   auto numbers = [&](od::value v, float* dst, size_t n, const char* name) {
     size_t k = 0;
-    std::function<void(od::value)> walk = [&](od::value x) {
+    std::function<void(od::value, int)> walk = [&](od::value x, int depth) {
       if (x.type() == od::json_type::array) {
-        for (od::value c : x.get_array()) walk(c);
+        if (depth >= kMaxNumberNesting)
+          fail(path, where, std::string("'") + name + "': numbers nested too deeply");
+        for (od::value c : x.get_array()) walk(c, depth + 1);
         return;
       }
       if (k >= n) fail(path, where, std::string("'") + name + "': expected " + std::to_string(n) + " numbers, got more");
       dst[k++] = to_float(number(x), path, where);
     };
-    walk(v);
+    walk(v, 0);
     if (k != n)
       fail(path, where, std::string("'") + name + "': expected " + std::to_string(n) + " numbers, got " + std::to_string(k));
   };

@@ -355,6 +355,8 @@ TEST_CASE("--record: the shown frames and their results go into a session folder
   CHECK(std::filesystem::exists(c.record_folder + "/sequence.glb"));
   CHECK(std::filesystem::exists(c.record_folder + "/sequence_right.bvh"));
   CHECK(std::filesystem::exists(c.record_folder + "/sequence_left.bvh.json"));
+  // Built from the folder's spool (a killed GUI leaves it for `infer --resume`), then removed.
+  CHECK_FALSE(std::filesystem::exists(c.record_folder + "/.sequence.spool"));
   // Replay: the recorded results are shown without any model.
   const std::string replay_shot = (screenshot_dir() / "gui_replay.png").string();
   app::GuiConfig r;

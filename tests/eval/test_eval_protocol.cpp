@@ -348,4 +348,10 @@ TEST_CASE("annotation numbers out of range are refused with the entry named, not
   Annotations a;
   CHECK_THROWS_WITH_AS(parse_data_text("data.json", wrap, a),
                        doctest::Contains("'capture' out of range"), DatasetError);
+  // Found by fuzz_interhand: numbers nested thousands deep overflowed the
+  // stack in the recursive flattening (the release nests two deep).
+  std::string deep = data(R"("hand_type_valid": 1)");
+  deep.replace(deep.find("[1, 2, 3, 4]"), 12,
+               std::string(20000, '[') + "1" + std::string(19999, ']') + ", 2, 3, 4]");
+  refused(deep, "nested too deeply");
 }
