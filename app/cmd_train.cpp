@@ -41,9 +41,9 @@
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
 #include "core/net/network.h"
-#include "core/train/checkpoint_io.h"
 #include "core/train/augment.h"
 #include "core/train/batch_source.h"
+#include "core/train/checkpoint_io.h"
 #include "core/train/dataset.h"
 #include "core/train/loader.h"
 #include "core/train/model.h"
@@ -166,10 +166,12 @@ void check_same_start(tr::DataParallelGroup& job, int64_t step) {
   std::vector<double> v{s, s * s};
   job.average_values(v, 1);
   if (v[0] != s || v[1] != s * s)
-    throw tr::DistributedError(
-        "rank " + std::to_string(job.rank()) + ": the ranks would start from different steps (this "
-        "one from " + std::to_string(step) + "); with --resume every rank must see the same "
-        "--output folder (shared storage)");
+    throw tr::DistributedError("rank " + std::to_string(job.rank()) +
+                               ": the ranks would start from different steps (this "
+                               "one from " +
+                               std::to_string(step) +
+                               "); with --resume every rank must see the same "
+                               "--output folder (shared storage)");
 }
 
 // The options that fix the data order, as a resume record would hold them.
@@ -306,13 +308,14 @@ int run_train(const TrainArgs& a) {
     start.step_in_epoch = saved.step_in_epoch;
     start.step = saved.step;
     if (rank0 && (saved.lr != a.lr || saved.lr_steps != a.lr_steps))
-      std::fprintf(stderr, "intershape train: note: --lr / --lr-steps differ from the resumed "
-                           "run's; the new schedule applies from here on\n");
+      std::fprintf(stderr,
+                   "intershape train: note: --lr / --lr-steps differ from the resumed "
+                   "run's; the new schedule applies from here on\n");
     if (rank0) tr::trim_log(a.output, start);
     if (rank0)
       std::fprintf(stderr, "intershape train: continuing at epoch %d, step %lld (%lld in all)\n",
-                 start.epoch, static_cast<long long>(start.step_in_epoch),
-                 static_cast<long long>(start.step));
+                   start.epoch, static_cast<long long>(start.step_in_epoch),
+                   static_cast<long long>(start.step));
   }
   ck.reset();
 
@@ -355,8 +358,8 @@ int run_train(const TrainArgs& a) {
   if (r.interrupted) {
     if (rank0)
       std::fprintf(stderr,
-                 "intershape train: stopped by a signal at step %lld; continue with --resume\n",
-                 static_cast<long long>(r.position.step));
+                   "intershape train: stopped by a signal at step %lld; continue with --resume\n",
+                   static_cast<long long>(r.position.step));
     return kFailure;
   }
   return kOk;

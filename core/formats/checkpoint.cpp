@@ -601,8 +601,8 @@ class ZipCheckpoint : public Checkpoint {
         fail("tensors are stored big-endian, which is not supported");
     }
     const std::vector<uint8_t> bytes = read_small_record(pkl, kMaxPickleBytes);
-    ParsedPickle parsed = parse_checkpoint_pickle(bytes.data(), bytes.size(),
-                                                  path_ + ": " + pkl, prefix + "data/", false);
+    ParsedPickle parsed = parse_checkpoint_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl,
+                                                  prefix + "data/", false);
     tensors_ = std::move(parsed.tensors);
     extra_tensors_ = std::move(parsed.extra_tensors);
     extra_values_ = std::move(parsed.extra_values);

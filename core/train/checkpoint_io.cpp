@@ -38,7 +38,9 @@ PyValue tensor_value(const torch::Tensor& t) {
 
 PyValue record_value(const RunRecord& r) {
   PyValue d = PyValue::dict();
-  auto put = [&](const char* k, PyValue v) { d.entries.emplace_back(PyValue::str(k), std::move(v)); };
+  auto put = [&](const char* k, PyValue v) {
+    d.entries.emplace_back(PyValue::str(k), std::move(v));
+  };
   put("format", PyValue::integer(1));
   put("epoch", PyValue::integer(r.epoch));
   put("step_in_epoch", PyValue::integer(r.step_in_epoch));
@@ -137,7 +139,8 @@ void load_optimizer_state(const core::formats::Checkpoint& ck, Adam& adam) {
 std::string resume_mismatch(const RunRecord& saved, const RunRecord& wanted) {
   std::string out;
   auto differ = [&](const char* what, const std::string& a, const std::string& b) {
-    if (a != b) out += std::string(what) + ": the checkpoint's run used " + a + ", this run asks " + b + "\n";
+    if (a != b)
+      out += std::string(what) + ": the checkpoint's run used " + a + ", this run asks " + b + "\n";
   };
   auto yes_no = [](bool b) { return std::string(b ? "yes" : "no"); };
   differ("--seed", std::to_string(saved.seed), std::to_string(wanted.seed));
@@ -145,7 +148,8 @@ std::string resume_mismatch(const RunRecord& saved, const RunRecord& wanted) {
   differ("world size", std::to_string(saved.world), std::to_string(wanted.world));
   differ("shuffle", yes_no(saved.shuffle), yes_no(wanted.shuffle));
   differ("augmentation", yes_no(saved.augment), yes_no(wanted.augment));
-  differ("training samples", std::to_string(saved.dataset_size), std::to_string(wanted.dataset_size));
+  differ("training samples", std::to_string(saved.dataset_size),
+         std::to_string(wanted.dataset_size));
   return out;
 }
 

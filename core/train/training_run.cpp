@@ -19,8 +19,7 @@ using Clock = std::chrono::steady_clock;
 using core::formats::ExportError;
 
 std::string snapshot_path(const std::string& dir, int epoch) {
-  return (std::filesystem::path(dir) / ("snapshot_" + std::to_string(epoch) + ".pth.tar"))
-      .string();
+  return (std::filesystem::path(dir) / ("snapshot_" + std::to_string(epoch) + ".pth.tar")).string();
 }
 
 // Appends whole lines and checks each write: a full disk stops the run with
@@ -116,14 +115,13 @@ struct Loop {
       if (o.before_step) o.before_step(pos.step);
       const auto t1 = Clock::now();
       // A short last batch may leave a rank without samples: it still joins the sync.
-      StepResult r = batch.size == 0 ? trainer.step_without_samples()
-                                     : trainer.step(batch.img, batch.targets);
+      StepResult r =
+          batch.size == 0 ? trainer.step_without_samples() : trainer.step(batch.img, batch.targets);
       const size_t job_batch = o.combine ? o.combine(r, batch.size) : batch.size;
       const auto t2 = Clock::now();
-      const nlohmann::json j =
-          step_record(pos, pos.step_in_epoch, trainer.lr(), r, job_batch,
-                      std::chrono::duration<double>(t2 - t0).count(),
-                      std::chrono::duration<double>(t1 - t0).count());
+      const nlohmann::json j = step_record(pos, pos.step_in_epoch, trainer.lr(), r, job_batch,
+                                           std::chrono::duration<double>(t2 - t0).count(),
+                                           std::chrono::duration<double>(t1 - t0).count());
       ++pos.step;
       ++pos.step_in_epoch;
       if (log) {

@@ -64,8 +64,8 @@ struct RunOptions {
 using ValidateFn = std::function<nlohmann::json(const std::string& checkpoint, int epoch)>;
 
 struct RunOutcome {
-  RunRecord position;        // where the run stands now
-  bool interrupted = false;  // stopped by RunOptions::stop
+  RunRecord position;           // where the run stands now
+  bool interrupted = false;     // stopped by RunOptions::stop
   std::string last_checkpoint;  // "" when none was written
 };
 

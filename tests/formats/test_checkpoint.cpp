@@ -314,9 +314,9 @@ TEST_CASE("a storage claiming 2^55 elements: no signed overflow in the view-repe
   // for storages above 2^53 elements (UBSan in the sanitizer build; in Release
   // it wrapped to 0 and the file was refused as "view repeats its storage").
   // The file is a 4-element view of a FloatStorage claiming 2^55 elements.
-  std::ifstream in(std::string(INTERSHAPE_TEST_DATA) +
-                       "/fuzz/pickle/regress_view_repeat_overflow.pkl",
-                   std::ios::binary);
+  std::ifstream in(
+      std::string(INTERSHAPE_TEST_DATA) + "/fuzz/pickle/regress_view_repeat_overflow.pkl",
+      std::ios::binary);
   REQUIRE(in);
   const std::vector<uint8_t> pkl((std::istreambuf_iterator<char>(in)),
                                  std::istreambuf_iterator<char>());

@@ -49,8 +49,8 @@ std::vector<nlohmann::json> step_lines(const std::vector<nlohmann::json>& log) {
   return out;
 }
 
-void check_same_tensors(const Checkpoint& a, const Checkpoint& b,
-                        const std::vector<TensorInfo>& ta, const std::vector<TensorInfo>& tb) {
+void check_same_tensors(const Checkpoint& a, const Checkpoint& b, const std::vector<TensorInfo>& ta,
+                        const std::vector<TensorInfo>& tb) {
   REQUIRE(ta.size() == tb.size());
   for (size_t i = 0; i < ta.size(); ++i) {
     CAPTURE(ta[i].key);
@@ -132,8 +132,9 @@ TEST_CASE("train --resume: stopped and resumed equals uninterrupted, bit for bit
   // then resumed to the same total.
   const fs::path b = tmp / "b";
   const int64_t stop_at = per_epoch - 2;
-  r = run_command(common + " --output " + b.string() + " --workers 1 --checkpoint-every 2 --max-steps " +
-                  std::to_string(stop_at) + " 2>&1");
+  r = run_command(common + " --output " + b.string() +
+                  " --workers 1 --checkpoint-every 2 --max-steps " + std::to_string(stop_at) +
+                  " 2>&1");
   INFO(r.output);
   REQUIRE(r.status == 0);
   REQUIRE(fs::exists(b / "snapshot_0.pth.tar"));
@@ -142,7 +143,8 @@ TEST_CASE("train --resume: stopped and resumed equals uninterrupted, bit for bit
   // simulate one logged step past the checkpoint, which resume must drop.
   {
     std::ofstream extra(b / "train_log.jsonl", std::ios::app);
-    extra << R"({"epoch":0,"step":)" << stop_at << R"(,"total":1e9})" << "\n";
+    extra << R"({"epoch":0,"step":)" << stop_at << R"(,"total":1e9})"
+          << "\n";
   }
   r = run_command(common + " --output " + b.string() + " --workers 0 --resume --max-steps 5 2>&1");
   INFO(r.output);
