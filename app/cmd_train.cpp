@@ -6,16 +6,21 @@
 // Exit status: 0 done, 1 failure (cannot write, ...), 2 usage, 3 model or
 // dataset error.
 //
-// The reference's augmentation is on unless --no-augment (core/train/augment.h);
-// --workers threads build the batches ahead (core/train/loader.h).
+// The loop, checkpoints and resume are core/train/training_run.h's; this file
+// turns options into its inputs. The reference's augmentation is on unless
+// --no-augment (core/train/augment.h); --workers threads build the batches
+// ahead (core/train/loader.h).
 // Data parallel across processes when a launcher sets RANK / WORLD_SIZE (or
 // Slurm's variables): app/train_distributed.h, core/train/distributed.h.
 // Weights: --init CHECKPOINT (fine-tuning), --internet FILE
-// --imagenet-resnet50 FILE (from scratch, core/train/scratch_init.h) or
-// --synthetic (rule weights, tests). --precision: core/train/precision.h.
-// Not yet: --resume.
+// --imagenet-resnet50 FILE (from scratch, core/train/scratch_init.h),
+// --synthetic (rule weights, tests), or the newest snapshot with --resume.
+// --precision: core/train/precision.h.
+
+#include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -33,38 +38,41 @@
 #include "app/commands.h"
 #include "app/exit_codes.h"
 #include "app/train_distributed.h"
+#include "core/eval/evaluate.h"
 #include "core/eval/interhand.h"
 #include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
+#include "core/net/network.h"
 #include "core/train/augment.h"
+#include "core/train/batch_source.h"
 #include "core/train/checkpoint_io.h"
 #include "core/train/dataset.h"
 #include "core/train/loader.h"
 #include "core/train/model.h"
 #include "core/train/precision.h"
-#include "core/train/sampler.h"
-#include "core/train/schedule.h"
 #include "core/train/scratch_init.h"
 #include "core/train/trainer.h"
+#include "core/train/training_run.h"
 #include "mano/mano_model.h"
 
 namespace intershape::app {
 namespace {
 
 namespace tr = core::train;
-using Clock = std::chrono::steady_clock;
 
 struct TrainArgs {
   std::string dataset, output = "train_out", init, mano, device = "cpu";
+  std::string val_split;
   std::string internet, imagenet_resnet50;  // from scratch
   std::string precision = "fp32";
   bool synthetic = false, no_augment = false, no_shuffle = false, freeze_internet_bn = false;
-  int epochs = 100, batch = 32, threads = 0, workers = 2;
-  int64_t max_steps = 0;
+  bool resume = false;
+  int epochs = 100, batch = 32, threads = 0, workers = 2, val_batch = 8;
+  int64_t max_steps = 0, checkpoint_every = 0, val_limit = 0;
+  double dist_timeout = 300;  // seconds
   uint64_t seed = 0;
   double lr = 1e-4;
-  double dist_timeout = 300;  // seconds
   std::vector<int> lr_steps = {45, 47};
 };
 
@@ -89,27 +97,59 @@ mano::ManoPair mano_from_checkpoint(const core::formats::Checkpoint& ck) {
   return pair;
 }
 
-// A loader batch as tensors on `device`. On the CPU the tensors alias the
-// host arrays, which the deleters keep alive (no copy).
-struct Batch {
-  torch::Tensor img;
-  tr::Targets targets;
-};
-Batch to_device(const std::shared_ptr<tr::HostBatch>& hb, torch::Device device) {
-  const int64_t b = static_cast<int64_t>(hb->size());
-  auto wrap = [&](float* data, std::vector<int64_t> shape) {
-    shape.insert(shape.begin(), b);
-    const auto keep_alive = [hb](void*) {};
-    return torch::from_blob(data, shape, keep_alive, torch::kFloat32).to(device);
+// --resume, SIGINT / SIGTERM: the loop stops after the current step and
+// writes a checkpoint; a second signal ends the process at once.
+std::atomic<bool> g_stop{false};
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  // A file-size limit (ulimit -f) is then a write error naming the file, as a
+  // full disk is, instead of killing the process mid-write.
+  ::signal(SIGXFSZ, SIG_IGN);
+}
+
+// Validation at each epoch end: the checkpoint just written scored by
+// `intershape eval`'s engine (core/eval) on --val-split, as `intershape eval
+// --checkpoint` would score it; outputs in OUTPUT/val/epoch_E.
+tr::ValidateFn make_validator(const TrainArgs& a, const mano::ManoPair& pair) {
+  auto mano = std::make_shared<core::eval::GroundTruthMano>(pair);
+  auto data = std::make_shared<core::eval::PreparedDataset>(
+      core::eval::prepare_dataset(a.dataset, a.val_split, *mano, a.output, std::cerr));
+  if (data->list.empty())
+    throw core::eval::DatasetError(a.dataset + ": no samples in the " + a.val_split + " split");
+  return [a, mano, data](const std::string& checkpoint, int epoch) {
+    core::net::NetworkConfig cfg;
+    cfg.checkpoint = checkpoint;
+    cfg.mano_dir = a.mano;
+    cfg.device = a.device;
+    cfg.threads = at::get_num_threads();  // keep the training's thread count
+    std::unique_ptr<core::net::TwoHandNetwork> net = core::net::TwoHandNetwork::create(cfg);
+    core::eval::EvalOptions o;
+    o.output_dir = a.output + "/val/epoch_" + std::to_string(epoch);
+    o.batch = a.val_batch;
+    o.limit = a.val_limit;
+    o.model_description = net->describe();
+    const core::eval::NetworkFn fn = [&net](const float* nchw, int batch) {
+      return net->estimate_batch_chw(nchw, batch, {});
+    };
+    std::ostringstream log;
+    const core::eval::EvalSummary s = core::eval::run_evaluation(*data, *mano, fn, o, log);
+    nlohmann::json j;
+    j["split"] = a.val_split;
+    j["samples"] = s.metrics.samples;
+    j["mpjpe"] = s.metrics.mpjpe;
+    j["mpvpe"] = s.metrics.mpvpe;
+    j["mpjpe_over_valid_instances"] = s.metrics.mpjpe_over_valid_instances;
+    j["auc_0_50"] = s.metrics.auc_0_50;
+    j["seconds"] = s.seconds;
+    return j;
   };
-  Batch out;
-  out.img = wrap(hb->img.get(), {3, 256, 256});
-  out.targets.joint_coord = wrap(hb->joint_coord.data(), {42, 3});
-  out.targets.hand_type = wrap(hb->hand_type.data(), {2});
-  out.targets.shape_param = wrap(hb->shape_param.data(), {20});
-  out.targets.joint_valid = wrap(hb->joint_valid.data(), {42});
-  out.targets.mano_valid = wrap(hb->mano_valid.data(), {2});
-  return out;
 }
 
 // The logged loss terms of a data-parallel step: the job's per-sample means
@@ -124,12 +164,52 @@ size_t global_terms(tr::DataParallelGroup& job, tr::StepResult& r, size_t sample
   return static_cast<size_t>(total);
 }
 
-int run_train(const TrainArgs& a) {
-  const bool scratch = !a.internet.empty() || !a.imagenet_resnet50.empty();
-  if (int{!a.init.empty()} + int{scratch} + int{a.synthetic} != 1)
-    throw Usage(
-        "give exactly one of --init CHECKPOINT (fine-tune), --internet FILE --imagenet-resnet50 "
-        "FILE (from scratch) or --synthetic (rule weights, tests)");
+// Every rank of a resumed job must continue from the same step (each reads
+// the newest checkpoint of --output itself): the mean of step and of step^2
+// over the ranks agree with this rank's only when all are equal (exact in
+// double below 2^26 steps), so every rank sees a disagreement alike.
+void check_same_start(tr::DataParallelGroup& job, int64_t step) {
+  const double s = static_cast<double>(step);
+  std::vector<double> v{s, s * s};
+  job.average_values(v, 1);
+  if (v[0] != s || v[1] != s * s)
+    throw tr::DistributedError("rank " + std::to_string(job.rank()) +
+                               ": the ranks would start from different steps (this "
+                               "one from " +
+                               std::to_string(step) +
+                               "); with --resume every rank must see the same "
+                               "--output folder (shared storage)");
+}
+
+// The options that fix the data order, as a resume record would hold them.
+tr::RunRecord wanted_record(const TrainArgs& a, size_t dataset_size, int world) {
+  tr::RunRecord r;
+  r.seed = a.seed;
+  r.batch = a.batch;
+  r.world = world;
+  r.shuffle = !a.no_shuffle;
+  r.augment = !a.no_augment;
+  r.dataset_size = static_cast<int64_t>(dataset_size);
+  r.lr = a.lr;
+  r.lr_steps = a.lr_steps;
+  return r;
+}
+
+bool from_scratch(const TrainArgs& a) { return !a.internet.empty() || !a.imagenet_resnet50.empty(); }
+
+void check_arguments(const TrainArgs& a, bool resuming) {
+  const bool scratch = from_scratch(a);
+  const int starts = int{!a.init.empty()} + int{scratch} + int{a.synthetic};
+  if (!resuming && starts != 1) {
+    throw Usage(a.resume && starts == 0
+                    ? "--resume: no snapshot_E.pth.tar in " + a.output +
+                          " to resume from; give --init CHECKPOINT, --internet/--imagenet-resnet50 "
+                          "or --synthetic to start"
+                    : "give exactly one of --init CHECKPOINT (fine-tune), --internet FILE "
+                      "--imagenet-resnet50 FILE (from scratch) or --synthetic (rule weights, tests)");
+  }
+  if (starts > 1)
+    throw Usage("give only one of --init, --internet/--imagenet-resnet50 and --synthetic");
   if (scratch && (a.internet.empty() || a.imagenet_resnet50.empty()))
     throw Usage(
         "training from scratch needs both --internet FILE (InterNet's snapshot_19.pth.tar) and "
@@ -140,6 +220,26 @@ int run_train(const TrainArgs& a) {
   if (a.batch < 1 || a.epochs < 1) throw Usage("--batch and --epochs must be >= 1");
   if (a.workers < 0) throw Usage("--workers must be >= 0");
   if (!(a.dist_timeout > 0)) throw Usage("--dist-timeout must be > 0 seconds");
+  if (a.max_steps < 0 || a.checkpoint_every < 0)
+    throw Usage("--max-steps and --checkpoint-every must be >= 0");
+  if (!a.val_split.empty() && a.val_split != "val" && a.val_split != "test" &&
+      a.val_split != "train")
+    throw Usage("--val-split must be val, test or train");
+  if (a.val_batch < 1 || a.val_limit < 0) throw Usage("--val-batch >= 1 and --val-limit >= 0");
+}
+
+int run_train(const TrainArgs& a) {
+  const std::string existing = tr::newest_checkpoint(a.output);
+  const std::string resume_from = a.resume ? existing : "";
+  check_arguments(a, !resume_from.empty());
+  // Starting over would replace a run's checkpoints one by one and append a
+  // second run to its log: say so instead of guessing.
+  if (!a.resume && !existing.empty())
+    throw Usage(a.output + " already holds a training run (" + existing +
+                "): pass --resume to continue it, or choose another --output");
+  // Before any long work: an output that cannot be written is an error now.
+  core::formats::ensure_directory(a.output);
+  core::formats::check_writable_folder(a.output);
   // Data parallel: this process's rank (one process: rank 0 of 1).
   const tr::LaunchEnv job_env = launch_env_from_environment();
   const std::string device_name = tr::device_for_rank(a.device, job_env);
@@ -164,7 +264,14 @@ int run_train(const TrainArgs& a) {
   fault_for_test_if_asked(job_env, -1);
   const bool rank0 = job_env.rank == 0;
 
-  // Weights and MANO.
+  // Weights and MANO: from the checkpoint resumed, else --init, else the rule.
+  const std::string weights = resume_from.empty() ? a.init : resume_from;
+  if (!resume_from.empty() && rank0)
+    std::fprintf(stderr, "intershape train: resuming from %s%s\n", resume_from.c_str(),
+                 a.init.empty() && !a.synthetic && !from_scratch(a)
+                     ? ""
+                     : " (--init / --internet / --synthetic not used)");
+  const bool scratch = resume_from.empty() && from_scratch(a);
   std::unique_ptr<core::formats::Checkpoint> ck, internet, resnet50;
   mano::ManoPair pair;
   try {
@@ -172,12 +279,12 @@ int run_train(const TrainArgs& a) {
       internet = core::formats::Checkpoint::open(a.internet);
       resnet50 = core::formats::Checkpoint::open(a.imagenet_resnet50);
     }
-    if (!a.init.empty()) {
-      ck = core::formats::Checkpoint::open(a.init);
+    if (!weights.empty()) {
+      ck = core::formats::Checkpoint::open(weights);
       std::vector<core::net::FoundTensor> found;
       for (const auto& t : ck->tensors()) found.push_back({t.key, t.shape, t.dtype});
       const std::string problems = core::net::check_state_dict(found, a.mano.empty());
-      if (!problems.empty()) throw ModelProblem(a.init + ": " + problems);
+      if (!problems.empty()) throw ModelProblem(weights + ": " + problems);
     }
     pair = a.mano.empty() ? mano_from_checkpoint(*ck) : mano::load_mano_dir(a.mano);
   } catch (const core::formats::CheckpointError& e) {
@@ -186,24 +293,30 @@ int run_train(const TrainArgs& a) {
     throw ModelProblem(std::string("MANO model: ") + e.what());
   }
   tr::TwoHandNet net(pair);
+  tr::RunRecord saved;
   try {
-    if (ck)
-      tr::load_checkpoint_weights(*net, *ck);
-    else if (scratch)
+    if (ck) tr::load_checkpoint_weights(*net, *ck);
+    if (!resume_from.empty() && !tr::read_run_record(*ck, saved))
+      throw ModelProblem(resume_from +
+                         " has no resume state (not written by intershape train); fine-tune "
+                         "from it with --init instead");
+  } catch (const std::runtime_error& e) {
+    throw ModelProblem(e.what());
+  }
+  try {
+    if (!ck && scratch)
       tr::init_from_scratch(*net, *internet, *resnet50, a.seed);
-    else
+    else if (!ck)
       tr::load_rule_weights(*net, "");
   } catch (const std::runtime_error& e) {
     throw ModelProblem(e.what());
   }
-  ck.reset();
   internet.reset();
   resnet50.reset();
   net->to_device(device);
   net->set_freeze_internet_bn(a.freeze_internet_bn);
   if (job) tr::share_initial_state(*job, *net);
 
-  core::formats::ensure_directory(a.output);
   std::ostringstream dataset_log;
   tr::TrainDataset data(a.dataset, pair, a.output, dataset_log);
   if (rank0) std::cerr << dataset_log.str();
@@ -222,80 +335,83 @@ int run_train(const TrainArgs& a) {
     trainer.set_gradient_sync([&job](const std::vector<torch::Tensor>& params, int64_t n) {
       job->average_gradients(params, n);
     });
-  // Only rank 0 writes the log and the checkpoints.
-  std::ofstream log;
-  if (rank0) log.open(a.output + "/train_log.jsonl", std::ios::app);
-  if (rank0 && !log)
-    throw core::formats::ExportError("cannot write " + a.output + "/train_log.jsonl");
+  tr::RunRecord start = wanted_record(a, data.size(), job_env.world);
+  if (job) check_same_start(*job, resume_from.empty() ? 0 : saved.step);
+  if (!resume_from.empty()) {
+    const std::string mismatch = tr::resume_mismatch(saved, start);
+    if (!mismatch.empty())
+      throw Usage("--resume: " + resume_from + " cannot be continued exactly:\n" + mismatch +
+                  "resume with the same options, or train into a new --output (--init " +
+                  resume_from + " to fine-tune from it)");
+    try {
+      tr::load_optimizer_state(*ck, trainer.optimizer());
+    } catch (const std::runtime_error& e) {
+      throw ModelProblem(e.what());
+    }
+    if (precision == tr::Precision::kFp16 && rank0)
+      std::fprintf(stderr,
+                   "intershape train: note: fp16's loss scale is not saved in checkpoints; it "
+                   "restarts at its initial value, so this run will not be bit-identical to an "
+                   "uninterrupted one\n");
+    start.epoch = saved.epoch;
+    start.step_in_epoch = saved.step_in_epoch;
+    start.step = saved.step;
+    if (rank0 && (saved.lr != a.lr || saved.lr_steps != a.lr_steps))
+      std::fprintf(stderr,
+                   "intershape train: note: --lr / --lr-steps differ from the resumed "
+                   "run's; the new schedule applies from here on\n");
+    if (rank0) tr::trim_log(a.output, start);
+    if (rank0)
+      std::fprintf(stderr, "intershape train: continuing at epoch %d, step %lld (%lld in all)\n",
+                   start.epoch, static_cast<long long>(start.step_in_epoch),
+                   static_cast<long long>(start.step));
+  }
+  ck.reset();
 
+  const tr::ValidateFn validate =
+      a.val_split.empty() || !rank0 ? tr::ValidateFn() : make_validator(a, pair);
   // Batches come from the loader's worker threads, built ahead while the
-  // step runs; each sample's augmentation is drawn from (seed, epoch, index).
+  // step runs, from the start position on; each sample's augmentation is
+  // drawn from (seed, epoch, index), so a resumed run draws the same.
   // Each rank's share of every step (core/train/sampler.h).
   const tr::ShardSpec shard{job_env.rank, job_env.world, static_cast<size_t>(a.batch)};
-  tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs);
+  tr::RunPlan plan(data.size(), a.seed, !a.no_shuffle, shard, a.epochs, start.epoch,
+                   static_cast<size_t>(start.step_in_epoch));
   tr::BatchLoader loader(
       [&plan] { return plan.next(); },
       [&data, &a](size_t i, int epoch) {
         return data.get(i, a.no_augment ? tr::AugmentParams{} : tr::draw_augment(a.seed, epoch, i));
       },
       a.workers);
-
-  int64_t step = 0;
-  bool stop = false;
-  for (int epoch = 0; epoch < a.epochs && !stop; ++epoch) {
-    trainer.set_lr(tr::lr_at_epoch(epoch, a.lr, a.lr_steps));
-    const size_t steps = tr::steps_per_epoch(data.size(), shard);
-    for (size_t s = 0; s < steps && !stop; ++s) {
-      const auto t0 = Clock::now();
-      const std::shared_ptr<tr::HostBatch> host = loader.next();
-      if (!host || host->epoch != epoch || host->step != s)
-        throw std::logic_error("data loader out of step with the training loop");
-      fault_for_test_if_asked(job_env, step);
-      // A short last batch may leave a rank without samples: it still joins the sync.
-      const bool empty = host->size() == 0;
-      const Batch batch = empty ? Batch{} : to_device(host, device);
-      const auto t1 = Clock::now();
-      tr::StepResult r =
-          empty ? trainer.step_without_samples() : trainer.step(batch.img, batch.targets);
-      size_t batch_size = host->size();
-      if (job) batch_size = global_terms(*job, r, host->size());
-      const auto t2 = Clock::now();
-      if (!rank0) {
-        ++step;
-        if (a.max_steps > 0 && step >= a.max_steps) stop = true;
-        continue;
-      }
-      const double data_s = std::chrono::duration<double>(t1 - t0).count();
-      const double step_s = std::chrono::duration<double>(t2 - t0).count();
-      nlohmann::json j;
-      j["epoch"] = epoch;
-      j["step"] = step;
-      j["lr"] = trainer.lr();
-      for (size_t i = 0; i < 6; ++i) j[tr::kLossNames[i]] = r.terms[i];
-      j["total"] = r.total;
-      j["batch"] = batch_size;
-      j["seconds"] = step_s;
-      j["data_wait_share"] = data_s / step_s;
-      if (trainer.loss_scaler()) {  // fp16: the scale used, and whether Adam skipped the step
-        j["loss_scale"] = r.loss_scale;
-        j["step_skipped"] = !r.stepped;
-      }
-      log << j.dump() << "\n" << std::flush;
-      std::printf(
-          "epoch %d step %lld lr %.1e total %.4f (offset %.4f consis %.4f joint %.4f bone "
-          "%.4f shape %.4f reg %.4f) %.2f s, data %.0f%%\n",
-          epoch, static_cast<long long>(step), trainer.lr(), r.total, r.terms[0], r.terms[1],
-          r.terms[2], r.terms[3], r.terms[4], r.terms[5], step_s, 100 * data_s / step_s);
-      std::fflush(stdout);
-      ++step;
-      if (a.max_steps > 0 && step >= a.max_steps) stop = true;
-    }
-    if (!rank0) continue;
-    const std::string path = a.output + "/snapshot_" + std::to_string(epoch) + ".pth.tar";
-    tr::save_checkpoint(path, *net, trainer.optimizer(), epoch);
-    std::fprintf(stderr, "intershape train: wrote %s\n", path.c_str());
+  tr::LoaderBatchSource source(loader, device);
+  tr::RunOptions o;
+  o.output = a.output;
+  o.epochs = a.epochs;
+  o.max_steps = a.max_steps;
+  o.checkpoint_every = a.checkpoint_every;
+  o.stop = &g_stop;
+  o.rank = job_env.rank;
+  o.before_step = [&job_env](int64_t step) { fault_for_test_if_asked(job_env, step); };
+  if (job) {
+    o.agree_stop = [&job](bool mine) {  // any rank's signal stops them all at the same step
+      std::vector<double> v{mine ? 1.0 : 0.0};
+      job->average_values(v, 1);
+      return v[0] > 0;
+    };
+    o.combine = [&job](tr::StepResult& r, size_t samples) {
+      return global_terms(*job, r, samples);
+    };
   }
-  return 0;
+  install_stop_handlers();
+  const tr::RunOutcome r = tr::run_training(trainer, source, start, o, validate, std::cout);
+  if (r.interrupted) {
+    if (rank0)
+      std::fprintf(stderr,
+                   "intershape train: stopped by a signal at step %lld; continue with --resume\n",
+                   static_cast<long long>(r.position.step));
+    return kFailure;
+  }
+  return kOk;
 }
 
 }  // namespace
@@ -346,7 +462,18 @@ void add_train_command(CLI::App& app, int& exit_code) {
                   "Data-parallel runs: seconds to wait for the other ranks (rendezvous and "
                   "each gradient exchange) before failing (default 300)");
   cmd->add_option("--max-steps", args->max_steps,
-                  "Stop after N steps (a checkpoint is written when the run stops)");
+                  "Stop once the run has made N steps in all, resumed ones included (a checkpoint "
+                  "is written when the run stops)");
+  cmd->add_flag("--resume", args->resume,
+                "Continue exactly from the newest snapshot_E.pth.tar in --output (weights, Adam "
+                "state, schedule, data order); without one, start as --init / --synthetic say");
+  cmd->add_option("--checkpoint-every", args->checkpoint_every,
+                  "Also checkpoint every N steps (replaces the current epoch's snapshot)");
+  cmd->add_option("--val-split", args->val_split,
+                  "Validate each epoch's checkpoint on this split (val, test) of --dataset: "
+                  "MPJPE / MPVPE in train_log.jsonl");
+  cmd->add_option("--val-limit", args->val_limit, "Validate on the first N samples only (0: all)");
+  cmd->add_option("--val-batch", args->val_batch, "Validation batch size (default 8)");
   cmd->callback([args, &exit_code] {
     try {
       exit_code = run_train(*args);
@@ -359,13 +486,16 @@ void add_train_command(CLI::App& app, int& exit_code) {
     } catch (const core::eval::DatasetError& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kModelOrSource;
-    } catch (const core::formats::ExportError& e) {
+    } catch (const core::net::ModelError& e) {  // validation's network
       std::fprintf(stderr, "intershape train: %s\n", e.what());
-      exit_code = kFailure;
+      exit_code = kModelOrSource;
     } catch (const tr::LaunchEnvError& e) {
       std::fprintf(stderr, "intershape train: launcher environment: %s\n", e.what());
       exit_code = kUsage;
     } catch (const tr::DistributedError& e) {
+      std::fprintf(stderr, "intershape train: %s\n", e.what());
+      exit_code = kFailure;
+    } catch (const core::formats::ExportError& e) {
       std::fprintf(stderr, "intershape train: %s\n", e.what());
       exit_code = kFailure;
     }

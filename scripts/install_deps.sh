@@ -22,6 +22,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # tests: a virtual display, a GL driver, video tools, real torch.save / numpy
   xvfb xauth libgl1-mesa-dri ffmpeg python3-numpy python3-torch python3-flatbuffers
+  # scripts/plot_training.py (training curves)
+  python3-matplotlib
 )
 
 missing=()

@@ -194,9 +194,83 @@ namespace {
 
 struct ParsedPickle {
   std::vector<TensorInfo> tensors;
+  std::vector<TensorInfo> extra_tensors;
+  std::vector<std::pair<std::string, ExtraValue>> extra_values;
   // Every storage the pickle names (state dict and optimizer): key -> dtype.
   std::unordered_map<std::string, DType> storage_types;
   size_t end_offset = 0;
+};
+
+// Flattens the top-level entries beside the state dict (Checkpoint's
+// extras). The value graph may share nodes or hold cycles: depth, path length
+// and the number of nodes visited are bounded, so the work and the memory
+// stay small whatever the pickle claims.
+struct ExtrasWalker {
+  static constexpr int kMaxDepth = 8;
+  static constexpr size_t kMaxPath = 512;
+  static constexpr size_t kMaxNodes = 100000;
+  static constexpr size_t kMaxText = 4096;
+
+  const Parser& parser;
+  std::unordered_map<std::string, int64_t>& storages;
+  ParsedPickle& out;
+  size_t visited = 0;
+  std::unordered_set<std::string> paths{};
+
+  void add_path(const std::string& path) {
+    if (!paths.insert(path).second) parser.fail("two entries are named '" + path + "'");
+  }
+  void value(const std::string& path, ExtraValue v) {
+    add_path(path);
+    out.extra_values.emplace_back(path, std::move(v));
+  }
+
+  void walk(const Value* v, const std::string& path, int depth) {
+    if (path.size() > kMaxPath) return;
+    if (++visited > kMaxNodes)
+      parser.fail("more than " + std::to_string(kMaxNodes) + " entries beside the state dict");
+    ExtraValue e;
+    switch (v->kind) {
+      case Kind::kNone:
+        return value(path, e);
+      case Kind::kBool:
+        e.type = ExtraValue::Type::kBool;
+        e.boolean = v->boolean;
+        return value(path, e);
+      case Kind::kInt:
+        e.type = ExtraValue::Type::kInt;
+        e.integer = v->integer;
+        return value(path, e);
+      case Kind::kFloat:
+        e.type = ExtraValue::Type::kFloat;
+        e.real = v->real;
+        return value(path, e);
+      case Kind::kStr:
+        if (v->text.size() > kMaxText) return;
+        e.type = ExtraValue::Type::kStr;
+        e.text = v->text;
+        return value(path, e);
+      default:
+        break;
+    }
+    if (is_tensor(v)) {
+      add_path(path);
+      out.extra_tensors.push_back(parser.tensor(path, v, storages));
+      return;
+    }
+    if (depth >= kMaxDepth) return;
+    if (v->is_sequence()) {
+      for (size_t i = 0; i < v->items.size(); ++i)
+        walk(v->items[i], path + "/" + std::to_string(i), depth + 1);
+    } else if (is_dict_like(v)) {
+      for (const auto& [k, item] : v->pairs) {
+        if (k->is(Kind::kInt))
+          walk(item, path + "/" + std::to_string(k->integer), depth + 1);
+        else if (k->is(Kind::kStr) && k->text.find('/') == std::string::npos)
+          walk(item, path + "/" + k->text, depth + 1);
+      }
+    }
+  }
 };
 
 // The zip format's persistent ids are ('storage', type, key, location, numel);
@@ -274,6 +348,13 @@ ParsedPickle parse_checkpoint_pickle(const uint8_t* data, size_t size, const std
     if (!keys.insert(key).second) parser.fail("state dict key '" + key + "' appears twice");
     result.tensors.push_back(parser.tensor(key, v, storages));
   }
+  if (sd != root) {
+    ExtrasWalker walker{parser, storages, result};
+    for (const auto& [k, v] : root->pairs) {
+      if (v == sd || !k->is(Kind::kStr)) continue;
+      walker.walk(v, k->text, 0);
+    }
+  }
   return result;
 }
 
@@ -346,6 +427,20 @@ int64_t TensorInfo::numel() const {
 const TensorInfo* Checkpoint::find(const std::string& key) const {
   for (const TensorInfo& t : tensors_) {
     if (t.key == key) return &t;
+  }
+  return nullptr;
+}
+
+const TensorInfo* Checkpoint::find_extra_tensor(const std::string& path) const {
+  for (const TensorInfo& t : extra_tensors_) {
+    if (t.key == path) return &t;
+  }
+  return nullptr;
+}
+
+const ExtraValue* Checkpoint::find_extra_value(const std::string& path) const {
+  for (const auto& [p, v] : extra_values_) {
+    if (p == path) return &v;
   }
   return nullptr;
 }
@@ -506,11 +601,17 @@ class ZipCheckpoint : public Checkpoint {
         fail("tensors are stored big-endian, which is not supported");
     }
     const std::vector<uint8_t> bytes = read_small_record(pkl, kMaxPickleBytes);
-    tensors_ = parse_checkpoint_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl,
-                                       prefix + "data/", false)
-                   .tensors;
-    // Every storage the state dict uses must be there with its size.
-    for (const TensorInfo& t : tensors_) {
+    ParsedPickle parsed = parse_checkpoint_pickle(bytes.data(), bytes.size(), path_ + ": " + pkl,
+                                                  prefix + "data/", false);
+    tensors_ = std::move(parsed.tensors);
+    extra_tensors_ = std::move(parsed.extra_tensors);
+    extra_values_ = std::move(parsed.extra_values);
+    // Every storage a tensor uses must be there with its size.
+    std::vector<const TensorInfo*> all;
+    for (const TensorInfo& t : tensors_) all.push_back(&t);
+    for (const TensorInfo& t : extra_tensors_) all.push_back(&t);
+    for (const TensorInfo* tp : all) {
+      const TensorInfo& t = *tp;
       zip_stat_t s;
       zip_stat_init(&s);
       if (zip_stat(zip_, t.storage_record.c_str(), 0, &s) != 0) {
@@ -604,7 +705,11 @@ class LegacyCheckpoint : public Checkpoint {
         fail("storage " + k->text + " appears twice");
       pos += static_cast<size_t>(numel) * item;
     }
-    for (TensorInfo& t : parsed.tensors) {
+    std::vector<const TensorInfo*> all;
+    for (const TensorInfo& t : parsed.tensors) all.push_back(&t);
+    for (const TensorInfo& t : parsed.extra_tensors) all.push_back(&t);
+    for (const TensorInfo* tp : all) {
+      const TensorInfo& t = *tp;
       auto r = records_.find(t.storage_record);
       if (r == records_.end()) fail("'" + t.key + "': storage " + t.storage_record + " is missing");
       if (r->second.numel != t.storage_numel) {
@@ -614,6 +719,8 @@ class LegacyCheckpoint : public Checkpoint {
       }
     }
     tensors_ = std::move(parsed.tensors);
+    extra_tensors_ = std::move(parsed.extra_tensors);
+    extra_values_ = std::move(parsed.extra_values);
   }
 
   void read_into(const TensorInfo& info, void* dst, size_t dst_bytes) const override {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/formats/array.h"
@@ -36,13 +37,25 @@ struct TensorInfo {
   int64_t numel() const;
 };
 
+// A plain value found outside the state dict (Checkpoint::extra_values()).
+struct ExtraValue {
+  enum class Type { kNone, kBool, kInt, kFloat, kStr };
+  Type type = Type::kNone;
+  bool boolean = false;
+  int64_t integer = 0;
+  double real = 0;
+  std::string text;
+};
+
 class Checkpoint {
  public:
   // Opens the zip (or, for files from PyTorch < 1.6, the legacy format) and
   // reads its pickle. The state dict is the top-level dict's
   // `network` entry (the reference trainer's snapshot), else its `state_dict`
-  // entry, else the top-level dict itself when its values are tensors. Other
-  // entries (`epoch`, `optimizer`) are never materialised.
+  // entry, else the top-level dict itself when its values are tensors. The
+  // other top-level entries (`epoch`, `optimizer`, ...) are exposed as
+  // extras, flattened to paths (below); their tensor data is read only when
+  // asked for, like the state dict's.
   static std::unique_ptr<Checkpoint> open(const std::string& path);
   virtual ~Checkpoint() = default;
 
@@ -50,6 +63,22 @@ class Checkpoint {
   // State-dict entries in file order.
   const std::vector<TensorInfo>& tensors() const { return tensors_; }
   const TensorInfo* find(const std::string& key) const;
+
+  // Entries of the top-level dict other than the state dict, flattened: a
+  // path joins the top-level key, nested dict keys (str, or int written in
+  // decimal) and list / tuple indices with '/', e.g. "epoch",
+  // "optimizer/state/3/exp_avg", "optimizer/param_groups/0/lr". Tensors are
+  // in extra_tensors() (TensorInfo::key = path; read() takes them), None /
+  // bool / int / float / str values in extra_values(). Anything else (bytes,
+  // sets, objects, keys of other types, nesting deeper than 8, paths longer
+  // than 512 bytes) is left out. Tensor views are checked against their
+  // storages exactly as the state dict's are.
+  const std::vector<TensorInfo>& extra_tensors() const { return extra_tensors_; }
+  const std::vector<std::pair<std::string, ExtraValue>>& extra_values() const {
+    return extra_values_;
+  }
+  const TensorInfo* find_extra_tensor(const std::string& path) const;
+  const ExtraValue* find_extra_value(const std::string& path) const;
 
   // Copies the tensor, contiguous (C order), into dst (dst_bytes must equal
   // numel * dtype_size). Checks the storage record's size against the
@@ -60,6 +89,8 @@ class Checkpoint {
  protected:
   std::string path_;
   std::vector<TensorInfo> tensors_;
+  std::vector<TensorInfo> extra_tensors_;
+  std::vector<std::pair<std::string, ExtraValue>> extra_values_;
 };
 
 // Reads state-dict entries by key (`module.` prefix stripped), nullopt when

@@ -11,6 +11,8 @@ Writes into OUT_DIR:
                     network registers them (smplx layout; left fix applied)}
   expected.json     every tensor of trainer.pt's network: key (prefix stripped),
                     dtype, shape, values (C order)
+  expected_optimizer.json  trainer.pt's optimizer: lr, params, per-index step,
+                    exp_avg, exp_avg_sq (C order)
   not_state_dict.pt a list; truncated.pt; crc.pt (one byte of a storage record
                     flipped); crc_pkl.pt (one byte of data.pkl flipped);
                     not_a_zip.pt; no_pkl.pt (a zip without data.pkl); legacy.pt and
@@ -63,6 +65,14 @@ for k, v in sd.items():
                      "shape": list(v.shape), "values": v.contiguous().reshape(-1).tolist()})
 with open(os.path.join(out, "expected.json"), "w") as f:
     json.dump(expected, f)
+# The optimizer's state as Checkpoint's extras must expose it.
+osd = opt.state_dict()
+with open(os.path.join(out, "expected_optimizer.json"), "w") as f:
+    json.dump({"lr": osd["param_groups"][0]["lr"], "params": osd["param_groups"][0]["params"],
+               "state": {str(i): {"step": float(s["step"]),
+                                  "exp_avg": s["exp_avg"].reshape(-1).tolist(),
+                                  "exp_avg_sq": s["exp_avg_sq"].reshape(-1).tolist()}
+                         for i, s in osd["state"].items()}}, f)
 
 bare = collections.OrderedDict((k[len("module."):], v) for k, v in sd.items())
 torch.save(bare, os.path.join(out, "bare.pt"))

@@ -67,7 +67,7 @@ void check_against_expected(const Checkpoint& ck) {
 
 }  // namespace
 
-TEST_CASE("trainer checkpoint: network state dict, module. stripped, optimizer not materialised") {
+TEST_CASE("trainer checkpoint: network state dict, module. stripped") {
   auto ck = Checkpoint::open(kDir + "/trainer.pt");
   CHECK(ck->path() == kDir + "/trainer.pt");
   check_against_expected(*ck);
@@ -95,6 +95,59 @@ TEST_CASE("trainer checkpoint: network state dict, module. stripped, optimizer n
   // A wrong destination size is refused.
   std::vector<float> small(3);
   CHECK_THROWS_AS(ck->read_into(*transposed, small.data(), small.size() * 4), CheckpointError);
+}
+
+// Beside the state dict, the optimizer and the epoch as extras (what
+// `intershape train --resume` reads back), value for value.
+void check_optimizer_extras(const Checkpoint& ck) {
+  std::ifstream in(kDir + "/expected_optimizer.json");
+  REQUIRE(in);
+  const nlohmann::json want = nlohmann::json::parse(in);
+  const ExtraValue* epoch = ck.find_extra_value("epoch");
+  REQUIRE(epoch != nullptr);
+  CHECK(epoch->type == ExtraValue::Type::kInt);
+  CHECK(epoch->integer == 7);
+  const ExtraValue* lr = ck.find_extra_value("optimizer/param_groups/0/lr");
+  REQUIRE(lr != nullptr);
+  CHECK(lr->real == want["lr"].get<double>());
+  const ExtraValue* beta2 = ck.find_extra_value("optimizer/param_groups/0/betas/1");
+  REQUIRE(beta2 != nullptr);
+  CHECK(beta2->real == 0.999);
+  const auto params = want["params"].get<std::vector<int64_t>>();
+  for (size_t i = 0; i < params.size(); ++i) {
+    const ExtraValue* id =
+        ck.find_extra_value("optimizer/param_groups/0/params/" + std::to_string(i));
+    REQUIRE(id != nullptr);
+    CHECK(id->integer == params[i]);
+  }
+  REQUIRE(!want["state"].empty());
+  for (const auto& [index, s] : want["state"].items()) {
+    const std::string base = "optimizer/state/" + index + "/";
+    CAPTURE(base);
+    const TensorInfo* step = ck.find_extra_tensor(base + "step");
+    REQUIRE(step != nullptr);
+    CHECK(step->shape.empty());
+    CHECK(ck.read(*step).to_float()[0] == s["step"].get<double>());
+    for (const char* name : {"exp_avg", "exp_avg_sq"}) {
+      const TensorInfo* t = ck.find_extra_tensor(base + name);
+      REQUIRE(t != nullptr);
+      const std::vector<float> got = ck.read(*t).to_float();
+      const auto w = s[name].get<std::vector<double>>();
+      REQUIRE(got.size() == w.size());
+      for (size_t k = 0; k < w.size(); ++k) CHECK(got[k] == static_cast<float>(w[k]));
+    }
+  }
+  // The state dict's tensors are not repeated among the extras.
+  for (const TensorInfo& t : ck.extra_tensors()) CHECK(t.key.rfind("network/", 0) != 0);
+}
+
+TEST_CASE("trainer checkpoint: epoch and optimizer state as extras (zip and legacy format)") {
+  check_optimizer_extras(*Checkpoint::open(kDir + "/trainer.pt"));
+  check_optimizer_extras(*Checkpoint::open(kDir + "/legacy_trainer.pt"));
+  // A plain state dict has none.
+  auto bare = Checkpoint::open(kDir + "/bare.pt");
+  CHECK(bare->extra_tensors().empty());
+  CHECK(bare->extra_values().empty());
 }
 
 TEST_CASE("bare state dict, {'state_dict': ...} and the legacy format read the same") {
@@ -261,9 +314,9 @@ TEST_CASE("a storage claiming 2^55 elements: no signed overflow in the view-repe
   // for storages above 2^53 elements (UBSan in the sanitizer build; in Release
   // it wrapped to 0 and the file was refused as "view repeats its storage").
   // The file is a 4-element view of a FloatStorage claiming 2^55 elements.
-  std::ifstream in(std::string(INTERSHAPE_TEST_DATA) +
-                       "/fuzz/pickle/regress_view_repeat_overflow.pkl",
-                   std::ios::binary);
+  std::ifstream in(
+      std::string(INTERSHAPE_TEST_DATA) + "/fuzz/pickle/regress_view_repeat_overflow.pkl",
+      std::ios::binary);
   REQUIRE(in);
   const std::vector<uint8_t> pkl((std::istreambuf_iterator<char>(in)),
                                  std::istreambuf_iterator<char>());

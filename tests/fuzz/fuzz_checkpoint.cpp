@@ -39,7 +39,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const auto ck = Checkpoint::open(path);
     int64_t budget = kMaxReadBytes;
-    for (const TensorInfo& t : ck->tensors()) {
+    // The state dict's tensors and the extras' (optimizer state) alike.
+    std::vector<const TensorInfo*> all;
+    for (const TensorInfo& t : ck->tensors()) all.push_back(&t);
+    for (const TensorInfo& t : ck->extra_tensors()) all.push_back(&t);
+    for (const TensorInfo* tp : all) {
+      const TensorInfo& t = *tp;
       const int64_t bytes = t.numel() * static_cast<int64_t>(dtype_size(t.dtype));
       if (bytes > budget) continue;
       budget -= bytes;
@@ -51,6 +56,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     (void)ck->find("fc.weight");
+    (void)ck->find_extra_value("epoch");
+    (void)ck->find_extra_tensor("optimizer/state/0/exp_avg");
   } catch (const CheckpointError&) {
   }
   ::close(fd);

@@ -38,6 +38,22 @@ for name, obj in [("bare", sd), ("trainer", {"network": sd, "epoch": 3})]:
     torch.save(obj, path("checkpoint", name + "_zip.pt"))
     torch.save(obj, path("checkpoint", name + "_legacy.pt"), _use_new_zipfile_serialization=False)
 
+
+def resume_checkpoint():
+    """What `intershape train` writes: Adam's state and the 'intershape' record
+    beside the network (Checkpoint's extras)."""
+    params = [torch.nn.Parameter(torch.ones(2, 2)), torch.nn.Parameter(torch.zeros(3))]
+    adam = torch.optim.Adam(params, lr=1e-4)
+    params[0].grad = torch.full((2, 2), 0.5)
+    adam.step()
+    return {"epoch": 3, "network": sd, "optimizer": adam.state_dict(),
+            "intershape": {"format": 1, "epoch": 4, "step_in_epoch": 0, "step": 12,
+                           "seed": "5", "batch": 2, "world": 1, "shuffle": True,
+                           "augment": False, "dataset_size": 8, "lr": 1e-4, "lr_steps": [45, 47]}}
+
+
+torch.save(resume_checkpoint(), path("checkpoint", "resume_zip.pt"))
+
 # --- sessions: manifest, frames.csv and one frame JSON, cut by "\n--8<--\n".
 manifest = {
     "format": "intershape-session", "format_version": 1, "source": "camera 0",

@@ -1,18 +1,24 @@
 // Training checkpoints: written in torch.save's zip format with the reference's
 // structure, read back by our own reader (core/formats/checkpoint.h) and by
 // PyTorch's torch.load (Debian's python3-torch, tests/train/torch_load_summary.py),
-// whose Adam.load_state_dict must take the optimizer state.
+// whose Adam.load_state_dict must take the optimizer state; --resume's record and
+// restore; a failed write (file-size limit) leaves the previous file whole.
 #include "tests/torch_doctest.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
+
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/formats/atomic_file.h"
 #include "core/formats/checkpoint.h"
 #include "core/net/architecture.h"
 #include "core/train/checkpoint_io.h"
@@ -62,12 +68,45 @@ TEST_CASE("a training checkpoint loads in our reader and in torch.load, optimize
   const fs::path dir = fs::temp_directory_path() / ("intershape_ckpt_" + std::to_string(getpid()));
   fs::create_directories(dir);
   const std::string path = (dir / "snapshot_3.pth.tar").string();
-  train::save_checkpoint(path, *net, adam, 3);
+  train::RunRecord record;  // what `intershape train` adds for --resume
+  record.epoch = 4;
+  record.step_in_epoch = 0;
+  record.step = 1234;
+  record.seed = 18446744073709551615ull;  // uint64's largest: kept exactly (as text)
+  record.batch = 32;
+  record.shuffle = true;
+  record.dataset_size = 366358;
+  record.lr = 1e-4;
+  record.lr_steps = {45, 47};
+  train::save_checkpoint(path, *net, adam, 3, &record);
   REQUIRE(fs::exists(path));
   for (const auto& e : fs::directory_iterator(dir))  // atomic: no temporary left
     CHECK(e.path().filename().string() == "snapshot_3.pth.tar");
 
   const auto entries = net->state_dict_entries();
+
+  {  // A write that fails (file-size limit, as a full disk): ExportError naming
+     // the file, and the previous checkpoint still whole (atomic replace).
+    rlimit old{};
+    REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+    rlimit small = old;
+    small.rlim_cur = 10 << 20;
+    auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+    std::string error;
+    try {
+      train::save_checkpoint(path, *net, adam, 4, &record);
+    } catch (const core::formats::ExportError& e) {
+      error = e.what();
+    }
+    REQUIRE(setrlimit(RLIMIT_FSIZE, &old) == 0);
+    std::signal(SIGXFSZ, previous);
+    CHECK(error.find("cannot write " + path) != std::string::npos);
+    auto ck = core::formats::Checkpoint::open(path);
+    CHECK(ck->find_extra_value("epoch")->integer == 3);
+    for (const auto& e : fs::directory_iterator(dir))  // the temporary is gone
+      CHECK(e.path().filename().string() == "snapshot_3.pth.tar");
+  }
 
   {  // our reader: 602 entries, the released order, exact values
     auto ck = core::formats::Checkpoint::open(path);
@@ -85,13 +124,53 @@ TEST_CASE("a training checkpoint loads in our reader and in torch.load, optimize
       REQUIRE(a.bytes.size() == c.nbytes());
       CHECK_MESSAGE(std::memcmp(a.bytes.data(), c.data_ptr(), c.nbytes()) == 0, key);
     }
+
+    // --resume's side: the record, the weights and Adam's state come back exactly.
+    train::RunRecord back;
+    REQUIRE(train::read_run_record(*ck, back));
+    CHECK(back.epoch == 4);
+    CHECK(back.step == 1234);
+    CHECK(back.seed == record.seed);
+    CHECK(back.batch == 32);
+    CHECK(back.dataset_size == 366358);
+    CHECK(back.lr_steps == std::vector<int>{45, 47});
+    CHECK(train::resume_mismatch(back, record).empty());
+    train::RunRecord other = record;
+    other.batch = 16;
+    other.seed = 1;
+    const std::string mismatch = train::resume_mismatch(back, other);
+    CHECK(mismatch.find("--batch") != std::string::npos);
+    CHECK(mismatch.find("--seed") != std::string::npos);
+    CHECK(mismatch.find("--lr") == std::string::npos);  // allowed to change
+
+    train::TwoHandNet net2(pair);
+    train::load_rule_weights(*net2, "other");
+    train::load_checkpoint_weights(*net2, *ck);
+    const auto entries2 = net2->state_dict_entries();
+    for (size_t i = 0; i < entries.size(); ++i)
+      CHECK_MESSAGE(torch::equal(entries[i].second, entries2[i].second), entries[i].first);
+    train::Trainer trainer2(net2, 1e-4);
+    train::load_optimizer_state(*ck, trainer2.optimizer());
+    const auto& slots2 = trainer2.optimizer().slots();
+    REQUIRE(slots2.size() == adam.slots().size());
+    for (size_t i = 0; i < slots2.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(slots2[i].exp_avg.defined() == adam.slots()[i].exp_avg.defined());
+      if (!slots2[i].exp_avg.defined()) continue;
+      CHECK(slots2[i].step == 7);
+      CHECK(torch::equal(slots2[i].exp_avg, adam.slots()[i].exp_avg));
+      CHECK(torch::equal(slots2[i].exp_avg_sq, adam.slots()[i].exp_avg_sq));
+    }
   }
 
   {  // torch.load: structure, keys, values, Adam.load_state_dict
     const std::string script =
         std::string(INTERSHAPE_SOURCE_DIR) + "/tests/train/torch_load_summary.py";
     const nlohmann::json s = nlohmann::json::parse(run("/usr/bin/python3 " + script + " " + path));
-    CHECK(s["top_keys"] == nlohmann::json({"epoch", "network", "optimizer"}));
+    // The reference's three keys, and ours, which its train.py ignores.
+    CHECK(s["top_keys"] == nlohmann::json({"epoch", "intershape", "network", "optimizer"}));
+    CHECK(s["intershape"]["step"] == 1234);
+    CHECK(s["intershape"]["seed"] == "18446744073709551615");
     CHECK(s["epoch"] == 3);
     CHECK(s["network_is_ordered_dict"] == true);
     REQUIRE(s["network_keys"].size() == 602);

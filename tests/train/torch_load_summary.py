@@ -33,6 +33,7 @@ out = {
         for i, s in opt["state"].items()
     },
     "param_groups": [{k: v for k, v in g.items()} for g in opt["param_groups"]],
+    "intershape": ck.get("intershape"),
 }
 # What the reference's resume does: an Adam over parameters of these shapes
 # takes this state dict.
