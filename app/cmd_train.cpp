@@ -37,6 +37,7 @@
 
 #include "app/commands.h"
 #include "app/exit_codes.h"
+#include "app/model_options.h"
 #include "app/train_distributed.h"
 #include "core/eval/evaluate.h"
 #include "core/eval/interhand.h"
@@ -444,7 +445,7 @@ void add_train_command(CLI::App& app, int& exit_code) {
                   "Seed of the shuffle, the augmentation and the from-scratch initialisation "
                   "(default 0)");
   cmd->add_option("--device", args->device, "cpu, cuda or cuda:N (default cpu)");
-  cmd->add_option("--threads", args->threads, "CPU threads (0: LibTorch's default)");
+  add_threads_option(*cmd, args->threads);
   cmd->add_option("--precision", args->precision,
                   "fp32 (default, the reference's), bf16 (autocast; CPU or CUDA) or fp16 "
                   "(autocast and loss scaling; CUDA only)")

@@ -23,6 +23,30 @@ CLI::Option* add_device_option(CLI::App& cmd, std::string& device, const std::st
                   "cuda:N"));
 }
 
+CLI::Option* add_threads_option(CLI::App& cmd, int& threads, const std::string& help_suffix) {
+  // Bounded: each thread is a real OS thread in LibTorch's pool; 10000 of
+  // them took minutes to start and never ran a frame (issue 14, item 6).
+  const int max_threads = max_cpu_threads();
+  return cmd
+      .add_option("--threads", threads,
+                  "CPU threads, 0..4 x cores = " + std::to_string(max_threads) +
+                      " (0 = all cores)" + help_suffix)
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [max_threads](std::string& v) {
+            // CLI11 has converted nothing yet: parse here so -1 and 1e9 get the
+            // same short message instead of a range of 300 digits.
+            char* end = nullptr;
+            errno = 0;
+            const long long n = std::strtoll(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || errno != 0 || n < 0 || n > max_threads)
+              return "must be a whole number from 0 (all cores) to " + std::to_string(max_threads) +
+                     " (4 x " + std::to_string(max_threads / 4) + " cores), not " + v;
+            return std::string();
+          },
+          "0.." + std::to_string(max_threads)));
+}
+
 void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
                        const std::string& help_suffix, bool train_bf16) {
   const std::string& s = help_suffix;
@@ -38,26 +62,7 @@ void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
     cmd.add_option("--precision", config.precision, "fp32 | fp16 (CUDA only)" + s)
         ->capture_default_str()
         ->check(CLI::IsMember({"fp32", "fp16"}));
-  // Bounded: each thread is a real OS thread in LibTorch's pool; 10000 of
-  // them took minutes to start and never ran a frame (issue 14, item 6).
-  const int max_threads = max_cpu_threads();
-  cmd.add_option("--threads", config.threads,
-                 "CPU threads, 0..4 x cores = " + std::to_string(max_threads) +
-                     " (0 = all cores)" + s)
-      ->capture_default_str()
-      ->check(CLI::Validator(
-          [max_threads](std::string& v) {
-            // CLI11 has converted nothing yet: parse here so -1 and 1e9 get the
-            // same short message instead of a range of 300 digits.
-            char* end = nullptr;
-            errno = 0;
-            const long long n = std::strtoll(v.c_str(), &end, 10);
-            if (v.empty() || *end != '\0' || errno != 0 || n < 0 || n > max_threads)
-              return "must be a whole number from 0 (all cores) to " + std::to_string(max_threads) +
-                     " (4 x " + std::to_string(max_threads / 4) + " cores), not " + v;
-            return std::string();
-          },
-          "0.." + std::to_string(max_threads)));
+  add_threads_option(cmd, config.threads, s);
   cmd.add_flag(
       "--synthetic", config.synthetic,
       "Deterministic rule weights instead of a checkpoint (tests, benchmarks); needs --mano" + s);

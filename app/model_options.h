@@ -22,6 +22,10 @@ int max_cpu_threads();
 void add_model_options(CLI::App& cmd, core::net::NetworkConfig& config,
                        const std::string& help_suffix = "", bool train_bf16 = false);
 
+// --threads, 0 (all cores) to max_cpu_threads(), with one short message for
+// anything else; add_model_options uses it, and so does `intershape train`.
+CLI::Option* add_threads_option(CLI::App& cmd, int& threads, const std::string& help_suffix = "");
+
 // --device (auto | cpu | cuda | cuda:N), checked as core/net/device.h parses it;
 // add_model_options uses it, and so does `intershape mano`.
 CLI::Option* add_device_option(CLI::App& cmd, std::string& device,
