@@ -77,6 +77,22 @@ void copy_from(const core::formats::Checkpoint& ck, const core::formats::TensorI
   dst.copy_(torch::from_blob(v.data(), dst.sizes(), torch::kFloat32));
 }
 
+// The file's entry for `key`, or null: a missing num_batches_tracked is set
+// to 0 (PyTorch's BatchNorm accepts a state dict without it), any other
+// missing key is a problem.
+const core::formats::TensorInfo* find_or_missing(const core::formats::Checkpoint& ck,
+                                                 const std::string& key, Target& target,
+                                                 Problems& problems) {
+  const core::formats::TensorInfo* info = ck.find(key);
+  if (!info) {
+    if (target.role == core::net::ParamRole::kCounter)
+      target.tensor.zero_();
+    else
+      problems.missing.push_back(key);
+  }
+  return info;
+}
+
 void init_mesh_reg(TwoHandNetImpl& net, at::Generator& gen) {
   torch::NoGradGuard no_grad;
   // model.apply(init_weights) matches exact types; our modules are the plain
@@ -116,14 +132,8 @@ void load_internet(TwoHandNetImpl& net, const core::formats::Checkpoint& ck) {
   std::unordered_set<std::string> wanted;
   for (auto& [key, target] : targets_under(net, kInternetPrefix)) {
     wanted.insert(key);
-    const core::formats::TensorInfo* info = ck.find(key);
-    if (!info) {
-      if (target.role == core::net::ParamRole::kCounter)
-        target.tensor.zero_();
-      else
-        problems.missing.push_back(key);
-      continue;
-    }
+    const core::formats::TensorInfo* info = find_or_missing(ck, key, target, problems);
+    if (!info) continue;
     if (info->shape != sizes_of(target.tensor)) {
       problems.shapes.push_back(key + ": " + core::formats::shape_string(info->shape) + ", expected " +
                    core::formats::shape_string(sizes_of(target.tensor)));
@@ -154,14 +164,8 @@ void load_resnet50(TwoHandNetImpl& net, const core::formats::Checkpoint& ck, at:
   torch::NoGradGuard no_grad;
   Problems problems;
   for (auto& [key, target] : targets_under(net, kResNetPrefix)) {
-    const core::formats::TensorInfo* info = ck.find(key);
-    if (!info) {
-      if (target.role == core::net::ParamRole::kCounter)
-        target.tensor.zero_();
-      else
-        problems.missing.push_back(key);
-      continue;
-    }
+    const core::formats::TensorInfo* info = find_or_missing(ck, key, target, problems);
+    if (!info) continue;
     const std::vector<int64_t> want = sizes_of(target.tensor);
     if (info->shape == want) {
       copy_from(ck, *info, target.tensor);
